@@ -1,0 +1,119 @@
+// Turns a `CloudTrailEvent` string into a TrailEvent that rules can read without guarding.
+import type { Actor, JsonObject, JsonValue, TrailEvent } from './types';
+
+/** What `LookupEvents` tells about an event outside its JSON body; used when the body is broken. */
+export interface LookupEnvelope {
+  readonly eventId?: string | undefined;
+  readonly eventName?: string | undefined;
+  readonly eventSource?: string | undefined;
+  readonly eventTimeMs?: number | undefined;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly event: TrailEvent }
+  | { readonly ok: false; readonly eventId: string; readonly reason: string };
+
+/** Larger bodies than this are refused before JSON.parse: CloudTrail's own records stay far below. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
+export function parseCloudTrailEvent(body: unknown, envelope: LookupEnvelope = {}): ParseResult {
+  const fallbackId = envelope.eventId ?? '';
+  if (typeof body !== 'string' || body.length === 0) {
+    return { ok: false, eventId: fallbackId, reason: 'CloudTrailEvent is missing or empty' };
+  }
+  if (body.length > MAX_EVENT_BYTES) {
+    return { ok: false, eventId: fallbackId, reason: `CloudTrailEvent is larger than ${MAX_EVENT_BYTES} bytes` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    return {
+      ok: false,
+      eventId: fallbackId,
+      reason: `CloudTrailEvent is not valid JSON (${(error as Error).message.slice(0, 120)})`,
+    };
+  }
+  if (!isObject(parsed)) {
+    return { ok: false, eventId: fallbackId, reason: 'CloudTrailEvent is not a JSON object' };
+  }
+  return normalizeRecord(parsed, envelope);
+}
+
+/** Normalises an already-parsed record (trail log files, JSON lines). */
+export function normalizeRecord(record: JsonObject, envelope: LookupEnvelope = {}): ParseResult {
+  const eventId = str(record.eventID) || envelope.eventId || '';
+  const eventName = str(record.eventName) || envelope.eventName || '';
+  if (!eventId) return { ok: false, eventId: '', reason: 'record has no eventID' };
+  if (!eventName) return { ok: false, eventId, reason: 'record has no eventName' };
+  const eventTime = str(record.eventTime);
+  const parsedTime = eventTime ? Date.parse(eventTime) : Number.NaN;
+  const event: TrailEvent = {
+    eventId,
+    eventName,
+    eventSource: str(record.eventSource) || envelope.eventSource || '',
+    eventTime,
+    eventTimeMs: Number.isFinite(parsedTime) ? parsedTime : (envelope.eventTimeMs ?? Number.NaN),
+    eventType: str(record.eventType),
+    awsRegion: str(record.awsRegion),
+    recipientAccountId: str(record.recipientAccountId),
+    sourceIPAddress: str(record.sourceIPAddress),
+    userAgent: str(record.userAgent),
+    errorCode: str(record.errorCode),
+    errorMessage: str(record.errorMessage),
+    readOnly: bool(record.readOnly),
+    actor: readActor(record.userIdentity, str(record.recipientAccountId)),
+    requestParameters: obj(record.requestParameters),
+    responseElements: obj(record.responseElements),
+    additionalEventData: obj(record.additionalEventData),
+    raw: record,
+  };
+  return { ok: true, event };
+}
+
+function readActor(value: JsonValue | undefined, recipientAccountId: string): Actor {
+  const identity = obj(value);
+  const session = obj(identity.sessionContext);
+  const issuer = obj(session.sessionIssuer);
+  const attributes = obj(session.attributes);
+  const type = str(identity.type);
+  const arn = str(identity.arn);
+  let userName = str(identity.userName);
+  if (!userName && type === 'AssumedRole') userName = arn.split('/').pop() ?? '';
+  if (!userName && type === 'Root') userName = 'root';
+  return {
+    type,
+    arn,
+    accountId: str(identity.accountId) || recipientAccountId,
+    principalId: str(identity.principalId),
+    userName,
+    accessKeyId: str(identity.accessKeyId),
+    sessionIssuerArn: str(issuer.arn),
+    sessionIssuerType: str(issuer.type),
+    mfaAuthenticated: String(attributes.mfaAuthenticated).toLowerCase() === 'true',
+    invokedBy: str(identity.invokedBy),
+  };
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string field, or '' for anything else: rules never see undefined or a number posing as a name. */
+export function str(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return '';
+}
+
+/** An object field, or {} for anything else. */
+export function obj(value: unknown): JsonObject {
+  return isObject(value) ? value : {};
+}
+
+function bool(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
+}

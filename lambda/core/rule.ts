@@ -1,0 +1,45 @@
+// The shape of a detection rule: metadata as data beside a pure predicate.
+import type { Severity, TrailEvent } from './types';
+
+export interface RuleDefinition {
+  /** Stable, dotted, lower-case: `cloudtrail.logging-stopped`. Used in dedup records and filters. */
+  readonly id: string;
+  readonly title: string;
+  /** What the rule looks for, in one or two sentences. */
+  readonly description: string;
+  /** Why an on-call engineer should care. */
+  readonly whyItMatters: string;
+  /** What to do next, in imperative sentences. */
+  readonly runbook: string;
+  /** A documentation link (AWS docs or MITRE ATT&CK). */
+  readonly reference: string;
+  /** MITRE ATT&CK `TAxxxx:Txxxx[.xxx]` pairs. */
+  readonly mitre: readonly string[];
+  /** The engine only calls the rule for these event names. */
+  readonly eventNames: readonly string[];
+  /** Optional: only these event sources (guards against a same-named call of another service). */
+  readonly eventSources?: readonly string[];
+  /** A fixed severity, or one derived from the event (e.g. admin policy -> critical). */
+  readonly severity: Severity | ((event: TrailEvent) => Severity);
+  /** True when the event is a finding. Must not throw on odd input; the engine catches it if it does. */
+  readonly matches: (event: TrailEvent) => boolean;
+  /** One sentence for the alert; build it from `sanitize`d fields. */
+  readonly explain: (event: TrailEvent) => string;
+  /** Groups repeats of the same finding. Default: rule id + actor ARN. */
+  readonly dedupKey?: (event: TrailEvent) => string;
+}
+
+export type Rule = Readonly<RuleDefinition>;
+
+export const RULE_ID_PATTERN = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
+export const MITRE_PATTERN = /^TA\d{4}:T\d{4}(?:\.\d{3})?$/;
+
+/** Declares a rule; validates its metadata once, at module load, so a typo fails fast. */
+export function defineRule(definition: RuleDefinition): Rule {
+  const problems: string[] = [];
+  if (!RULE_ID_PATTERN.test(definition.id)) problems.push(`id "${definition.id}" is not dotted lower-case`);
+  if (definition.eventNames.length === 0) problems.push('eventNames is empty');
+  for (const m of definition.mitre) if (!MITRE_PATTERN.test(m)) problems.push(`MITRE id "${m}" is malformed`);
+  if (problems.length > 0) throw new Error(`rule ${definition.id}: ${problems.join('; ')}`);
+  return Object.freeze({ ...definition });
+}

@@ -1,0 +1,33 @@
+// Every CloudTrail field can be chosen by an attacker. Nothing from an event reaches a
+// message without passing through here.
+
+/** C0/C1 controls, DEL, bidi overrides and zero-width characters: they can hide or reorder text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+
+export const TRUNCATION_MARKER = '…[truncated]';
+
+/**
+ * Makes hostile text safe to show: control characters become spaces, runs of white space
+ * collapse, and the result is cut to `maxChars` code points with a visible marker.
+ */
+export function sanitize(value: unknown, maxChars = 256): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : safeStringify(value);
+  // Work on a bounded prefix first so a 300 KB user agent costs no more than a short one.
+  const bounded = text.length > maxChars * 4 + 16 ? text.slice(0, maxChars * 4 + 16) : text;
+  const cleaned = bounded.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim();
+  const chars = Array.from(cleaned);
+  if (chars.length <= maxChars && bounded.length === text.length) return cleaned;
+  if (chars.length <= maxChars) return cleaned + TRUNCATION_MARKER;
+  return chars.slice(0, Math.max(0, maxChars)).join('') + TRUNCATION_MARKER;
+}
+
+/** JSON.stringify that never throws (cycles, BigInt) and never returns undefined. */
+export function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,82 @@
+// The detector's edges. The core talks to these; adapters implement them over AWS SDK clients.
+import type { RenderedAlert } from './core/types';
+
+/** One event as `LookupEvents` returns it: envelope fields plus the raw `CloudTrailEvent` body. */
+export interface LookupEventRecord {
+  readonly eventId?: string | undefined;
+  readonly eventName?: string | undefined;
+  readonly eventSource?: string | undefined;
+  readonly eventTimeMs?: number | undefined;
+  readonly body?: string | undefined;
+}
+
+export interface LookupQuery {
+  /** Inclusive bounds, milliseconds since the epoch (CloudTrail works in whole seconds). */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly nextToken?: string | undefined;
+}
+
+export interface LookupPage {
+  readonly events: readonly LookupEventRecord[];
+  readonly nextToken?: string | undefined;
+}
+
+/** CloudTrail Event history. Implementations pace calls (2/s per region) and retry throttling. */
+export interface EventSource {
+  lookupPage(region: string, query: LookupQuery): Promise<LookupPage>;
+}
+
+/** Where a region stands. `processedUntilMs`: every event with eventTime <= it has been scored and alerted. */
+export interface RegionCursor {
+  readonly region: string;
+  readonly processedUntilMs: number;
+  /** Optimistic-lock counter; 0 for a cursor never written. */
+  readonly version: number;
+  /** A slice begun but not finished: resume with the same bounds and token. */
+  readonly inProgress?: { readonly startMs: number; readonly endMs: number; readonly nextToken: string } | undefined;
+}
+
+/** An alert kept until SNS accepts it. `key` is `eventId#ruleId`: one alert per finding, ever. */
+export interface StoredAlert {
+  readonly key: string;
+  readonly region: string;
+  readonly eventTimeMs: number;
+  readonly alert: RenderedAlert;
+}
+
+export type ClaimResult = 'claimed' | 'pending' | 'sent';
+
+export interface StateStore {
+  /** Takes the run lease if free or expired. False when another run holds it. */
+  acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean>;
+  releaseLease(owner: string): Promise<void>;
+  getCursor(region: string): Promise<RegionCursor | undefined>;
+  /** Writes the cursor if its version is still `expected.version`; throws CursorConflictError otherwise. */
+  saveCursor(next: Omit<RegionCursor, 'version'>, expected: RegionCursor): Promise<RegionCursor>;
+  /**
+   * Records the alert (idempotency record + outbox entry) unless it exists.
+   * 'claimed': new, to be published; 'pending': known, not yet delivered; 'sent': delivered before.
+   */
+  claimAlert(alert: StoredAlert, nowMs: number): Promise<ClaimResult>;
+  /** Marks the alert delivered and removes it from the outbox. */
+  markSent(key: string, messageId: string, nowMs: number): Promise<void>;
+  /** Alerts recorded but not yet delivered, oldest first. */
+  listPending(limit: number): Promise<StoredAlert[]>;
+}
+
+export interface AlertSink {
+  /** Returns the SNS message id. Throws on failure; the caller keeps the alert for a later run. */
+  publish(alert: RenderedAlert): Promise<string>;
+}
+
+export interface Clock {
+  nowMs(): number;
+}
+
+export class CursorConflictError extends Error {
+  override readonly name = 'CursorConflictError';
+  constructor(readonly region: string) {
+    super(`cursor for ${region} was changed by another run`);
+  }
+}
