@@ -33,8 +33,17 @@ export interface RegionCursor {
   readonly processedUntilMs: number;
   /** Optimistic-lock counter; 0 for a cursor never written. */
   readonly version: number;
-  /** A slice begun but not finished: resume with the same bounds and token. */
-  readonly inProgress?: { readonly startMs: number; readonly endMs: number; readonly nextToken: string } | undefined;
+  /**
+   * A slice begun but not finished. Events in (endMs, sliceEndMs] are done; [startMs, endMs]
+   * is still to read. When it is, the cursor moves to sliceEndMs.
+   */
+  readonly inProgress?: SliceProgress | undefined;
+}
+
+export interface SliceProgress {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly sliceEndMs: number;
 }
 
 /** An alert kept until SNS accepts it. `key` is `eventId#ruleId`: one alert per finding, ever. */

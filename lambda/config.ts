@@ -1,0 +1,88 @@
+// The Lambda's configuration: read once from the environment, every problem reported together.
+import { isSeverity, SEVERITIES, type Severity } from './core/types';
+import { DAY_MS, MINUTE_MS } from './core/window';
+
+export interface DetectorConfig {
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly regions: readonly string[];
+  readonly overlapMs: number;
+  readonly initialLookbackMs: number;
+  readonly sliceMs: number;
+  readonly minSeverity: Severity;
+  readonly alertRetentionMs: number;
+  readonly maxPagesPerRun: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid trailwatch configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env): DetectorConfig {
+  const problems: string[] = [];
+  const required = (name: string, pattern: RegExp, form: string): string => {
+    const value = env[name]?.trim() ?? '';
+    if (!value) problems.push(`${name} is not set (expected ${form})`);
+    else if (!pattern.test(value)) problems.push(`${name}="${clip(value)}" is not ${form}`);
+    return value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}="${clip(raw)}" is not a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const tableName = required('TRAILWATCH_TABLE_NAME', TABLE_NAME, 'a DynamoDB table name');
+  const topicArn = required('TRAILWATCH_TOPIC_ARN', TOPIC_ARN, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+
+  const regionList = env.TRAILWATCH_REGIONS?.trim() || [env.AWS_REGION, 'us-east-1'].filter(Boolean).join(',');
+  const regions = [...new Set(regionList.split(',').map((r) => r.trim()).filter(Boolean))];
+  const badRegions = regions.filter((r) => !REGION.test(r));
+  if (regions.length === 0) problems.push('TRAILWATCH_REGIONS is empty (expected e.g. "eu-west-1,us-east-1")');
+  if (badRegions.length > 0) {
+    problems.push(`TRAILWATCH_REGIONS has ${badRegions.map((r) => `"${clip(r)}"`).join(', ')}: not region codes`);
+  }
+
+  const minSeverityRaw = env.TRAILWATCH_MIN_SEVERITY?.trim() || 'high';
+  if (!isSeverity(minSeverityRaw)) {
+    problems.push(`TRAILWATCH_MIN_SEVERITY="${clip(minSeverityRaw)}" is not one of ${SEVERITIES.join(', ')}`);
+  }
+
+  const overlapMinutes = integer('TRAILWATCH_OVERLAP_MINUTES', 60, 5, 1440);
+  const lookbackMinutes = integer('TRAILWATCH_INITIAL_LOOKBACK_MINUTES', 1440, 0, 129_600);
+  const sliceMinutes = integer('TRAILWATCH_SLICE_MINUTES', 60, 1, 1440);
+  // Idempotency records must outlive every re-read of their event: 2 days > the largest overlap.
+  const retentionDays = integer('TRAILWATCH_ALERT_RETENTION_DAYS', 14, 2, 365);
+  const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    tableName,
+    topicArn,
+    regions: Object.freeze(regions),
+    overlapMs: overlapMinutes * MINUTE_MS,
+    initialLookbackMs: lookbackMinutes * MINUTE_MS,
+    sliceMs: sliceMinutes * MINUTE_MS,
+    minSeverity: minSeverityRaw as Severity,
+    alertRetentionMs: retentionDays * DAY_MS,
+    maxPagesPerRun: maxPages,
+  });
+}
+
+function clip(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 80)}…` : value;
+}

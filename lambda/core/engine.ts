@@ -1,0 +1,72 @@
+// Scores events against the rule catalogue. Rules are indexed by event name so an event
+// only meets the rules that look at it.
+import type { Rule } from './rule';
+import { sanitize } from './sanitize';
+import type { Finding, Severity, TrailEvent } from './types';
+
+export interface RuleFailure {
+  readonly ruleId: string;
+  readonly eventId: string;
+  readonly message: string;
+}
+
+export interface Evaluation {
+  readonly findings: Finding[];
+  /** Rules that threw on this event: counted and reported, never fatal for the other rules. */
+  readonly failures: RuleFailure[];
+}
+
+export class Engine {
+  private readonly byEventName: ReadonlyMap<string, readonly Rule[]>;
+
+  constructor(readonly rules: readonly Rule[]) {
+    const index = new Map<string, Rule[]>();
+    for (const rule of rules) {
+      for (const name of rule.eventNames) {
+        const list = index.get(name) ?? [];
+        list.push(rule);
+        index.set(name, list);
+      }
+    }
+    this.byEventName = index;
+  }
+
+  evaluate(event: TrailEvent): Evaluation {
+    const candidates = this.byEventName.get(event.eventName);
+    if (candidates === undefined) return NOTHING;
+    const findings: Finding[] = [];
+    const failures: RuleFailure[] = [];
+    for (const rule of candidates) {
+      if (rule.eventSources !== undefined && !rule.eventSources.includes(event.eventSource)) continue;
+      try {
+        if (!rule.matches(event)) continue;
+        findings.push(toFinding(rule, event));
+      } catch (error) {
+        failures.push({ ruleId: rule.id, eventId: event.eventId, message: sanitize(errorMessage(error), 300) });
+      }
+    }
+    return findings.length === 0 && failures.length === 0 ? NOTHING : { findings, failures };
+  }
+}
+
+const NOTHING: Evaluation = Object.freeze({ findings: [], failures: [] }) as Evaluation;
+
+function toFinding(rule: Rule, event: TrailEvent): Finding {
+  const severity: Severity = typeof rule.severity === 'function' ? rule.severity(event) : rule.severity;
+  const dedupKey = rule.dedupKey ? rule.dedupKey(event) : `${rule.id}|${event.actor.arn || event.actor.principalId}`;
+  return {
+    ruleId: rule.id,
+    title: rule.title,
+    severity,
+    mitre: rule.mitre,
+    summary: rule.explain(event),
+    runbook: rule.runbook,
+    reference: rule.reference,
+    dedupKey,
+    event,
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,448 @@
+// One scheduled run: outbox -> per region: slices -> events -> findings -> alerts -> cursor.
+// Pure orchestration over the ports: no SDK, no environment, and time only from the Clock.
+import type { AlertSink, Clock, EventSource, LookupEventRecord, RegionCursor, StateStore, StoredAlert } from '../ports';
+import { CursorConflictError } from '../ports';
+import type { Engine, RuleFailure } from './engine';
+import { parseCloudTrailEvent } from './event';
+import { sanitize } from './sanitize';
+import { atLeast, type Finding, type RenderedAlert, SEVERITIES, type Severity } from './types';
+import {
+  completeSlice,
+  initialCursor,
+  interruptSlice,
+  lagMs,
+  nextSlice,
+  type Slice,
+  type WindowSettings,
+} from './window';
+
+export interface RunSettings extends WindowSettings {
+  readonly regions: readonly string[];
+  /** Findings at or above this severity are published; the rest are only reported. */
+  readonly minSeverity: Severity;
+  /** Per region and run: a ceiling on LookupEvents pages (and so on cost and duration). */
+  readonly maxPagesPerRun: number;
+  /** How long idempotency records live (DynamoDB TTL); must exceed overlap + the longest delay. */
+  readonly alertRetentionMs: number;
+  /** Pending alerts re-sent at the start of a run, at most. */
+  readonly maxOutboxPerRun: number;
+}
+
+export interface RunDeps {
+  readonly source: EventSource;
+  readonly state: StateStore;
+  readonly sink: AlertSink;
+  /** Wall clock: budgets, lease and record expiry. */
+  readonly clock: Clock;
+  readonly engine: Engine;
+  readonly render: (finding: Finding, related: readonly Finding[]) => RenderedAlert;
+}
+
+export interface RunInput {
+  readonly runId: string;
+  /** The end of the window: the scheduled time of this invocation. */
+  readonly windowEndMs: number;
+  /** Wall-clock time by which the run must have stopped reading and saved its cursor. */
+  readonly deadlineMs: number;
+}
+
+export type RegionOutcome =
+  | 'caught-up'
+  | 'page-limit'
+  | 'time-budget'
+  | 'lookup-failed'
+  | 'publish-failed'
+  | 'state-failed'
+  | 'cursor-conflict'
+  | 'skipped-outbox-blocked';
+
+export interface RegionReport {
+  region: string;
+  outcome: RegionOutcome;
+  pages: number;
+  events: number;
+  duplicateEvents: number;
+  unparseableEvents: number;
+  findings: number;
+  alertsSent: number;
+  alertsAlreadySent: number;
+  cursorBeforeMs: number;
+  cursorAfterMs: number;
+  /** How far the fully processed time trails the window end. */
+  lagMs: number;
+  error?: string;
+}
+
+export interface FindingRecord {
+  readonly ruleId: string;
+  readonly severity: Severity;
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly eventTime: string;
+  readonly region: string;
+  readonly actor: string;
+  readonly alerted: boolean;
+}
+
+export interface ProblemRecord {
+  readonly kind: 'unparseable-event' | 'rule-failed';
+  readonly region: string;
+  readonly eventId: string;
+  readonly ruleId?: string;
+  readonly reason: string;
+}
+
+export interface RunReport {
+  runId: string;
+  status: 'completed' | 'incomplete' | 'skipped-lease-held';
+  windowEndMs: number;
+  durationMs: number;
+  outbox: { pendingFound: number; delivered: number; failed: number; error?: string };
+  regions: RegionReport[];
+  totals: {
+    pages: number;
+    events: number;
+    unparseableEvents: number;
+    ruleFailures: number;
+    findingsBySeverity: Record<Severity, number>;
+    alertsSent: number;
+  };
+  /** Every finding, alerted or not, so thresholds can be changed without losing history. */
+  findings: FindingRecord[];
+  /** Bounded list of odd events and rule failures (the counts above are exact). */
+  problems: ProblemRecord[];
+}
+
+const MAX_PROBLEMS_LISTED = 100;
+
+export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunInput): Promise<RunReport> {
+  const startedAt = deps.clock.nowMs();
+  const report = emptyReport(input);
+  const leaseMs = Math.max(0, input.deadlineMs - startedAt) + 60_000;
+  if (!(await deps.state.acquireLease(input.runId, startedAt, leaseMs))) {
+    report.status = 'skipped-lease-held';
+    report.durationMs = deps.clock.nowMs() - startedAt;
+    return report;
+  }
+  try {
+    const outboxClear = await drainOutbox(deps, settings, report);
+    const seen = new Set<string>();
+    report.regions = await Promise.all(
+      settings.regions.map((region) =>
+        outboxClear
+          ? new RegionRun(deps, settings, input, report, region, seen).run()
+          : skippedRegion(deps, region, input),
+      ),
+    );
+  } finally {
+    await deps.state.releaseLease(input.runId).catch(() => undefined);
+  }
+  for (const r of report.regions) {
+    report.totals.pages += r.pages;
+    report.totals.events += r.events;
+    report.totals.unparseableEvents += r.unparseableEvents;
+    report.totals.alertsSent += r.alertsSent;
+  }
+  report.totals.alertsSent += report.outbox.delivered;
+  const healthy = report.outbox.failed === 0 && report.regions.every((r) => isHealthy(r.outcome));
+  report.status = healthy ? 'completed' : 'incomplete';
+  report.durationMs = deps.clock.nowMs() - startedAt;
+  return report;
+}
+
+/** Outcomes that are normal operation: the next run simply continues. */
+function isHealthy(outcome: RegionOutcome): boolean {
+  return outcome === 'caught-up' || outcome === 'page-limit' || outcome === 'time-budget';
+}
+
+/** Re-sends alerts that an earlier run recorded but could not deliver. False if SNS still fails. */
+async function drainOutbox(deps: RunDeps, settings: RunSettings, report: RunReport): Promise<boolean> {
+  let pending: StoredAlert[];
+  try {
+    pending = await deps.state.listPending(settings.maxOutboxPerRun);
+  } catch (error) {
+    report.outbox.error = `reading the outbox failed: ${describe(error)}`;
+    report.outbox.failed += 1;
+    return false;
+  }
+  report.outbox.pendingFound = pending.length;
+  for (const stored of pending) {
+    try {
+      const messageId = await deps.sink.publish(stored.alert);
+      await deps.state.markSent(stored.key, messageId, deps.clock.nowMs());
+      report.outbox.delivered += 1;
+    } catch (error) {
+      report.outbox.failed += 1;
+      report.outbox.error = `re-sending ${stored.key} failed: ${describe(error)}`;
+      return false;
+    }
+  }
+  return true;
+}
+
+async function skippedRegion(deps: RunDeps, region: string, input: RunInput): Promise<RegionReport> {
+  const cursor = await deps.state.getCursor(region).catch(() => undefined);
+  const at = cursor?.processedUntilMs ?? Number.NaN;
+  return {
+    ...emptyRegion(region, at),
+    outcome: 'skipped-outbox-blocked',
+    lagMs: cursor ? lagMs(cursor, input.windowEndMs) : Number.NaN,
+  };
+}
+
+class RegionRun {
+  private readonly r: RegionReport;
+
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly settings: RunSettings,
+    private readonly input: RunInput,
+    private readonly report: RunReport,
+    private readonly region: string,
+    /** Event ids already scored in this run, across regions and slices. */
+    private readonly seen: Set<string>,
+  ) {
+    this.r = emptyRegion(region, Number.NaN);
+  }
+
+  async run(): Promise<RegionReport> {
+    let cursor: RegionCursor;
+    try {
+      cursor =
+        (await this.deps.state.getCursor(this.region)) ??
+        initialCursor(this.region, this.input.windowEndMs, this.settings);
+    } catch (error) {
+      return this.fail('state-failed', error, Number.NaN);
+    }
+    this.r.cursorBeforeMs = cursor.processedUntilMs;
+    let firstOfRun = true;
+    for (;;) {
+      const slice = nextSlice(cursor, this.input.windowEndMs, this.settings, firstOfRun);
+      firstOfRun = false;
+      if (slice === undefined) {
+        this.r.outcome = 'caught-up';
+        break;
+      }
+      const read = await this.readSlice(slice);
+      const next = read.complete ? completeSlice(cursor, slice) : interruptSlice(cursor, slice, read.oldestSeenMs);
+      if (read.failure === undefined || read.failure.outcome === 'page-limit' || read.failure.outcome === 'time-budget') {
+        // Everything read so far is scored and alerted: the cursor may record it.
+        try {
+          if (changed(cursor, next)) cursor = await this.deps.state.saveCursor(next, cursor);
+        } catch (error) {
+          return this.fail(error instanceof CursorConflictError ? 'cursor-conflict' : 'state-failed', error, cursor);
+        }
+      }
+      if (read.failure) return this.fail(read.failure.outcome, read.failure.error, cursor);
+    }
+    return this.finish(cursor);
+  }
+
+  /** Reads one slice page by page. Stops early on a failure, the page cap or the time budget. */
+  private async readSlice(slice: Slice): Promise<{
+    complete: boolean;
+    oldestSeenMs: number | undefined;
+    failure?: { outcome: RegionOutcome; error?: unknown };
+  }> {
+    let nextToken: string | undefined;
+    let oldestSeenMs: number | undefined;
+    do {
+      if (this.r.pages >= this.settings.maxPagesPerRun) {
+        return { complete: false, oldestSeenMs, failure: { outcome: 'page-limit' } };
+      }
+      if (this.deps.clock.nowMs() >= this.input.deadlineMs) {
+        return { complete: false, oldestSeenMs, failure: { outcome: 'time-budget' } };
+      }
+      let page: Awaited<ReturnType<EventSource['lookupPage']>>;
+      try {
+        page = await this.deps.source.lookupPage(this.region, {
+          startMs: slice.startMs,
+          endMs: slice.endMs,
+          nextToken,
+        });
+      } catch (error) {
+        return { complete: false, oldestSeenMs, failure: { outcome: 'lookup-failed', error } };
+      }
+      this.r.pages += 1;
+      const findings = this.score(page.events);
+      const published = await this.publish(findings);
+      if (published !== undefined) {
+        return { complete: false, oldestSeenMs, failure: published };
+      }
+      // Only after every alert of the page is delivered does the page count as done.
+      for (const record of page.events) {
+        const t = record.eventTimeMs;
+        if (t !== undefined && Number.isFinite(t) && (oldestSeenMs === undefined || t < oldestSeenMs)) {
+          oldestSeenMs = t;
+        }
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return { complete: true, oldestSeenMs };
+  }
+
+  private score(records: readonly LookupEventRecord[]): Finding[] {
+    const findings: Finding[] = [];
+    for (const record of records) {
+      this.r.events += 1;
+      const id = record.eventId ?? '';
+      if (id && this.seen.has(id)) {
+        this.r.duplicateEvents += 1;
+        continue;
+      }
+      if (id) this.seen.add(id);
+      const parsed = parseCloudTrailEvent(record.body, record);
+      if (!parsed.ok) {
+        this.r.unparseableEvents += 1;
+        this.problem({ kind: 'unparseable-event', region: this.region, eventId: parsed.eventId, reason: parsed.reason });
+        continue;
+      }
+      const evaluation = this.deps.engine.evaluate(parsed.event);
+      for (const failure of evaluation.failures) this.ruleFailed(failure);
+      findings.push(...evaluation.findings);
+    }
+    return findings;
+  }
+
+  /** Publishes the page's alerts; returns the failure that stopped it, if any. */
+  private async publish(findings: readonly Finding[]): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
+    for (const finding of findings) {
+      const alerted = atLeast(finding.severity, this.settings.minSeverity);
+      this.r.findings += 1;
+      this.report.totals.findingsBySeverity[finding.severity] += 1;
+      this.report.findings.push(findingRecord(finding, this.region, alerted));
+      if (!alerted) continue;
+      const related = findings.filter(
+        (other) => other !== finding && sameActor(other, finding) && atLeast(other.severity, 'low'),
+      );
+      const stored: StoredAlert = {
+        key: `${finding.event.eventId}#${finding.ruleId}`,
+        region: this.region,
+        eventTimeMs: finding.event.eventTimeMs,
+        alert: this.deps.render(finding, related),
+      };
+      let claim: Awaited<ReturnType<StateStore['claimAlert']>>;
+      try {
+        claim = await this.deps.state.claimAlert(stored, this.deps.clock.nowMs());
+      } catch (error) {
+        return { outcome: 'state-failed', error };
+      }
+      if (claim === 'sent') {
+        this.r.alertsAlreadySent += 1;
+        continue;
+      }
+      let messageId: string;
+      try {
+        messageId = await this.deps.sink.publish(stored.alert);
+      } catch (error) {
+        // The alert stays in the outbox; the cursor stays before this event.
+        return { outcome: 'publish-failed', error };
+      }
+      this.r.alertsSent += 1;
+      try {
+        await this.deps.state.markSent(stored.key, messageId, this.deps.clock.nowMs());
+      } catch (error) {
+        return { outcome: 'state-failed', error };
+      }
+    }
+    return undefined;
+  }
+
+  private ruleFailed(failure: RuleFailure): void {
+    this.report.totals.ruleFailures += 1;
+    this.problem({
+      kind: 'rule-failed',
+      region: this.region,
+      eventId: failure.eventId,
+      ruleId: failure.ruleId,
+      reason: failure.message,
+    });
+  }
+
+  private problem(problem: ProblemRecord): void {
+    if (this.report.problems.length < MAX_PROBLEMS_LISTED) this.report.problems.push(problem);
+  }
+
+  private fail(outcome: RegionOutcome, error: unknown, cursor: RegionCursor | number): RegionReport {
+    this.r.outcome = outcome;
+    if (error !== undefined) this.r.error = describe(error);
+    return typeof cursor === 'number' ? this.r : this.finish(cursor, outcome);
+  }
+
+  private finish(cursor: RegionCursor, outcome: RegionOutcome = this.r.outcome): RegionReport {
+    this.r.outcome = outcome;
+    this.r.cursorAfterMs = cursor.processedUntilMs;
+    this.r.lagMs = lagMs(cursor, this.input.windowEndMs);
+    return this.r;
+  }
+}
+
+function changed(before: RegionCursor, after: Omit<RegionCursor, 'version'>): boolean {
+  return (
+    before.processedUntilMs !== after.processedUntilMs ||
+    JSON.stringify(before.inProgress ?? null) !== JSON.stringify(after.inProgress ?? null)
+  );
+}
+
+function sameActor(a: Finding, b: Finding): boolean {
+  const ka = a.event.actor.arn || a.event.actor.principalId;
+  return ka !== '' && ka === (b.event.actor.arn || b.event.actor.principalId);
+}
+
+function findingRecord(finding: Finding, region: string, alerted: boolean): FindingRecord {
+  const { event } = finding;
+  return {
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    eventId: sanitize(event.eventId, 128),
+    eventName: sanitize(event.eventName, 128),
+    eventTime: sanitize(event.eventTime, 40),
+    region,
+    actor: sanitize(event.actor.arn || event.actor.userName || event.actor.principalId, 256),
+    alerted,
+  };
+}
+
+function emptyRegion(region: string, cursorMs: number): RegionReport {
+  return {
+    region,
+    outcome: 'caught-up',
+    pages: 0,
+    events: 0,
+    duplicateEvents: 0,
+    unparseableEvents: 0,
+    findings: 0,
+    alertsSent: 0,
+    alertsAlreadySent: 0,
+    cursorBeforeMs: cursorMs,
+    cursorAfterMs: cursorMs,
+    lagMs: Number.NaN,
+  };
+}
+
+function emptyReport(input: RunInput): RunReport {
+  return {
+    runId: input.runId,
+    status: 'completed',
+    windowEndMs: input.windowEndMs,
+    durationMs: 0,
+    outbox: { pendingFound: 0, delivered: 0, failed: 0 },
+    regions: [],
+    totals: {
+      pages: 0,
+      events: 0,
+      unparseableEvents: 0,
+      ruleFailures: 0,
+      findingsBySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+      alertsSent: 0,
+    },
+    findings: [],
+    problems: [],
+  };
+}
+
+/** An error as one bounded line: AWS error names are informative, stacks are not. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return sanitize(`${error.name}: ${error.message}`, 500);
+  return sanitize(String(error), 500);
+}

@@ -1,0 +1,117 @@
+// Cursor and window arithmetic. Pure: every time is passed in.
+//
+// A region's cursor says "every event with eventTime <= processedUntilMs has been scored and
+// its alerts delivered". Event history is late (minutes, sometimes 45+), so each run re-reads
+// an overlap before the cursor; events seen twice are harmless because alerts are keyed by
+// (eventId, ruleId). A backlog is cut into slices of at most `sliceMs` of new time, oldest
+// first, so the cursor can advance slice by slice. LookupEvents returns a slice newest first;
+// when a run must stop inside a slice, everything newer than the oldest event seen so far is
+// done, so the slice shrinks to [startMs, oldestSeenMs] and the next run resumes there with
+// fresh parameters (a NextToken is only valid for the parameters it was issued with).
+import type { RegionCursor } from '../ports';
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 24 * 60 * MINUTE_MS;
+/** Event history keeps 90 days; asking for older times is an error. Keep a margin of a minute. */
+export const EVENT_HISTORY_MS = 90 * DAY_MS - MINUTE_MS;
+
+export interface WindowSettings {
+  /** How far before the cursor each run looks again, for late events. */
+  readonly overlapMs: number;
+  /** On the first run, how far back to start. */
+  readonly initialLookbackMs: number;
+  /** The most new time one slice covers. */
+  readonly sliceMs: number;
+}
+
+/** One LookupEvents query range, inclusive at both ends, whole seconds. */
+export interface Slice {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Where the cursor goes when the slice is finished. */
+  readonly completesAtMs: number;
+  readonly resumed: boolean;
+}
+
+/** The cursor a region starts from when it has none yet. */
+export function initialCursor(region: string, nowMs: number, settings: WindowSettings): RegionCursor {
+  const lookback = Math.min(settings.initialLookbackMs, EVENT_HISTORY_MS);
+  return { region, processedUntilMs: floorSecond(nowMs - lookback), version: 0 };
+}
+
+/**
+ * The next slice to read, or undefined when the region is caught up to `nowMs`.
+ * `firstOfRun`: the first slice of a run re-reads the overlap before the cursor.
+ */
+export function nextSlice(
+  cursor: RegionCursor,
+  nowMs: number,
+  settings: WindowSettings,
+  firstOfRun: boolean,
+): Slice | undefined {
+  const oldestAllowed = ceilSecond(nowMs - EVENT_HISTORY_MS);
+  if (cursor.inProgress) {
+    const { startMs, endMs, sliceEndMs } = cursor.inProgress;
+    return {
+      startMs: Math.max(startMs, oldestAllowed),
+      endMs: Math.max(endMs, oldestAllowed),
+      completesAtMs: sliceEndMs,
+      resumed: true,
+    };
+  }
+  const from = cursor.processedUntilMs;
+  const end = floorSecond(Math.min(nowMs, from + settings.sliceMs));
+  // Nothing new since the cursor (e.g. a retried invocation of the same schedule): the next
+  // scheduled run re-reads the overlap anyway.
+  if (end <= from) return undefined;
+  const start = firstOfRun ? from - settings.overlapMs : from;
+  return {
+    startMs: Math.max(floorSecond(start), oldestAllowed),
+    endMs: Math.max(end, oldestAllowed),
+    completesAtMs: end,
+    resumed: false,
+  };
+}
+
+/** The cursor after a slice was read to its end and every alert in it delivered. */
+export function completeSlice(cursor: RegionCursor, slice: Slice): Omit<RegionCursor, 'version'> {
+  return { region: cursor.region, processedUntilMs: Math.max(cursor.processedUntilMs, slice.completesAtMs) };
+}
+
+/**
+ * The cursor after a slice was read only partly: events newer than `oldestSeenMs` are done.
+ * Events at exactly `oldestSeenMs` may continue on the next page, so that second is re-read.
+ */
+export function interruptSlice(
+  cursor: RegionCursor,
+  slice: Slice,
+  oldestSeenMs: number | undefined,
+): Omit<RegionCursor, 'version'> {
+  if (oldestSeenMs === undefined || !(oldestSeenMs < slice.endMs)) {
+    return cursor.inProgress
+      ? { region: cursor.region, processedUntilMs: cursor.processedUntilMs, inProgress: cursor.inProgress }
+      : { region: cursor.region, processedUntilMs: cursor.processedUntilMs };
+  }
+  return {
+    region: cursor.region,
+    processedUntilMs: cursor.processedUntilMs,
+    inProgress: {
+      startMs: slice.startMs,
+      endMs: Math.max(slice.startMs, ceilSecond(oldestSeenMs)),
+      sliceEndMs: slice.completesAtMs,
+    },
+  };
+}
+
+/** How far behind `nowMs` the region's fully processed time is. */
+export function lagMs(cursor: Pick<RegionCursor, 'processedUntilMs' | 'inProgress'>, nowMs: number): number {
+  return Math.max(0, nowMs - cursor.processedUntilMs);
+}
+
+export function floorSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+export function ceilSecond(ms: number): number {
+  return Math.ceil(ms / 1000) * 1000;
+}

@@ -1,0 +1,137 @@
+// Composition root: configuration, clients and the clock meet the pure core here.
+import { randomUUID } from 'node:crypto';
+import { CloudTrailEventSource } from './adapters/cloudtrail-source';
+import { DynamoDbStateStore } from './adapters/dynamodb-state';
+import { SnsAlertSink } from './adapters/sns-sink';
+import { renderAlert } from './core/alert';
+import { Engine } from './core/engine';
+import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
+import { type DetectorConfig, loadConfig } from './config';
+import { logJson } from './log';
+import { RULES } from './rules';
+
+/** The part of the Lambda context the handler uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+  readonly awsRequestId?: string;
+}
+
+/** Stop reading this long before the Lambda timeout, to save the cursor and log. */
+export const SAFETY_MARGIN_MS = 20_000;
+
+export class RunIncompleteError extends Error {
+  override readonly name = 'RunIncompleteError';
+}
+
+interface Runtime {
+  readonly config: DetectorConfig;
+  readonly settings: RunSettings;
+  readonly deps: RunDeps;
+}
+
+let runtime: Runtime | undefined;
+
+/** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
+function init(): Runtime {
+  const config = loadConfig(process.env);
+  const deps: RunDeps = {
+    source: new CloudTrailEventSource(),
+    state: new DynamoDbStateStore({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
+    sink: new SnsAlertSink({ topicArn: config.topicArn }),
+    clock: { nowMs: () => Date.now() },
+    engine: new Engine(RULES),
+    render: (finding, related) => renderAlert(finding, { related }),
+  };
+  const settings: RunSettings = { ...config, maxOutboxPerRun: 200 };
+  return { config, settings, deps };
+}
+
+export async function handler(event: unknown, context: InvocationContext): Promise<RunSummary> {
+  runtime ??= init();
+  const wallNow = Date.now();
+  const report = await runOnce(runtime.deps, runtime.settings, {
+    runId: context.awsRequestId || randomUUID(),
+    windowEndMs: windowEnd(event, wallNow),
+    deadlineMs: wallNow + Math.max(0, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS),
+  });
+  logReport(report);
+  const summary = summarize(report);
+  if (report.status === 'incomplete') {
+    // A failed invocation shows on the Errors alarm and is retried; the cursor has not moved
+    // past anything left undone, so the retry is safe.
+    throw new RunIncompleteError(`run incomplete: ${problemsOf(report).join('; ')}`);
+  }
+  return summary;
+}
+
+/**
+ * The window ends at the invocation's scheduled time (EventBridge's `time`), so a retried
+ * invocation covers the same window. A manual invoke without it, or a time in the future,
+ * uses the wall clock.
+ */
+export function windowEnd(event: unknown, wallNowMs: number): number {
+  const time = typeof event === 'object' && event !== null ? (event as { time?: unknown }).time : undefined;
+  const scheduled = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  return Number.isFinite(scheduled) && scheduled <= wallNowMs ? scheduled : wallNowMs;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: RunReport['status'];
+  readonly windowEnd: string;
+  readonly durationMs: number;
+  readonly regions: readonly string[];
+  readonly pages: number;
+  readonly events: number;
+  readonly unparseableEvents: number;
+  readonly ruleFailures: number;
+  readonly findingsBySeverity: RunReport['totals']['findingsBySeverity'];
+  readonly alertsSent: number;
+}
+
+function summarize(report: RunReport): RunSummary {
+  return {
+    runId: report.runId,
+    status: report.status,
+    windowEnd: new Date(report.windowEndMs).toISOString(),
+    durationMs: report.durationMs,
+    regions: report.regions.map((r) => r.region),
+    pages: report.totals.pages,
+    events: report.totals.events,
+    unparseableEvents: report.totals.unparseableEvents,
+    ruleFailures: report.totals.ruleFailures,
+    findingsBySeverity: report.totals.findingsBySeverity,
+    alertsSent: report.totals.alertsSent,
+  };
+}
+
+function logReport(report: RunReport): void {
+  for (const finding of report.findings) logJson('info', 'finding', { ...finding });
+  for (const problem of report.problems) logJson('warn', problem.kind, { ...problem });
+  logJson(report.status === 'incomplete' ? 'error' : 'info', 'run summary', {
+    ...summarize(report),
+    outbox: report.outbox,
+    regionDetails: report.regions.map((r) => ({
+      ...r,
+      cursorBefore: isoOrNull(r.cursorBeforeMs),
+      cursorAfter: isoOrNull(r.cursorAfterMs),
+    })),
+  });
+}
+
+function problemsOf(report: RunReport): string[] {
+  const problems = report.regions
+    .filter((r) => r.error !== undefined || !['caught-up', 'page-limit', 'time-budget'].includes(r.outcome))
+    .map((r) => `${r.region}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`);
+  if (report.outbox.error) problems.unshift(`outbox: ${report.outbox.error}`);
+  return problems;
+}
+
+function isoOrNull(ms: number): string | null {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/** For tests: forget the warm runtime so the next invocation reads the environment again. */
+export function resetForTests(): void {
+  runtime = undefined;
+}

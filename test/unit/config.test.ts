@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from '../../lambda/config';
+
+const valid = {
+  TRAILWATCH_TABLE_NAME: 'trailwatch-state',
+  TRAILWATCH_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:trailwatch-alerts',
+  TRAILWATCH_REGIONS: 'eu-west-1,us-east-1',
+};
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('Lambda configuration', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig(valid);
+    expect(config).toMatchObject({
+      regions: ['eu-west-1', 'us-east-1'],
+      overlapMs: 60 * 60_000,
+      initialLookbackMs: 24 * 60 * 60_000,
+      minSeverity: 'high',
+      maxPagesPerRun: 300,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('de-duplicates regions (the stack region may itself be us-east-1)', () => {
+    expect(loadConfig({ ...valid, TRAILWATCH_REGIONS: 'us-east-1, us-east-1 ,eu-west-1' }).regions).toEqual([
+      'us-east-1',
+      'eu-west-1',
+    ]);
+  });
+
+  it('names a missing variable', () => {
+    expect(problemsOf({ ...valid, TRAILWATCH_TABLE_NAME: '' })).toEqual([
+      expect.stringContaining('TRAILWATCH_TABLE_NAME is not set'),
+    ]);
+  });
+
+  it('reports every malformed variable at once', () => {
+    const problems = problemsOf({
+      ...valid,
+      TRAILWATCH_TOPIC_ARN: 'not-an-arn',
+      TRAILWATCH_REGIONS: 'eu-west-1,moon-base-1',
+      TRAILWATCH_MIN_SEVERITY: 'urgent',
+      TRAILWATCH_OVERLAP_MINUTES: '2',
+      TRAILWATCH_MAX_PAGES_PER_RUN: 'many',
+    });
+    expect(problems).toHaveLength(5);
+    for (const name of ['TOPIC_ARN', 'REGIONS', 'MIN_SEVERITY', 'OVERLAP_MINUTES', 'MAX_PAGES_PER_RUN']) {
+      expect(problems.some((p) => p.startsWith(`TRAILWATCH_${name}`))).toBe(true);
+    }
+  });
+});

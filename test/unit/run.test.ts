@@ -1,0 +1,186 @@
+import { Engine } from '../../lambda/core/engine';
+import { defineRule } from '../../lambda/core/rule';
+import { type RunDeps, type RunSettings, runOnce } from '../../lambda/core/run';
+import type { Finding, RenderedAlert } from '../../lambda/core/types';
+import { MINUTE_MS } from '../../lambda/core/window';
+import type { LookupEventRecord } from '../../lambda/ports';
+import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
+
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const REGION = 'eu-west-1';
+
+const stopLogging = defineRule({
+  id: 'test.stop-logging',
+  title: 'Logging stopped',
+  description: 'test rule',
+  whyItMatters: 'test',
+  runbook: 'test',
+  reference: 'https://example.com',
+  mitre: ['TA0005:T1562.008'],
+  eventNames: ['StopLogging'],
+  severity: 'critical',
+  matches: () => true,
+  explain: (e) => `stopped by ${e.actor.userName}`,
+});
+const consoleLogin = defineRule({ ...stopLogging, id: 'test.login', eventNames: ['ConsoleLogin'], severity: 'medium' });
+const exploding = defineRule({
+  ...stopLogging,
+  id: 'test.explodes',
+  eventNames: ['StopLogging'],
+  matches: () => {
+    throw new TypeError('odd event');
+  },
+});
+
+function record(id: string, name: string, timeMs: number, body?: string): LookupEventRecord {
+  return {
+    eventId: id,
+    eventName: name,
+    eventTimeMs: timeMs,
+    body:
+      body ??
+      JSON.stringify({
+        eventID: id,
+        eventName: name,
+        eventTime: new Date(timeMs).toISOString(),
+        eventSource: 'cloudtrail.amazonaws.com',
+        awsRegion: REGION,
+        userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
+      }),
+  };
+}
+
+const render = (f: Finding): RenderedAlert => ({
+  subject: `${f.severity} ${f.ruleId}`,
+  message: JSON.stringify({ default: `${f.summary} ${f.event.eventId}` }),
+  attributes: { severity: { type: 'String', value: f.severity } },
+});
+
+function setup(overrides: Partial<RunSettings> = {}) {
+  const source = new MemoryEventSource();
+  const state = new MemoryStateStore();
+  const sink = new RecordingSink();
+  const clock = new ManualClock(NOW);
+  const deps: RunDeps = { source, state, sink, clock, engine: new Engine([stopLogging, consoleLogin, exploding]), render };
+  const settings: RunSettings = {
+    regions: [REGION],
+    overlapMs: 60 * MINUTE_MS,
+    initialLookbackMs: 60 * MINUTE_MS,
+    sliceMs: 60 * MINUTE_MS,
+    minSeverity: 'high',
+    maxPagesPerRun: 100,
+    alertRetentionMs: 14 * 24 * 60 * MINUTE_MS,
+    maxOutboxPerRun: 100,
+    ...overrides,
+  };
+  const run = (windowEndMs: number, runId = `run-${windowEndMs}`) =>
+    runOnce(deps, settings, { runId, windowEndMs, deadlineMs: NOW + 60_000 });
+  return { source, state, sink, clock, run };
+}
+
+describe('one scheduled run', () => {
+  it('alerts once on a critical finding and only records a medium one', async () => {
+    const { source, sink, run } = setup();
+    source.add(REGION, record('e1', 'StopLogging', NOW - 10 * MINUTE_MS), record('e2', 'ConsoleLogin', NOW - 9 * MINUTE_MS));
+    const report = await run(NOW);
+    expect(report.status).toBe('completed');
+    expect(sink.published).toHaveLength(1);
+    expect(sink.published[0]!.message).toContain('e1');
+    expect(report.totals.findingsBySeverity).toMatchObject({ critical: 1, medium: 1 });
+    expect(report.findings.map((f) => [f.eventId, f.alerted]).sort()).toEqual([
+      ['e1', true],
+      ['e2', false],
+    ]);
+  });
+
+  it('does not alert twice when a later window overlaps the event', async () => {
+    const { source, sink, run } = setup();
+    source.add(REGION, record('e1', 'StopLogging', NOW - 2 * MINUTE_MS));
+    await run(NOW);
+    const second = await run(NOW + 5 * MINUTE_MS);
+    expect(second.regions[0]!.alertsAlreadySent).toBe(1);
+    expect(sink.published).toHaveLength(1);
+  });
+
+  it('alerts on an event that arrives late but within the overlap', async () => {
+    const { source, sink, run } = setup();
+    await run(NOW);
+    source.add(REGION, record('late', 'StopLogging', NOW - 40 * MINUTE_MS));
+    await run(NOW + 5 * MINUTE_MS);
+    expect(sink.published.map((a) => a.message)).toEqual([expect.stringContaining('late')]);
+  });
+
+  it('keeps the cursor and the alert when SNS fails, and delivers it on the next run', async () => {
+    const { source, state, sink, run } = setup();
+    await run(NOW);
+    const before = state.cursors.get(REGION)!.processedUntilMs;
+    source.add(REGION, record('e1', 'StopLogging', NOW + MINUTE_MS));
+    sink.failing = Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabledException' });
+    const failed = await run(NOW + 5 * MINUTE_MS);
+    expect(failed.status).toBe('incomplete');
+    expect(failed.regions[0]!.outcome).toBe('publish-failed');
+    expect(state.cursors.get(REGION)!.processedUntilMs).toBe(before);
+    expect(state.outbox.size).toBe(1);
+
+    sink.failing = undefined;
+    const recovered = await run(NOW + 10 * MINUTE_MS);
+    expect(recovered.status).toBe('completed');
+    expect(recovered.outbox.delivered).toBe(1);
+    expect(sink.published).toHaveLength(1);
+    expect(state.cursors.get(REGION)!.processedUntilMs).toBe(NOW + 10 * MINUTE_MS);
+  });
+
+  it('counts an unparseable event and a throwing rule, and still scores the rest', async () => {
+    const { source, sink, run } = setup();
+    source.add(
+      REGION,
+      record('bad', 'StopLogging', NOW - 3 * MINUTE_MS, '{"eventID": "bad", '),
+      record('good', 'StopLogging', NOW - 2 * MINUTE_MS),
+    );
+    const report = await run(NOW);
+    expect(report.status).toBe('completed');
+    expect(report.totals.unparseableEvents).toBe(1);
+    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'unparseable-event', eventId: 'bad' }));
+    expect(report.totals.ruleFailures).toBe(1);
+    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'rule-failed', ruleId: 'test.explodes' }));
+    expect(sink.published).toHaveLength(1);
+  });
+
+  it('stops at the page cap with the cursor narrowed, and finishes on the next run', async () => {
+    const { source, state, sink, run } = setup({ maxPagesPerRun: 2 });
+    await run(NOW);
+    for (let i = 0; i < 180; i++) source.add(REGION, record(`n${i}`, 'ListBuckets', NOW + 1000 * (i + 1)));
+    source.add(REGION, record('crit', 'StopLogging', NOW + 500));
+    const first = await run(NOW + 5 * MINUTE_MS);
+    expect(first.regions[0]!.outcome).toBe('page-limit');
+    expect(state.cursors.get(REGION)!.inProgress).toBeDefined();
+    expect(sink.published).toHaveLength(0);
+    // 100 events a run: the rest of the slice takes the next run, and the alert goes out then.
+    const second = await run(NOW + 10 * MINUTE_MS);
+    expect(second.regions[0]!.cursorAfterMs).toBeGreaterThanOrEqual(NOW + 5 * MINUTE_MS);
+    expect(sink.published).toHaveLength(1);
+    // With a cap that fits the overlap re-read, the region reports that it has caught up.
+    const { source: roomy, run: runRoomy } = setup({ maxPagesPerRun: 5 });
+    await runRoomy(NOW);
+    for (let i = 0; i < 180; i++) roomy.add(REGION, record(`n${i}`, 'ListBuckets', NOW + 1000 * (i + 1)));
+    expect((await runRoomy(NOW + 5 * MINUTE_MS)).regions[0]!.outcome).toBe('caught-up');
+  });
+
+  it('skips the run while another run holds the lease', async () => {
+    const { state, run } = setup();
+    await state.acquireLease('other', NOW, 60_000);
+    const report = await run(NOW);
+    expect(report.status).toBe('skipped-lease-held');
+    expect(report.regions).toEqual([]);
+  });
+
+  it('reports a lookup failure without moving the cursor', async () => {
+    const { source, state, run } = setup();
+    await run(NOW);
+    source.failNext = 1;
+    const report = await run(NOW + 5 * MINUTE_MS);
+    expect(report.status).toBe('incomplete');
+    expect(report.regions[0]).toMatchObject({ outcome: 'lookup-failed', error: expect.stringContaining('ThrottlingException') });
+    expect(state.cursors.get(REGION)!.processedUntilMs).toBe(NOW);
+  });
+});
