@@ -1,0 +1,54 @@
+// CreateAccessKey: long-lived credentials, the classic way to keep access after a breach.
+import { obj, str } from '../core/event';
+import { defineRule } from '../core/rule';
+import type { Severity, TrailEvent } from '../core/types';
+import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
+
+/** The user the key is for: `requestParameters.userName`, or the caller itself when absent. */
+const targetUser = (e: TrailEvent): string => param(e, 'userName');
+
+/** Root with no userName creates a key for the root user itself. */
+const isRootKey = (e: TrailEvent): boolean => e.actor.type === 'Root' && targetUser(e) === '';
+
+/** An IAM user creating its own key: routine rotation, unlike a key minted for someone else. */
+const isOwnKey = (e: TrailEvent): boolean =>
+  e.actor.type === 'IAMUser' && (targetUser(e) === '' || targetUser(e) === e.actor.userName);
+
+function severity(e: TrailEvent): Severity {
+  if (failed(e)) return 'medium';
+  if (isRootKey(e)) return 'critical';
+  return isOwnKey(e) ? 'medium' : 'high';
+}
+
+export default defineRule({
+  id: 'iam.access-key-created',
+  title: 'IAM access key created',
+  description:
+    'A principal created an access key. High when the key is for another IAM user (a backdoor ' +
+    'credential), medium when an IAM user rotates its own key or the call failed, critical for a ' +
+    'root user access key (which should never exist).',
+  whyItMatters:
+    'An access key outlives the session that created it; an attacker who mints a key for another ' +
+    'user keeps access after the stolen credentials are revoked.',
+  runbook:
+    'Ask the owner of the target user whether they expected the key. If not, deactivate and ' +
+    'delete it (UpdateAccessKey, DeleteAccessKey), rotate the caller credentials, and review the ' +
+    "new key's use with Event history filtered by its access key id.",
+  reference: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html',
+  mitre: ['TA0003:T1098.001'],
+  eventNames: ['CreateAccessKey'],
+  eventSources: ['iam.amazonaws.com'],
+  severity,
+  matches: () => true,
+  explain: (e) => {
+    const keyId = show(str(obj(e.responseElements.accessKey).accessKeyId), 32, 'not issued');
+    const whose = isRootKey(e)
+      ? 'the root user'
+      : isOwnKey(e)
+        ? 'their own user'
+        : `IAM user ${show(targetUser(e), 64)}`;
+    return `${actorLabel(e)} created access key ${keyId} for ${whose} ${origin(e)}${outcome(e)}.`;
+  },
+  dedupKey: (e) =>
+    dedup('iam.access-key-created', e.recipientAccountId, targetUser(e) || e.actor.arn || e.actor.userName),
+});

@@ -1,0 +1,21 @@
+// The rule catalogue. One import per rule file, listed by id; the registry test keeps it honest.
+import type { Rule } from '../core/rule';
+import cloudtrailLoggingStopped from './cloudtrail-logging-stopped';
+import cloudtrailTrailDeleted from './cloudtrail-trail-deleted';
+import ec2InstancesLaunched from './ec2-instances-launched';
+import iamAccessKeyCreated from './iam-access-key-created';
+import iamUserPolicyAttached from './iam-user-policy-attached';
+import s3BucketPolicyChanged from './s3-bucket-policy-changed';
+import signinConsoleLogin from './signin-console-login';
+import stsRoleAssumed from './sts-role-assumed';
+
+export const RULES: readonly Rule[] = Object.freeze([
+  cloudtrailLoggingStopped,
+  cloudtrailTrailDeleted,
+  ec2InstancesLaunched,
+  iamAccessKeyCreated,
+  iamUserPolicyAttached,
+  s3BucketPolicyChanged,
+  signinConsoleLogin,
+  stsRoleAssumed,
+]);

@@ -1,0 +1,57 @@
+// ConsoleLogin: console sign-ins by IAM users and root, and failed sign-ins of any kind.
+import { str } from '../core/event';
+import { defineRule } from '../core/rule';
+import type { Severity, TrailEvent } from '../core/types';
+import { actorLabel, dedup, isFederatedSignIn, origin, show, signInFailed } from './helpers';
+
+const isRoot = (e: TrailEvent): boolean => e.actor.type === 'Root';
+
+/**
+ * "No MFA" is only meaningful for IAM users: federated sign-ins always carry MFAUsed "No"
+ * because the identity provider, not AWS, checked the second factor.
+ */
+const iamUserWithoutMfa = (e: TrailEvent): boolean =>
+  e.actor.type === 'IAMUser' && !isFederatedSignIn(e) && str(e.additionalEventData.MFAUsed) === 'No';
+
+function severity(e: TrailEvent): Severity {
+  if (signInFailed(e)) return 'medium';
+  if (isRoot(e) || iamUserWithoutMfa(e)) return 'high';
+  return 'medium';
+}
+
+export default defineRule({
+  id: 'signin.console-login',
+  title: 'Console sign-in',
+  description:
+    'A console sign-in. High for a successful root sign-in or an IAM user signing in without MFA; ' +
+    'medium for other IAM user sign-ins and for every failed sign-in. Successful federated ' +
+    'sign-ins (IAM Identity Center, SAML, web identity, switch-role) are not matched: they are ' +
+    'the normal way in, their MFA lives in the identity provider, and they are never "without MFA".',
+  whyItMatters:
+    'Root should never be used day to day, and a password-only IAM user is one phished password ' +
+    'from compromise; a sign-in from either is the first step of most console intrusions.',
+  runbook:
+    'Ask the person behind the user whether they signed in from that address. For root, confirm ' +
+    'with the account owner and check for other root activity. For an IAM user without MFA, ' +
+    'enforce MFA (or move the person to IAM Identity Center). Repeated failures: check for ' +
+    'password spraying from the same source address.',
+  reference:
+    'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html',
+  mitre: ['TA0001:T1078.004'],
+  eventNames: ['ConsoleLogin'],
+  eventSources: ['signin.amazonaws.com'],
+  severity,
+  matches: (e) => signInFailed(e) || !isFederatedSignIn(e),
+  explain: (e) => {
+    const who = isRoot(e) ? `Root user of account ${show(e.actor.accountId, 16)}` : actorLabel(e);
+    if (signInFailed(e)) return `${who} failed to sign in to the console ${origin(e)}.`;
+    const mfa = iamUserWithoutMfa(e)
+      ? ' without MFA'
+      : str(e.additionalEventData.MFAUsed) === 'Yes'
+        ? ' with MFA'
+        : '';
+    return `${who} signed in to the console${mfa} ${origin(e)} (user agent ${show(e.userAgent, 120)}).`;
+  },
+  dedupKey: (e) =>
+    dedup('signin.console-login', e.actor.arn || e.actor.userName, signInFailed(e) ? 'failure' : 'success'),
+});

@@ -1,0 +1,80 @@
+// The catalogue as data: ids, metadata and fixtures kept consistent as rules are added.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isObject } from '../../lambda/core/event';
+import { MITRE_PATTERN, RULE_ID_PATTERN } from '../../lambda/core/rule';
+import { isSeverity } from '../../lambda/core/types';
+import { RULES } from '../../lambda/rules/index';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'rules');
+const ids = RULES.map((r) => r.id);
+
+describe('rule registry', () => {
+  it('lists at least the seed catalogue', () => {
+    expect(RULES.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('has unique ids, listed in order', () => {
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it.each(ids)('%s: id is dotted lower-case', (id) => {
+    expect(id).toMatch(RULE_ID_PATTERN);
+  });
+
+  describe.each(RULES.map((r) => [r.id, r] as const))('%s', (_id, rule) => {
+    it('fills every metadata string', () => {
+      for (const field of ['title', 'description', 'whyItMatters', 'runbook', 'reference'] as const) {
+        expect(rule[field].trim()).not.toBe('');
+      }
+    });
+
+    it('links to an https reference', () => {
+      expect(new URL(rule.reference).protocol).toBe('https:');
+    });
+
+    it('has well-formed MITRE ids', () => {
+      expect(rule.mitre.length).toBeGreaterThan(0);
+      for (const m of rule.mitre) expect(m).toMatch(MITRE_PATTERN);
+    });
+
+    it('names each event once', () => {
+      expect(rule.eventNames.length).toBeGreaterThan(0);
+      expect(new Set(rule.eventNames).size).toBe(rule.eventNames.length);
+      for (const name of rule.eventNames) expect(name).toMatch(/^[A-Za-z0-9]+$/);
+      for (const source of rule.eventSources ?? []) expect(source).toMatch(/^[a-z0-9.-]+\.amazonaws\.com$/);
+    });
+
+    it('has a static severity that is valid, or a severity function', () => {
+      if (typeof rule.severity === 'string') expect(isSeverity(rule.severity)).toBe(true);
+      else expect(typeof rule.severity).toBe('function');
+    });
+
+    it('has a dedup key', () => {
+      expect(typeof rule.dedupKey).toBe('function');
+    });
+
+    it('has a fixture with at least one positive and one negative case', () => {
+      const path = join(FIXTURES, `${rule.id}.json`);
+      expect(existsSync(path)).toBe(true);
+      const fixture: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      expect(isObject(fixture)).toBe(true);
+      if (!isObject(fixture)) return;
+      expect(Array.isArray(fixture.positive) && fixture.positive.length).toBeGreaterThanOrEqual(1);
+      expect(Array.isArray(fixture.negative) && fixture.negative.length).toBeGreaterThanOrEqual(1);
+    });
+  });
+
+  it('has no fixture file without a rule', () => {
+    const orphans = readdirSync(FIXTURES)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => file.slice(0, -'.json'.length))
+      .filter((id) => !ids.includes(id));
+    expect(orphans).toEqual([]);
+  });
+
+  it('keeps only JSON files in the fixture folder', () => {
+    expect(readdirSync(FIXTURES).filter((file) => !file.endsWith('.json'))).toEqual([]);
+  });
+});
