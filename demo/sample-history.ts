@@ -40,7 +40,10 @@ const ROUTINE: ReadonlyArray<readonly [string, string, boolean]> = [
 let counter = 0;
 function eventId(rand: () => number): string {
   counter += 1;
-  const hex = () => Math.floor(rand() * 0xffffffff).toString(16).padStart(8, '0');
+  const hex = () =>
+    Math.floor(rand() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0');
   return `${hex()}-${hex().slice(0, 4)}-4${hex().slice(0, 3)}-a${hex().slice(0, 3)}-${hex()}${counter.toString(16).padStart(4, '0')}`;
 }
 
@@ -108,10 +111,23 @@ export function sampleHistory(endMs: number, regions: readonly [string, string])
   counter = 0;
   const [home, global] = regions;
   const events: SampleEvent[] = [];
-  const push = (region: string, rec: Record<string, unknown> | string, timeMs: number, delayMs: number, id?: string) => {
+  const push = (
+    region: string,
+    rec: Record<string, unknown> | string,
+    timeMs: number,
+    delayMs: number,
+    id?: string,
+  ) => {
     const eventIdValue = id ?? (typeof rec === 'string' ? 'broken' : String(rec.eventID));
     const name = typeof rec === 'string' ? 'PutBucketPolicy' : String(rec.eventName);
-    events.push({ region, record: rec, eventTimeMs: timeMs, visibleAtMs: timeMs + delayMs, eventId: eventIdValue, eventName: name });
+    events.push({
+      region,
+      record: rec,
+      eventTimeMs: timeMs,
+      visibleAtMs: timeMs + delayMs,
+      eventId: eventIdValue,
+      eventName: name,
+    });
   };
 
   // Routine activity: about 300 events a region over the day, visible after 2-12 minutes.
@@ -131,7 +147,12 @@ export function sampleHistory(endMs: number, regions: readonly [string, string])
   push(
     global,
     record(rand, global, t0, 'ConsoleLogin', 'signin.amazonaws.com', {
-      userIdentity: { type: 'Root', principalId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, accountId: ACCOUNT },
+      userIdentity: {
+        type: 'Root',
+        principalId: ACCOUNT,
+        arn: `arn:aws:iam::${ACCOUNT}:root`,
+        accountId: ACCOUNT,
+      },
       sourceIPAddress: ip,
       userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
       readOnly: false,
@@ -150,7 +171,9 @@ export function sampleHistory(endMs: number, regions: readonly [string, string])
       userAgent: ua,
       readOnly: false,
       requestParameters: { userName: 'backup-admin' },
-      responseElements: { accessKey: { accessKeyId: 'AKIAEXAMPLENEWKEY001', status: 'Active', userName: 'backup-admin' } },
+      responseElements: {
+        accessKey: { accessKeyId: 'AKIAEXAMPLENEWKEY001', status: 'Active', userName: 'backup-admin' },
+      },
     }),
     t0 + 6 * MINUTE,
     3 * MINUTE,
@@ -162,7 +185,10 @@ export function sampleHistory(endMs: number, regions: readonly [string, string])
       sourceIPAddress: ip,
       userAgent: ua,
       readOnly: false,
-      requestParameters: { userName: 'backup-admin', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      requestParameters: {
+        userName: 'backup-admin',
+        policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      },
     }),
     t0 + 8 * MINUTE,
     // Late: reaches Event history 35 minutes after it happened; the overlap still catches it.
@@ -180,7 +206,14 @@ export function sampleHistory(endMs: number, regions: readonly [string, string])
         bucketName: 'acme-customer-exports',
         bucketPolicy: {
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-customer-exports/*' }],
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::acme-customer-exports/*',
+            },
+          ],
         },
       },
     }),
@@ -188,7 +221,13 @@ export function sampleHistory(endMs: number, regions: readonly [string, string])
     5 * MINUTE,
   );
   // A body that is not JSON: counted and logged, never fatal.
-  push(home, '{"eventVersion":"1.09","eventID":"broken-0001", "userIdent', t0 + 20 * MINUTE, 2 * MINUTE, 'broken-0001');
+  push(
+    home,
+    '{"eventVersion":"1.09","eventID":"broken-0001", "userIdent',
+    t0 + 20 * MINUTE,
+    2 * MINUTE,
+    'broken-0001',
+  );
   push(
     home,
     record(rand, home, t0 + 30 * MINUTE, 'StopLogging', 'cloudtrail.amazonaws.com', {

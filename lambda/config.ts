@@ -47,14 +47,29 @@ export function loadConfig(env: Env): DetectorConfig {
   };
 
   const tableName = required('TRAILWATCH_TABLE_NAME', TABLE_NAME, 'a DynamoDB table name');
-  const topicArn = required('TRAILWATCH_TOPIC_ARN', TOPIC_ARN, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+  const topicArn = required(
+    'TRAILWATCH_TOPIC_ARN',
+    TOPIC_ARN,
+    'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+  );
 
-  const regionList = env.TRAILWATCH_REGIONS?.trim() || [env.AWS_REGION, 'us-east-1'].filter(Boolean).join(',');
-  const regions = [...new Set(regionList.split(',').map((r) => r.trim()).filter(Boolean))];
+  const regionList =
+    env.TRAILWATCH_REGIONS?.trim() || [env.AWS_REGION, 'us-east-1'].filter(Boolean).join(',');
+  const regions = [
+    ...new Set(
+      regionList
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ];
   const badRegions = regions.filter((r) => !REGION.test(r));
-  if (regions.length === 0) problems.push('TRAILWATCH_REGIONS is empty (expected e.g. "eu-west-1,us-east-1")');
+  if (regions.length === 0)
+    problems.push('TRAILWATCH_REGIONS is empty (expected e.g. "eu-west-1,us-east-1")');
   if (badRegions.length > 0) {
-    problems.push(`TRAILWATCH_REGIONS has ${badRegions.map((r) => `"${clip(r)}"`).join(', ')}: not region codes`);
+    problems.push(
+      `TRAILWATCH_REGIONS has ${badRegions.map((r) => `"${clip(r)}"`).join(', ')}: not region codes`,
+    );
   }
 
   const minSeverityRaw = env.TRAILWATCH_MIN_SEVERITY?.trim() || 'high';

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { CloudTrailEventSource } from './adapters/cloudtrail-source';
 import { DynamoDbStateStore } from './adapters/dynamodb-state';
 import { SnsAlertSink } from './adapters/sns-sink';
+import { type DetectorConfig, loadConfig } from './config';
 import { renderAlert } from './core/alert';
 import { Engine } from './core/engine';
 import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
-import { type DetectorConfig, loadConfig } from './config';
 import { logJson } from './log';
 import { RULES } from './rules';
 

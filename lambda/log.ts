@@ -11,5 +11,7 @@ function threshold(): number {
 
 export function logJson(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
   if ((RANK[level.toUpperCase()] ?? 0) < threshold()) return;
-  process.stdout.write(`${JSON.stringify({ level, message, ...fields, timestamp: new Date().toISOString() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level, message, ...fields, timestamp: new Date().toISOString() })}\n`,
+  );
 }

@@ -73,7 +73,9 @@ export class CloudTrailEventSource implements EventSource {
           }
         };
       client.middlewareStack.addRelativeTo(paced, {
-        name: 'trailwatchPacer', relation: 'before', toMiddleware: 'httpSigningMiddleware',
+        name: 'trailwatchPacer',
+        relation: 'before',
+        toMiddleware: 'httpSigningMiddleware',
         override: true,
       });
       this.clients.set(region, client);

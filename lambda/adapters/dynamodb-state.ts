@@ -84,7 +84,11 @@ export class DynamoDbStateStore implements StateStore {
 
   async getCursor(region: string): Promise<RegionCursor | undefined> {
     const out = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: { pk: s('cursor'), sk: s(region) }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { pk: s('cursor'), sk: s(region) },
+        ConsistentRead: true,
+      }),
     );
     if (!out.Item) return undefined;
     return decodeCursor(region, out.Item);
@@ -110,7 +114,10 @@ export class DynamoDbStateStore implements StateStore {
           Item: item,
           ...(expected.version === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': n(expected.version) } }),
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': n(expected.version) },
+              }),
         }),
       );
     } catch (error) {

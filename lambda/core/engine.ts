@@ -42,7 +42,11 @@ export class Engine {
         if (!rule.matches(event)) continue;
         findings.push(toFinding(rule, event));
       } catch (error) {
-        failures.push({ ruleId: rule.id, eventId: event.eventId, message: sanitize(errorMessage(error), 300) });
+        failures.push({
+          ruleId: rule.id,
+          eventId: event.eventId,
+          message: sanitize(errorMessage(error), 300),
+        });
       }
     }
     return findings.length === 0 && failures.length === 0 ? NOTHING : { findings, failures };
@@ -53,7 +57,9 @@ const NOTHING: Evaluation = Object.freeze({ findings: [], failures: [] }) as Eva
 
 function toFinding(rule: Rule, event: TrailEvent): Finding {
   const severity: Severity = typeof rule.severity === 'function' ? rule.severity(event) : rule.severity;
-  const dedupKey = rule.dedupKey ? rule.dedupKey(event) : `${rule.id}|${event.actor.arn || event.actor.principalId}`;
+  const dedupKey = rule.dedupKey
+    ? rule.dedupKey(event)
+    : `${rule.id}|${event.actor.arn || event.actor.principalId}`;
   return {
     ruleId: rule.id,
     title: rule.title,

@@ -22,7 +22,11 @@ export function parseCloudTrailEvent(body: unknown, envelope: LookupEnvelope = {
     return { ok: false, eventId: fallbackId, reason: 'CloudTrailEvent is missing or empty' };
   }
   if (body.length > MAX_EVENT_BYTES) {
-    return { ok: false, eventId: fallbackId, reason: `CloudTrailEvent is larger than ${MAX_EVENT_BYTES} bytes` };
+    return {
+      ok: false,
+      eventId: fallbackId,
+      reason: `CloudTrailEvent is larger than ${MAX_EVENT_BYTES} bytes`,
+    };
   }
   let parsed: unknown;
   try {

@@ -1,6 +1,14 @@
 // One scheduled run: outbox -> per region: slices -> events -> findings -> alerts -> cursor.
 // Pure orchestration over the ports: no SDK, no environment, and time only from the Clock.
-import type { AlertSink, Clock, EventSource, LookupEventRecord, RegionCursor, StateStore, StoredAlert } from '../ports';
+import type {
+  AlertSink,
+  Clock,
+  EventSource,
+  LookupEventRecord,
+  RegionCursor,
+  StateStore,
+  StoredAlert,
+} from '../ports';
 import { CursorConflictError } from '../ports';
 import type { Engine, RuleFailure } from './engine';
 import { parseCloudTrailEvent } from './event';
@@ -224,13 +232,23 @@ class RegionRun {
         break;
       }
       const read = await this.readSlice(slice);
-      const next = read.complete ? completeSlice(cursor, slice) : interruptSlice(cursor, slice, read.oldestSeenMs);
-      if (read.failure === undefined || read.failure.outcome === 'page-limit' || read.failure.outcome === 'time-budget') {
+      const next = read.complete
+        ? completeSlice(cursor, slice)
+        : interruptSlice(cursor, slice, read.oldestSeenMs);
+      if (
+        read.failure === undefined ||
+        read.failure.outcome === 'page-limit' ||
+        read.failure.outcome === 'time-budget'
+      ) {
         // Everything read so far is scored and alerted: the cursor may record it.
         try {
           if (changed(cursor, next)) cursor = await this.deps.state.saveCursor(next, cursor);
         } catch (error) {
-          return this.fail(error instanceof CursorConflictError ? 'cursor-conflict' : 'state-failed', error, cursor);
+          return this.fail(
+            error instanceof CursorConflictError ? 'cursor-conflict' : 'state-failed',
+            error,
+            cursor,
+          );
         }
       }
       if (read.failure) return this.fail(read.failure.outcome, read.failure.error, cursor);
@@ -294,7 +312,12 @@ class RegionRun {
       const parsed = parseCloudTrailEvent(record.body, record);
       if (!parsed.ok) {
         this.r.unparseableEvents += 1;
-        this.problem({ kind: 'unparseable-event', region: this.region, eventId: parsed.eventId, reason: parsed.reason });
+        this.problem({
+          kind: 'unparseable-event',
+          region: this.region,
+          eventId: parsed.eventId,
+          reason: parsed.reason,
+        });
         continue;
       }
       const evaluation = this.deps.engine.evaluate(parsed.event);
@@ -305,7 +328,9 @@ class RegionRun {
   }
 
   /** Publishes the page's alerts; returns the failure that stopped it, if any. */
-  private async publish(findings: readonly Finding[]): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
+  private async publish(
+    findings: readonly Finding[],
+  ): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
     for (const finding of findings) {
       const alerted = atLeast(finding.severity, this.settings.minSeverity);
       this.r.findings += 1;

@@ -84,14 +84,23 @@ function stopLogging(timeMs: number, region = HOME) {
 }
 
 function routine(timeMs: number, region = HOME) {
-  return makeRecord({ eventName: 'DescribeInstances', eventSource: 'ec2.amazonaws.com', eventTime: new Date(timeMs).toISOString(), awsRegion: region });
+  return makeRecord({
+    eventName: 'DescribeInstances',
+    eventSource: 'ec2.amazonaws.com',
+    eventTime: new Date(timeMs).toISOString(),
+    awsRegion: region,
+  });
 }
 
 async function cursorOf(region: string): Promise<number | undefined> {
   const client = localDynamoDbClient(dynamoEndpoint);
   try {
     const out = await client.send(
-      new GetItemCommand({ TableName: table, Key: { pk: { S: 'cursor' }, sk: { S: region } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: table,
+        Key: { pk: { S: 'cursor' }, sk: { S: region } },
+        ConsistentRead: true,
+      }),
     );
     return out.Item?.processedUntilMs?.N === undefined ? undefined : Number(out.Item.processedUntilMs.N);
   } finally {

@@ -22,7 +22,8 @@ export class MemoryStateStore implements StateStore {
   leaseUntilMs = 0;
 
   async acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean> {
-    if (this.leaseOwner !== undefined && this.leaseOwner !== owner && this.leaseUntilMs >= nowMs) return false;
+    if (this.leaseOwner !== undefined && this.leaseOwner !== owner && this.leaseUntilMs >= nowMs)
+      return false;
     this.leaseOwner = owner;
     this.leaseUntilMs = nowMs + durationMs;
     return true;
@@ -65,7 +66,10 @@ export class MemoryEventSource implements EventSource {
   add(region: string, ...records: LookupEventRecord[]): void {
     const list = this.events.get(region) ?? [];
     list.push(...records);
-    list.sort((a, b) => (b.eventTimeMs ?? 0) - (a.eventTimeMs ?? 0) || (a.eventId ?? '').localeCompare(b.eventId ?? ''));
+    list.sort(
+      (a, b) =>
+        (b.eventTimeMs ?? 0) - (a.eventTimeMs ?? 0) || (a.eventId ?? '').localeCompare(b.eventId ?? ''),
+    );
     this.events.set(region, list);
   }
 

@@ -22,7 +22,12 @@ const stopLogging = defineRule({
   matches: () => true,
   explain: (e) => `stopped by ${e.actor.userName}`,
 });
-const consoleLogin = defineRule({ ...stopLogging, id: 'test.login', eventNames: ['ConsoleLogin'], severity: 'medium' });
+const consoleLogin = defineRule({
+  ...stopLogging,
+  id: 'test.login',
+  eventNames: ['ConsoleLogin'],
+  severity: 'medium',
+});
 const exploding = defineRule({
   ...stopLogging,
   id: 'test.explodes',
@@ -61,7 +66,14 @@ function setup(overrides: Partial<RunSettings> = {}) {
   const state = new MemoryStateStore();
   const sink = new RecordingSink();
   const clock = new ManualClock(NOW);
-  const deps: RunDeps = { source, state, sink, clock, engine: new Engine([stopLogging, consoleLogin, exploding]), render };
+  const deps: RunDeps = {
+    source,
+    state,
+    sink,
+    clock,
+    engine: new Engine([stopLogging, consoleLogin, exploding]),
+    render,
+  };
   const settings: RunSettings = {
     regions: [REGION],
     overlapMs: 60 * MINUTE_MS,
@@ -81,7 +93,11 @@ function setup(overrides: Partial<RunSettings> = {}) {
 describe('one scheduled run', () => {
   it('alerts once on a critical finding and only records a medium one', async () => {
     const { source, sink, run } = setup();
-    source.add(REGION, record('e1', 'StopLogging', NOW - 10 * MINUTE_MS), record('e2', 'ConsoleLogin', NOW - 9 * MINUTE_MS));
+    source.add(
+      REGION,
+      record('e1', 'StopLogging', NOW - 10 * MINUTE_MS),
+      record('e2', 'ConsoleLogin', NOW - 9 * MINUTE_MS),
+    );
     const report = await run(NOW);
     expect(report.status).toBe('completed');
     expect(sink.published).toHaveLength(1);
@@ -140,9 +156,13 @@ describe('one scheduled run', () => {
     const report = await run(NOW);
     expect(report.status).toBe('completed');
     expect(report.totals.unparseableEvents).toBe(1);
-    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'unparseable-event', eventId: 'bad' }));
+    expect(report.problems).toContainEqual(
+      expect.objectContaining({ kind: 'unparseable-event', eventId: 'bad' }),
+    );
     expect(report.totals.ruleFailures).toBe(1);
-    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'rule-failed', ruleId: 'test.explodes' }));
+    expect(report.problems).toContainEqual(
+      expect.objectContaining({ kind: 'rule-failed', ruleId: 'test.explodes' }),
+    );
     expect(sink.published).toHaveLength(1);
   });
 
@@ -180,7 +200,10 @@ describe('one scheduled run', () => {
     source.failNext = 1;
     const report = await run(NOW + 5 * MINUTE_MS);
     expect(report.status).toBe('incomplete');
-    expect(report.regions[0]).toMatchObject({ outcome: 'lookup-failed', error: expect.stringContaining('ThrottlingException') });
+    expect(report.regions[0]).toMatchObject({
+      outcome: 'lookup-failed',
+      error: expect.stringContaining('ThrottlingException'),
+    });
     expect(state.cursors.get(REGION)!.processedUntilMs).toBe(NOW);
   });
 });

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { RegionCursor } from '../../lambda/ports';
 import {
   completeSlice,
   EVENT_HISTORY_MS,
@@ -9,8 +8,13 @@ import {
   nextSlice,
   type WindowSettings,
 } from '../../lambda/core/window';
+import type { RegionCursor } from '../../lambda/ports';
 
-const settings: WindowSettings = { overlapMs: 60 * MINUTE_MS, initialLookbackMs: 24 * 60 * MINUTE_MS, sliceMs: 60 * MINUTE_MS };
+const settings: WindowSettings = {
+  overlapMs: 60 * MINUTE_MS,
+  initialLookbackMs: 24 * 60 * MINUTE_MS,
+  sliceMs: 60 * MINUTE_MS,
+};
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
 describe('the first run of a region', () => {
@@ -18,7 +22,10 @@ describe('the first run of a region', () => {
     expect(initialCursor('eu-west-1', NOW, settings).processedUntilMs).toBe(NOW - 24 * 60 * MINUTE_MS);
   });
   it('never reaches back past the 90 days Event history keeps', () => {
-    const cursor = initialCursor('eu-west-1', NOW, { ...settings, initialLookbackMs: 200 * 24 * 60 * MINUTE_MS });
+    const cursor = initialCursor('eu-west-1', NOW, {
+      ...settings,
+      initialLookbackMs: 200 * 24 * 60 * MINUTE_MS,
+    });
     expect(cursor.processedUntilMs).toBeGreaterThanOrEqual(NOW - EVENT_HISTORY_MS - 1000);
   });
 });
@@ -41,7 +48,11 @@ describe('the window of a scheduled run', () => {
   });
 
   it('cuts a backlog into slices, oldest first, with the overlap only on the first', () => {
-    const behind: RegionCursor = { region: 'eu-west-1', processedUntilMs: NOW - 5 * 60 * MINUTE_MS, version: 1 };
+    const behind: RegionCursor = {
+      region: 'eu-west-1',
+      processedUntilMs: NOW - 5 * 60 * MINUTE_MS,
+      version: 1,
+    };
     const first = nextSlice(behind, NOW, settings, true)!;
     expect(first.startMs).toBe(behind.processedUntilMs - settings.overlapMs);
     expect(first.endMs).toBe(behind.processedUntilMs + settings.sliceMs);
@@ -53,14 +64,22 @@ describe('the window of a scheduled run', () => {
 });
 
 describe('a slice interrupted by the time budget or the page cap', () => {
-  const cursor: RegionCursor = { region: 'us-east-1', processedUntilMs: NOW - 3 * 60 * MINUTE_MS, version: 7 };
+  const cursor: RegionCursor = {
+    region: 'us-east-1',
+    processedUntilMs: NOW - 3 * 60 * MINUTE_MS,
+    version: 7,
+  };
   const slice = nextSlice(cursor, NOW, settings, true)!;
 
   it('keeps the cursor and narrows the slice to what is left, re-reading the oldest second seen', () => {
     const oldestSeen = slice.endMs - 10 * MINUTE_MS + 400;
     const next = interruptSlice(cursor, slice, oldestSeen);
     expect(next.processedUntilMs).toBe(cursor.processedUntilMs);
-    expect(next.inProgress).toEqual({ startMs: slice.startMs, endMs: oldestSeen + 600, sliceEndMs: slice.completesAtMs });
+    expect(next.inProgress).toEqual({
+      startMs: slice.startMs,
+      endMs: oldestSeen + 600,
+      sliceEndMs: slice.completesAtMs,
+    });
   });
 
   it('resumes the narrowed slice on the next run, whatever the overlap', () => {
@@ -71,7 +90,10 @@ describe('a slice interrupted by the time budget or the page cap', () => {
   });
 
   it('changes nothing when no event was read yet', () => {
-    expect(interruptSlice(cursor, slice, undefined)).toEqual({ region: 'us-east-1', processedUntilMs: cursor.processedUntilMs });
+    expect(interruptSlice(cursor, slice, undefined)).toEqual({
+      region: 'us-east-1',
+      processedUntilMs: cursor.processedUntilMs,
+    });
   });
 });
 
@@ -84,10 +106,16 @@ describe('cursor properties', () => {
   it('every event whose delay is within the overlap is read at least once', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ offsetS: fc.integer({ min: 0, max: 6 * 3600 }), delayS: fc.integer({ min: 0, max: 3600 }) }), {
-          minLength: 1,
-          maxLength: 60,
-        }),
+        fc.array(
+          fc.record({
+            offsetS: fc.integer({ min: 0, max: 6 * 3600 }),
+            delayS: fc.integer({ min: 0, max: 3600 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 60,
+          },
+        ),
         fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 200, maxLength: 200 }),
         (events, budgets) => {
           const start = NOW - 6 * 3600 * 1000;
