@@ -34,13 +34,14 @@ let runtime: Runtime | undefined;
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
 function init(): Runtime {
   const config = loadConfig(process.env);
+  const rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
   const deps: RunDeps = {
     source: new CloudTrailEventSource(),
     state: new DynamoDbStateStore({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
     sink: new SnsAlertSink({ topicArn: config.topicArn }),
     clock: { nowMs: () => Date.now() },
     engine: new Engine(RULES),
-    render: (finding, related) => renderAlert(finding, { related }),
+    render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
   };
   const settings: RunSettings = { ...config, maxOutboxPerRun: 200 };
   return { config, settings, deps };

@@ -235,21 +235,16 @@ class RegionRun {
       const next = read.complete
         ? completeSlice(cursor, slice)
         : interruptSlice(cursor, slice, read.oldestSeenMs);
-      if (
-        read.failure === undefined ||
-        read.failure.outcome === 'page-limit' ||
-        read.failure.outcome === 'time-budget'
-      ) {
-        // Everything read so far is scored and alerted: the cursor may record it.
-        try {
-          if (changed(cursor, next)) cursor = await this.deps.state.saveCursor(next, cursor);
-        } catch (error) {
-          return this.fail(
-            error instanceof CursorConflictError ? 'cursor-conflict' : 'state-failed',
-            error,
-            cursor,
-          );
-        }
+      // Every page counted in `read` is scored and its alerts delivered (a page whose alert
+      // failed is not counted), so the cursor may record it whatever stopped the slice.
+      try {
+        if (changed(cursor, next)) cursor = await this.deps.state.saveCursor(next, cursor);
+      } catch (error) {
+        return this.fail(
+          error instanceof CursorConflictError ? 'cursor-conflict' : 'state-failed',
+          error,
+          cursor,
+        );
       }
       if (read.failure) return this.fail(read.failure.outcome, read.failure.error, cursor);
     }

@@ -207,3 +207,30 @@ describe('one scheduled run', () => {
     expect(state.cursors.get(REGION)!.processedUntilMs).toBe(NOW);
   });
 });
+
+describe('progress kept when a run fails part-way', () => {
+  it('records the pages done before a failed lookup, never the page that failed', async () => {
+    const { source, state, sink, run } = setup();
+    await run(NOW);
+    for (let i = 0; i < 120; i++) source.add(REGION, record(`n${i}`, 'ListBuckets', NOW + 1000 * (i + 1)));
+    source.add(REGION, record('crit-old', 'StopLogging', NOW + 500));
+    // The first page succeeds, the second is refused.
+    const original = source.lookupPage.bind(source);
+    let calls = 0;
+    source.lookupPage = async (region, query) => {
+      calls += 1;
+      if (calls === 2) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return original(region, query);
+    };
+    const report = await run(NOW + 5 * MINUTE_MS);
+    expect(report.regions[0]!.outcome).toBe('lookup-failed');
+    const cursor = state.cursors.get(REGION)!;
+    expect(cursor.processedUntilMs).toBe(NOW);
+    // The 50 newest events are done; the rest, including the critical one, are left to read.
+    expect(cursor.inProgress).toMatchObject({ endMs: NOW + 71_000 });
+    expect(sink.published).toHaveLength(0);
+    source.lookupPage = original;
+    await run(NOW + 10 * MINUTE_MS);
+    expect(sink.published).toHaveLength(1);
+  });
+});
