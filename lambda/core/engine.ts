@@ -1,6 +1,6 @@
 // Scores events against the rule catalogue. Rules are indexed by event name so an event
 // only meets the rules that look at it.
-import type { Rule } from './rule';
+import { EMPTY_CONTEXT, type Rule, type RuleContext } from './rule';
 import { sanitize } from './sanitize';
 import type { Finding, Severity, TrailEvent } from './types';
 
@@ -19,7 +19,10 @@ export interface Evaluation {
 export class Engine {
   private readonly byEventName: ReadonlyMap<string, readonly Rule[]>;
 
-  constructor(readonly rules: readonly Rule[]) {
+  constructor(
+    readonly rules: readonly Rule[],
+    private readonly context: RuleContext = EMPTY_CONTEXT,
+  ) {
     const index = new Map<string, Rule[]>();
     for (const rule of rules) {
       for (const name of rule.eventNames) {
@@ -39,8 +42,8 @@ export class Engine {
     for (const rule of candidates) {
       if (rule.eventSources !== undefined && !rule.eventSources.includes(event.eventSource)) continue;
       try {
-        if (!rule.matches(event)) continue;
-        findings.push(toFinding(rule, event));
+        if (!rule.matches(event, this.context)) continue;
+        findings.push(toFinding(rule, event, this.context));
       } catch (error) {
         failures.push({
           ruleId: rule.id,
@@ -55,17 +58,18 @@ export class Engine {
 
 const NOTHING: Evaluation = Object.freeze({ findings: [], failures: [] }) as Evaluation;
 
-function toFinding(rule: Rule, event: TrailEvent): Finding {
-  const severity: Severity = typeof rule.severity === 'function' ? rule.severity(event) : rule.severity;
+function toFinding(rule: Rule, event: TrailEvent, context: RuleContext): Finding {
+  const severity: Severity =
+    typeof rule.severity === 'function' ? rule.severity(event, context) : rule.severity;
   const dedupKey = rule.dedupKey
-    ? rule.dedupKey(event)
+    ? rule.dedupKey(event, context)
     : `${rule.id}|${event.actor.arn || event.actor.principalId}`;
   return {
     ruleId: rule.id,
     title: rule.title,
     severity,
     mitre: rule.mitre,
-    summary: rule.explain(event),
+    summary: rule.explain(event, context),
     runbook: rule.runbook,
     reference: rule.reference,
     dedupKey,

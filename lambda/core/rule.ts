@@ -1,6 +1,25 @@
 // The shape of a detection rule: metadata as data beside a pure predicate.
 import type { Severity, TrailEvent } from './types';
 
+/** trailwatch's own resources, so rules can recognise tampering with the detector itself. */
+export interface OwnResources {
+  readonly stackName?: string;
+  readonly functionName?: string;
+  readonly tableName?: string;
+  readonly topicArn?: string;
+  readonly keyArn?: string;
+  readonly scheduleRuleName?: string;
+  readonly queueName?: string;
+  readonly logGroupName?: string;
+}
+
+/** What a rule may know besides the event. Pure data, the same for every event of a run. */
+export interface RuleContext {
+  readonly ownResources: OwnResources;
+}
+
+export const EMPTY_CONTEXT: RuleContext = Object.freeze({ ownResources: Object.freeze({}) });
+
 export interface RuleDefinition {
   /** Stable, dotted, lower-case: `cloudtrail.logging-stopped`. Used in dedup records and filters. */
   readonly id: string;
@@ -20,13 +39,13 @@ export interface RuleDefinition {
   /** Optional: only these event sources (guards against a same-named call of another service). */
   readonly eventSources?: readonly string[];
   /** A fixed severity, or one derived from the event (e.g. admin policy -> critical). */
-  readonly severity: Severity | ((event: TrailEvent) => Severity);
+  readonly severity: Severity | ((event: TrailEvent, context: RuleContext) => Severity);
   /** True when the event is a finding. Must not throw on odd input; the engine catches it if it does. */
-  readonly matches: (event: TrailEvent) => boolean;
+  readonly matches: (event: TrailEvent, context: RuleContext) => boolean;
   /** One sentence for the alert; build it from `sanitize`d fields. */
-  readonly explain: (event: TrailEvent) => string;
+  readonly explain: (event: TrailEvent, context: RuleContext) => string;
   /** Groups repeats of the same finding. Default: rule id + actor ARN. */
-  readonly dedupKey?: (event: TrailEvent) => string;
+  readonly dedupKey?: (event: TrailEvent, context: RuleContext) => string;
 }
 
 export type Rule = Readonly<RuleDefinition>;

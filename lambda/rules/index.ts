@@ -1,5 +1,9 @@
 // The rule catalogue. One import per rule file, listed by id; the registry test keeps it honest.
 import type { Rule } from '../core/rule';
+import { RULES as cisMonitoring } from './catalog/cis-monitoring';
+import { RULES as defenceEvasion } from './catalog/defence-evasion';
+import { RULES as exposureExecution } from './catalog/exposure-execution';
+import { RULES as persistence } from './catalog/persistence';
 import cloudtrailLoggingStopped from './cloudtrail-logging-stopped';
 import cloudtrailTrailDeleted from './cloudtrail-trail-deleted';
 import ec2InstancesLaunched from './ec2-instances-launched';
@@ -9,7 +13,7 @@ import s3BucketPolicyChanged from './s3-bucket-policy-changed';
 import signinConsoleLogin from './signin-console-login';
 import stsRoleAssumed from './sts-role-assumed';
 
-export const RULES: readonly Rule[] = Object.freeze([
+const SEED: readonly Rule[] = [
   cloudtrailLoggingStopped,
   cloudtrailTrailDeleted,
   ec2InstancesLaunched,
@@ -18,4 +22,10 @@ export const RULES: readonly Rule[] = Object.freeze([
   s3BucketPolicyChanged,
   signinConsoleLogin,
   stsRoleAssumed,
-]);
+];
+
+export const RULES: readonly Rule[] = Object.freeze(
+  [...SEED, ...cisMonitoring, ...defenceEvasion, ...persistence, ...exposureExecution].sort((a, b) =>
+    a.id.localeCompare(b.id),
+  ),
+);

@@ -1,4 +1,5 @@
 // Every rule against its own fixtures, a few behaviours spelled out, and hostile input.
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -13,6 +14,7 @@ import {
 } from '../../lambda/core/types';
 import { policyGrantsPublicPrincipal } from '../../lambda/rules/helpers';
 import { RULES } from '../../lambda/rules/index';
+import { TEST_CONTEXT } from '../support/rule-context';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'rules');
 
@@ -58,11 +60,11 @@ function applies(rule: Rule, e: TrailEvent): boolean {
 }
 
 function fires(rule: Rule, e: TrailEvent): boolean {
-  return applies(rule, e) && rule.matches(e);
+  return applies(rule, e) && rule.matches(e, TEST_CONTEXT);
 }
 
 function severityOf(rule: Rule, e: TrailEvent): Severity {
-  return typeof rule.severity === 'function' ? rule.severity(e) : rule.severity;
+  return typeof rule.severity === 'function' ? rule.severity(e, TEST_CONTEXT) : rule.severity;
 }
 
 function ruleById(id: string): Rule {
@@ -104,11 +106,11 @@ describe.each(RULES.map((rule) => [rule.id, rule] as const))('rule %s against it
     const e = toEvent(c.record);
     expect(fires(rule, e)).toBe(true);
     expect(severityOf(rule, e)).toBe(c.severity);
-    const summary = rule.explain(e);
+    const summary = rule.explain(e, TEST_CONTEXT);
     expect(summary.length).toBeGreaterThan(10);
     expect(summary.length).toBeLessThanOrEqual(MAX_EXPLAIN);
     expect(summary).not.toMatch(UNSAFE);
-    expect(rule.dedupKey?.(e) ?? '').toContain(rule.id);
+    expect(rule.dedupKey?.(e, TEST_CONTEXT) ?? '').toContain(rule.id);
   });
 
   it.each(fixture.negative.map((c) => [c.name, c] as const))('stays quiet on: %s', (_name, c) => {
@@ -142,16 +144,16 @@ describe('ConsoleLogin', () => {
 
   it('calls an IAM user sign-in without MFA high and says so', () => {
     const e = login(iamUser('carol'), { MFAUsed: 'No' });
-    expect(rule.matches(e)).toBe(true);
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(true);
     expect(severityOf(rule, e)).toBe('high');
-    expect(rule.explain(e)).toContain('without MFA');
+    expect(rule.explain(e, TEST_CONTEXT)).toContain('without MFA');
   });
 
   it('does not call an SSO sign-in "without MFA"', () => {
     const e = login(ssoUser, { MFAUsed: 'No' });
-    expect(rule.matches(e)).toBe(false);
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(false);
     expect(severityOf(rule, e)).toBe('medium');
-    expect(rule.explain(e)).not.toContain('without MFA');
+    expect(rule.explain(e, TEST_CONTEXT)).not.toContain('without MFA');
   });
 
   it('does not call a SAML sign-in "without MFA", even when the identity says IAMUser', () => {
@@ -159,8 +161,8 @@ describe('ConsoleLogin', () => {
       MFAUsed: 'No',
       SamlProviderArn: 'arn:aws:iam::111122223333:saml-provider/Okta',
     });
-    expect(rule.matches(e)).toBe(false);
-    expect(rule.explain(e)).not.toContain('without MFA');
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(false);
+    expect(rule.explain(e, TEST_CONTEXT)).not.toContain('without MFA');
   });
 
   it('rates every root sign-in high', () => {
@@ -169,13 +171,13 @@ describe('ConsoleLogin', () => {
       { MFAUsed: 'Yes' },
     );
     expect(severityOf(rule, e)).toBe('high');
-    expect(rule.explain(e)).toContain('Root user of account 111122223333');
+    expect(rule.explain(e, TEST_CONTEXT)).toContain('Root user of account 111122223333');
   });
 
   it('rates failed sign-ins medium, federated ones included', () => {
     for (const identity of [iamUser('carol'), ssoUser]) {
       const e = login(identity, { MFAUsed: 'No' }, false);
-      expect(rule.matches(e)).toBe(true);
+      expect(rule.matches(e, TEST_CONTEXT)).toBe(true);
       expect(severityOf(rule, e)).toBe('medium');
     }
   });
@@ -197,7 +199,7 @@ describe('CreateAccessKey', () => {
   });
 
   it('names the target user in the summary', () => {
-    expect(rule.explain(create(iamUser('alice'), { userName: 'svc-backup' }))).toContain(
+    expect(rule.explain(create(iamUser('alice'), { userName: 'svc-backup' }), TEST_CONTEXT)).toContain(
       'IAM user svc-backup',
     );
   });
@@ -218,7 +220,7 @@ describe('AssumeRole', () => {
       { type: 'AWSService', invokedBy: 'lambda.amazonaws.com' },
       'arn:aws:iam::111122223333:role/fn',
     );
-    expect(rule.matches(e)).toBe(false);
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(false);
   });
 
   it('flags a caller from another account, even a workload role', () => {
@@ -230,8 +232,8 @@ describe('AssumeRole', () => {
       },
       'arn:aws:iam::111122223333:role/vendor',
     );
-    expect(rule.matches(e)).toBe(true);
-    expect(rule.explain(e)).toContain('of account 444455556666');
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(true);
+    expect(rule.explain(e, TEST_CONTEXT)).toContain('of account 444455556666');
   });
 });
 
@@ -248,7 +250,7 @@ describe('RunInstances', () => {
         invokedBy: 'autoscaling.amazonaws.com',
       },
     });
-    expect(rule.matches(e)).toBe(false);
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(false);
   });
 });
 
@@ -382,12 +384,12 @@ describe('every rule on hostile input', () => {
 
   it.each(cases)('%s: never throws, explains safely', (name, e) => {
     const rule = ruleById(name.split(' ')[0] ?? '');
-    expect(() => rule.matches(e)).not.toThrow();
+    expect(() => rule.matches(e, TEST_CONTEXT)).not.toThrow();
     expect(isSeverity(severityOf(rule, e))).toBe(true);
-    const summary = rule.explain(e);
+    const summary = rule.explain(e, TEST_CONTEXT);
     expect(summary).not.toMatch(UNSAFE);
     expect(summary.length).toBeLessThanOrEqual(MAX_EXPLAIN);
-    const key = rule.dedupKey?.(e) ?? '';
+    const key = rule.dedupKey?.(e, TEST_CONTEXT) ?? '';
     expect(key.length).toBeLessThanOrEqual(1024);
   });
 
@@ -410,12 +412,12 @@ describe('every rule on hostile input', () => {
           eventSource: rule.eventSources?.[0] ?? '',
         });
         if (!result.ok) return;
-        rule.matches(result.event);
+        rule.matches(result.event, TEST_CONTEXT);
         severityOf(rule, result.event);
-        const summary = rule.explain(result.event);
+        const summary = rule.explain(result.event, TEST_CONTEXT);
         if (UNSAFE.test(summary) || summary.length > MAX_EXPLAIN)
           throw new Error(`unsafe summary: ${summary}`);
-        rule.dedupKey?.(result.event);
+        rule.dedupKey?.(result.event, TEST_CONTEXT);
       }),
       { numRuns: 400 },
     );
