@@ -74,7 +74,10 @@ async function main(): Promise<void> {
       try {
         const summary = await handler(
           { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(simNow).toISOString() },
-          { awsRequestId: `demo-tick-${i}`, getRemainingTimeInMillis: () => 240_000 - (Date.now() - started) },
+          {
+            awsRequestId: `demo-tick-${i}`,
+            getRemainingTimeInMillis: () => 240_000 - (Date.now() - started),
+          },
         );
         line =
           `pages ${summary.pages}, events ${summary.events}, unparseable ${summary.unparseableEvents}, ` +
@@ -103,7 +106,11 @@ async function main(): Promise<void> {
 
 async function cursorOf(client: ReturnType<typeof localDynamoDbClient>, region: string): Promise<string> {
   const out = await client.send(
-    new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'cursor' }, sk: { S: region } }, ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: TABLE,
+      Key: { pk: { S: 'cursor' }, sk: { S: region } },
+      ConsistentRead: true,
+    }),
   );
   const ms = Number(out.Item?.processedUntilMs?.N);
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(11, 16) + 'Z' : '-';
@@ -117,9 +124,16 @@ function printAlert(messageId: string, sns: Awaited<ReturnType<typeof startLocal
   console.log(`   ${bold('Email')}  Subject: ${email?.subject}`);
   for (const l of (email?.body ?? '').split('\n').slice(0, 14)) console.log(`          ${dim(l)}`);
   const doc = https
-    ? (JSON.parse(https.body) as { schema?: string; severity?: string; ruleId?: string; event?: { time?: string } })
+    ? (JSON.parse(https.body) as {
+        schema?: string;
+        severity?: string;
+        ruleId?: string;
+        event?: { time?: string };
+      })
     : {};
-  console.log(`   ${bold('HTTPS')}  ${doc.schema} ${doc.severity} ${doc.ruleId} (JSON document for paging tools)`);
+  console.log(
+    `   ${bold('HTTPS')}  ${doc.schema} ${doc.severity} ${doc.ruleId} (JSON document for paging tools)`,
+  );
   console.log(`   ${dim(`event time ${doc.event?.time ?? '?'}`)}\n`);
 }
 

@@ -1,4 +1,5 @@
 // The Lambda's configuration: read once from the environment, every problem reported together.
+import type { OwnResources } from './core/rule';
 import { isSeverity, SEVERITIES, type Severity } from './core/types';
 import { DAY_MS, MINUTE_MS } from './core/window';
 
@@ -12,6 +13,8 @@ export interface DetectorConfig {
   readonly minSeverity: Severity;
   readonly alertRetentionMs: number;
   readonly maxPagesPerRun: number;
+  /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
+  readonly ownResources: OwnResources;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +87,17 @@ export function loadConfig(env: Env): DetectorConfig {
   const retentionDays = integer('TRAILWATCH_ALERT_RETENTION_DAYS', 14, 2, 365);
   const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
 
+  const ownResources: OwnResources = Object.freeze({
+    stackName: optional(env.TRAILWATCH_STACK_NAME),
+    functionName: optional(env.AWS_LAMBDA_FUNCTION_NAME),
+    logGroupName: optional(env.AWS_LAMBDA_LOG_GROUP_NAME),
+    tableName,
+    topicArn,
+    keyArn: optional(env.TRAILWATCH_KEY_ARN),
+    queueName: optional(env.TRAILWATCH_QUEUE_NAME),
+    scheduleRuleName: optional(env.TRAILWATCH_SCHEDULE_RULE_NAME),
+  });
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     tableName,
@@ -95,7 +109,12 @@ export function loadConfig(env: Env): DetectorConfig {
     minSeverity: minSeverityRaw as Severity,
     alertRetentionMs: retentionDays * DAY_MS,
     maxPagesPerRun: maxPages,
+    ownResources,
   });
+}
+
+function optional(value: string | undefined): string | undefined {
+  return value?.trim() || undefined;
 }
 
 function clip(value: string): string {

@@ -40,7 +40,7 @@ function init(): Runtime {
     state: new DynamoDbStateStore({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
     sink: new SnsAlertSink({ topicArn: config.topicArn }),
     clock: { nowMs: () => Date.now() },
-    engine: new Engine(RULES),
+    engine: new Engine(RULES, { ownResources: config.ownResources }),
     render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
   };
   const settings: RunSettings = { ...config, maxOutboxPerRun: 200 };

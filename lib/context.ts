@@ -1,0 +1,298 @@
+/**
+ * Reads trailwatch's CDK context (`cdk.json` "context" or `-c key=value`) into detector props.
+ * Every problem is collected and reported in one Error, each line naming the key and the expected form.
+ *
+ * | Key | Default | Accepted values |
+ * |---|---|---|
+ * | `alertEmail` | none | email address(es): one, a comma-separated list, or a JSON array; each may end in `:<severity>` (default `:high`) |
+ * | `alertPhone` | none | E.164 number(s) like `+15551234567`, list as above; each may end in `:<severity>` (default `:critical`) |
+ * | `alertUrl` | none | `https://` URL(s), list as above; each may end in `:<severity>` (default `:critical`) |
+ * | `scheduleMinutes` | `5` | whole number, 1..1440 |
+ * | `regions` | deployment region + `us-east-1` | comma-separated list or JSON array of AWS commercial region codes |
+ * | `overlapMinutes` | `60` | whole number, 5..1440 |
+ * | `initialLookbackMinutes` | `1440` | whole number, 1..129600 (90 days) |
+ * | `minSeverity` | `high` | `info`, `low`, `medium`, `high` or `critical` |
+ * | `alertRetentionDays` | `14` | whole number, 2..365 |
+ * | `maxPagesPerRun` | `300` | whole number, 1..10000 |
+ * | `memoryMb` | `256` | whole number, 128..10240 |
+ * | `timeoutSeconds` | `240` (less on schedules under 5 minutes) | whole number, 1..900, shorter than the schedule |
+ * | `logRetentionDays` | `30` | one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999 (never expire) |
+ * | `removalPolicy` | `retain` | `retain` or `destroy` (table, log group, key) |
+ * | `reservedConcurrency` | none | whole number >= 1; leave unset on accounts with a concurrency quota of 10 |
+ *
+ * Severities: info < low < medium < high < critical; a recipient gets its severity and above.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
+import {
+  type AlertSubscriber,
+  DETECTOR_DEFAULTS,
+  DETECTOR_LIMITS,
+  type TrailwatchDetectorProps,
+} from './detector';
+
+/** AWS commercial-partition regions (2026); GovCloud, China and the European Sovereign Cloud are separate partitions. */
+export const COMMERCIAL_REGIONS: readonly string[] = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-central-1',
+  'ca-west-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-north-1',
+  'il-central-1',
+  'me-south-1',
+  'me-central-1',
+  'mx-central-1',
+  'sa-east-1',
+];
+
+export const CONTEXT_KEYS = [
+  'alertEmail',
+  'alertPhone',
+  'alertUrl',
+  'scheduleMinutes',
+  'regions',
+  'overlapMinutes',
+  'initialLookbackMinutes',
+  'minSeverity',
+  'alertRetentionDays',
+  'maxPagesPerRun',
+  'memoryMb',
+  'timeoutSeconds',
+  'logRetentionDays',
+  'removalPolicy',
+  'reservedConcurrency',
+] as const;
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+const EMAIL = /^[^\s@:,]+@[^\s@:,]+\.[^\s@:,]+$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+const SEVERITY_SUFFIX = /^(.*):(info|low|medium|high|critical)$/i;
+const SEVERITY_HINT = `optionally followed by :<severity>, one of ${SEVERITIES.join('|')}`;
+const LOG_RETENTION_DAYS: readonly number[] = Object.values(logs.RetentionDays).filter(
+  (v): v is number => typeof v === 'number',
+);
+
+/** Validates the context and returns the detector props it sets; unset keys are left to the construct's defaults. */
+export function readContext(get: (key: ContextKey) => unknown): TrailwatchDetectorProps {
+  const problems: string[] = [];
+  const report = (key: ContextKey, message: string): void => {
+    problems.push(`${key}: ${message}`);
+  };
+  const int = (key: ContextKey, limits: { min: number; max: number }): number | undefined =>
+    readWholeNumber(key, get(key), limits, report);
+
+  const alertEmails = readSubscribers('alertEmail', get('alertEmail'), report, (endpoint) =>
+    EMAIL.test(endpoint)
+      ? undefined
+      : `is not an email address (expected name@example.com, ${SEVERITY_HINT})`,
+  );
+  const alertPhones = readSubscribers('alertPhone', get('alertPhone'), report, (endpoint) =>
+    E164.test(endpoint)
+      ? undefined
+      : `is not an E.164 number (expected +<country><number>, e.g. +15551234567, ${SEVERITY_HINT})`,
+  );
+  const alertUrls = readSubscribers('alertUrl', get('alertUrl'), report, (endpoint) =>
+    isHttpsUrl(endpoint) ? undefined : `is not an https URL (expected https://host/path, ${SEVERITY_HINT})`,
+  );
+
+  const scheduleMinutes = int('scheduleMinutes', DETECTOR_LIMITS.scheduleMinutes);
+  const overlapMinutes = int('overlapMinutes', DETECTOR_LIMITS.overlapMinutes);
+  const initialLookbackMinutes = int('initialLookbackMinutes', DETECTOR_LIMITS.initialLookbackMinutes);
+  const alertRetentionDays = int('alertRetentionDays', DETECTOR_LIMITS.alertRetentionDays);
+  const maxPagesPerRun = int('maxPagesPerRun', DETECTOR_LIMITS.maxPagesPerRun);
+  const memoryMb = int('memoryMb', DETECTOR_LIMITS.memoryMb);
+  const timeoutSeconds = int('timeoutSeconds', DETECTOR_LIMITS.timeoutSeconds);
+  const reservedConcurrency = int('reservedConcurrency', { min: 1, max: 100000 });
+
+  const effectiveSchedule = scheduleMinutes ?? DETECTOR_DEFAULTS.scheduleMinutes;
+  if (timeoutSeconds !== undefined && timeoutSeconds >= effectiveSchedule * 60) {
+    report(
+      'timeoutSeconds',
+      `${timeoutSeconds} is not shorter than the schedule of ${effectiveSchedule} minute(s) ` +
+        `(expected at most ${effectiveSchedule * 60 - 1} seconds, or a longer scheduleMinutes)`,
+    );
+  }
+
+  const regions = readList('regions', get('regions'), report)?.map((r) => r.toLowerCase());
+  for (const region of regions ?? []) {
+    if (!COMMERCIAL_REGIONS.includes(region)) {
+      report(
+        'regions',
+        `"${region}" is not a known AWS commercial region (expected a comma-separated list such as us-east-1,eu-west-1)`,
+      );
+    }
+  }
+
+  const minSeverity = readSeverity(get('minSeverity'), report);
+  const logRetentionDays = int('logRetentionDays', { min: 1, max: 9999 });
+  if (logRetentionDays !== undefined && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    report(
+      'logRetentionDays',
+      `${logRetentionDays} is not a CloudWatch Logs retention (expected one of ${LOG_RETENTION_DAYS.join(', ')})`,
+    );
+  }
+  const removalPolicy = readRemovalPolicy(get('removalPolicy'), report);
+
+  if (problems.length > 0) {
+    throw new Error(`Invalid trailwatch context:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+
+  return {
+    alertEmails,
+    alertPhones,
+    alertUrls,
+    schedule: scheduleMinutes === undefined ? undefined : Duration.minutes(scheduleMinutes),
+    regions: regions === undefined ? undefined : [...new Set(regions)],
+    overlap: overlapMinutes === undefined ? undefined : Duration.minutes(overlapMinutes),
+    initialLookback:
+      initialLookbackMinutes === undefined ? undefined : Duration.minutes(initialLookbackMinutes),
+    minSeverity,
+    alertRetention: alertRetentionDays === undefined ? undefined : Duration.days(alertRetentionDays),
+    maxPagesPerRun,
+    memorySize: memoryMb,
+    timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
+    logRetention: logRetentionDays as logs.RetentionDays | undefined,
+    removalPolicy,
+    reservedConcurrentExecutions: reservedConcurrency,
+  };
+}
+
+/** The adapter the stack uses: the same reader over `node.tryGetContext`. */
+export function readContextFrom(node: Node): TrailwatchDetectorProps {
+  return readContext((key) => node.tryGetContext(key));
+}
+
+type Report = (key: ContextKey, message: string) => void;
+
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** A single value, a comma-separated string, a JSON array in a string, or an array (from cdk.json). */
+function readList(key: ContextKey, value: unknown, report: Report): string[] | undefined {
+  if (isUnset(value)) return undefined;
+  let items: unknown = value;
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      items = JSON.parse(value);
+    } catch {
+      report(key, `${JSON.stringify(value)} is not a valid JSON array (expected ["a","b"] or a,b)`);
+      return undefined;
+    }
+  }
+  if (typeof items === 'string') {
+    return items
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+  if (Array.isArray(items) && items.every((item) => typeof item === 'string')) {
+    return items.map((item: string) => item.trim()).filter((item) => item !== '');
+  }
+  report(
+    key,
+    `${JSON.stringify(value)} is not a list of strings (expected a comma-separated string or a JSON array)`,
+  );
+  return undefined;
+}
+
+function readSubscribers(
+  key: ContextKey,
+  value: unknown,
+  report: Report,
+  problemWith: (endpoint: string) => string | undefined,
+): AlertSubscriber[] | undefined {
+  const items = readList(key, value, report);
+  if (items === undefined) return undefined;
+  const subscribers: AlertSubscriber[] = [];
+  const seen = new Set<string>();
+  for (const item of items) {
+    // Only a trailing known severity is a suffix: URLs carry ':' of their own.
+    const match = SEVERITY_SUFFIX.exec(item);
+    const endpoint = match?.[1] ?? item;
+    const severity = match?.[2]?.toLowerCase();
+    const problem = problemWith(endpoint);
+    if (problem !== undefined) {
+      report(key, `"${item}" ${problem}`);
+    } else if (seen.has(endpoint)) {
+      report(key, `"${endpoint}" is listed twice (expected each recipient once)`);
+    } else {
+      seen.add(endpoint);
+      subscribers.push(isSeverity(severity) ? { endpoint, minSeverity: severity } : { endpoint });
+    }
+  }
+  return subscribers;
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function readWholeNumber(
+  key: ContextKey,
+  value: unknown,
+  limits: { min: number; max: number },
+  report: Report,
+): number | undefined {
+  if (isUnset(value)) return undefined;
+  const parsed =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
+        ? Number(value)
+        : NaN;
+  if (Number.isInteger(parsed) && parsed >= limits.min && parsed <= limits.max) return parsed;
+  report(key, `${JSON.stringify(value)} is not a whole number from ${limits.min} to ${limits.max}`);
+  return undefined;
+}
+
+function readSeverity(value: unknown, report: Report): Severity | undefined {
+  if (isUnset(value)) return undefined;
+  const normalised = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (isSeverity(normalised)) return normalised;
+  report(
+    'minSeverity',
+    `${JSON.stringify(value)} is not a severity (expected one of ${SEVERITIES.join(', ')})`,
+  );
+  return undefined;
+}
+
+function readRemovalPolicy(value: unknown, report: Report): RemovalPolicy | undefined {
+  if (isUnset(value)) return undefined;
+  const normalised = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (normalised === 'retain') return RemovalPolicy.RETAIN;
+  if (normalised === 'destroy') return RemovalPolicy.DESTROY;
+  report('removalPolicy', `${JSON.stringify(value)} is not a removal policy (expected retain or destroy)`);
+  return undefined;
+}

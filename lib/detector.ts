@@ -1,0 +1,528 @@
+import * as path from 'node:path';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SEVERITIES, type Severity } from '../lambda/core/types';
+
+/** An alert recipient: an email address, an E.164 phone number or an https URL. */
+export interface AlertSubscriber {
+  readonly endpoint: string;
+  /**
+   * Alerts below this severity are filtered out by SNS for this recipient.
+   * @default - `high` for email, `critical` for SMS and https
+   */
+  readonly minSeverity?: Severity;
+}
+
+export interface TrailwatchDetectorProps {
+  /**
+   * Email recipients. Each must confirm the subscription from the email SNS sends.
+   * @default - none
+   */
+  readonly alertEmails?: readonly AlertSubscriber[];
+  /**
+   * SMS recipients, E.164 numbers such as `+15551234567`.
+   * @default - none
+   */
+  readonly alertPhones?: readonly AlertSubscriber[];
+  /**
+   * https endpoints. Each must confirm the subscription by visiting the SubscribeURL SNS posts.
+   * @default - none
+   */
+  readonly alertUrls?: readonly AlertSubscriber[];
+  /**
+   * How often the detector runs; whole minutes, at least 1.
+   * @default Duration.minutes(5)
+   */
+  readonly schedule?: Duration;
+  /**
+   * Regions whose CloudTrail event history is read.
+   * @default - the stack's region and us-east-1 (where IAM, STS and console sign-in events land)
+   */
+  readonly regions?: readonly string[];
+  /**
+   * How far each window reaches back before the cursor, to catch events CloudTrail delivers late.
+   * Whole minutes, 5 to 1440.
+   * @default Duration.minutes(60)
+   */
+  readonly overlap?: Duration;
+  /**
+   * Where the very first run of a region starts. Whole minutes, 1 to 129600 (90 days, the limit of Event history).
+   * @default Duration.minutes(1440)
+   */
+  readonly initialLookback?: Duration;
+  /**
+   * Findings below this severity are not published at all.
+   * @default 'high'
+   */
+  readonly minSeverity?: Severity;
+  /**
+   * How long alert idempotency records are kept in the table. Whole days, 2 to 365.
+   * @default Duration.days(14)
+   */
+  readonly alertRetention?: Duration;
+  /**
+   * Upper bound of LookupEvents pages one run reads (1 to 10000); the rest waits for the next run.
+   * @default 300
+   */
+  readonly maxPagesPerRun?: number;
+  /**
+   * Lambda memory in MB, 128 to 10240.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Lambda timeout; must be shorter than the schedule so that runs do not pile up.
+   * @default - 4 minutes, or 20 seconds less than the schedule when that is shorter
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the table, the log group and the key when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Turns on DynamoDB deletion protection for the table.
+   * @default false
+   */
+  readonly tableDeletionProtection?: boolean;
+  /**
+   * Reserved concurrency for the function. Off by default: accounts with a concurrency quota of 10
+   * cannot reserve any, and overlapping runs are already kept apart by a lease in the table.
+   * @default - none reserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/** Defaults and bounds shared with the context reader, so both report the same limits. */
+export const DETECTOR_DEFAULTS = {
+  scheduleMinutes: 5,
+  overlapMinutes: 60,
+  initialLookbackMinutes: 1440,
+  minSeverity: 'high' as Severity,
+  alertRetentionDays: 14,
+  maxPagesPerRun: 300,
+  memoryMb: 256,
+  timeoutSeconds: 240,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  emailMinSeverity: 'high' as Severity,
+  phoneMinSeverity: 'critical' as Severity,
+  urlMinSeverity: 'critical' as Severity,
+} as const;
+
+export const DETECTOR_LIMITS = {
+  scheduleMinutes: { min: 1, max: 1440 },
+  overlapMinutes: { min: 5, max: 1440 },
+  initialLookbackMinutes: { min: 1, max: 129600 },
+  alertRetentionDays: { min: 2, max: 365 },
+  maxPagesPerRun: { min: 1, max: 10000 },
+  memoryMb: { min: 128, max: 10240 },
+  timeoutSeconds: { min: 1, max: 900 },
+} as const;
+
+/** The margin left between the default timeout and a short schedule. */
+const TIMEOUT_MARGIN_SECONDS = 20;
+
+/** The whole detector: schedule -> function -> table and topic, with its key, DLQ and alarms. */
+export class TrailwatchDetector extends Construct {
+  public readonly key: kms.Key;
+  public readonly topic: sns.Topic;
+  /**
+   * Detector health (CloudWatch alarms). Separate from `topic` because alarm notifications carry no
+   * message attributes, and SNS drops such messages for every subscription with a filter policy.
+   */
+  public readonly healthTopic: sns.Topic;
+  public readonly table: dynamodb.Table;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: TrailwatchDetectorProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const scheduleMinutes = wholeMinutes(props.schedule, DETECTOR_DEFAULTS.scheduleMinutes);
+    const timeoutSeconds =
+      props.timeout?.toSeconds() ??
+      Math.min(DETECTOR_DEFAULTS.timeoutSeconds, scheduleMinutes * 60 - TIMEOUT_MARGIN_SECONDS);
+    const overlapMinutes = wholeMinutes(props.overlap, DETECTOR_DEFAULTS.overlapMinutes);
+    const initialLookbackMinutes = wholeMinutes(
+      props.initialLookback,
+      DETECTOR_DEFAULTS.initialLookbackMinutes,
+    );
+    const alertRetentionDays = props.alertRetention
+      ? props.alertRetention.toSeconds() / 86400
+      : DETECTOR_DEFAULTS.alertRetentionDays;
+    const maxPagesPerRun = props.maxPagesPerRun ?? DETECTOR_DEFAULTS.maxPagesPerRun;
+    const memoryMb = props.memorySize ?? DETECTOR_DEFAULTS.memoryMb;
+    const minSeverity = props.minSeverity ?? DETECTOR_DEFAULTS.minSeverity;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const regions = props.regions ?? [stack.region, 'us-east-1'];
+
+    assertValid([
+      ...checkRange('schedule (minutes)', scheduleMinutes, DETECTOR_LIMITS.scheduleMinutes),
+      ...checkRange('overlap (minutes)', overlapMinutes, DETECTOR_LIMITS.overlapMinutes),
+      ...checkRange(
+        'initialLookback (minutes)',
+        initialLookbackMinutes,
+        DETECTOR_LIMITS.initialLookbackMinutes,
+      ),
+      ...checkRange('alertRetention (days)', alertRetentionDays, DETECTOR_LIMITS.alertRetentionDays),
+      ...checkRange('maxPagesPerRun', maxPagesPerRun, DETECTOR_LIMITS.maxPagesPerRun),
+      ...checkRange('memorySize (MB)', memoryMb, DETECTOR_LIMITS.memoryMb),
+      ...checkRange('timeout (seconds)', timeoutSeconds, DETECTOR_LIMITS.timeoutSeconds),
+      ...(timeoutSeconds >= scheduleMinutes * 60
+        ? [`timeout (${timeoutSeconds} s) must be shorter than the schedule (${scheduleMinutes * 60} s)`]
+        : []),
+      ...(regions.length === 0 ? ['regions must name at least one region'] : []),
+      ...(props.reservedConcurrentExecutions !== undefined &&
+      !(Number.isInteger(props.reservedConcurrentExecutions) && props.reservedConcurrentExecutions >= 1)
+        ? ['reservedConcurrentExecutions must be a whole number of at least 1']
+        : []),
+    ]);
+
+    // Named up front: the function's environment names its own schedule, and a reference to the
+    // rule would be circular (the rule already references the function).
+    const scheduleRuleName = Names.uniqueResourceName(this, { maxLength: 55 }) + '-schedule';
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'trailwatch: encrypts the alert and health topics',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch alarms publish to the encrypted health topic as the CloudWatch service, so it needs the key.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
+        },
+      }),
+    );
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'trailwatch alerts',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+
+    this.healthTopic = new sns.Topic(this, 'HealthTopic', {
+      displayName: 'trailwatch health',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.healthTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.healthTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    // SSE-SQS: SNS, EventBridge and Lambda can all write to it without a key policy of their own.
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.addSubscriptions(props);
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: props.tableDeletionProtection ?? false,
+      removalPolicy,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? DETECTOR_DEFAULTS.logRetention,
+      removalPolicy,
+    });
+
+    // A role of our own instead of AWSLambdaBasicExecutionRole: log writing limited to this log group.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'trailwatch detector function',
+      inlinePolicies: {
+        WriteOwnLogs: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [logGroup.logGroupArn],
+            }),
+          ],
+        }),
+      },
+    });
+    this.grantDetectorAccess(role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(__dirname, '..', 'lambda', 'handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: memoryMb,
+      timeout: Duration.seconds(timeoutSeconds),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      description: 'trailwatch: scores new CloudTrail management events and publishes alerts',
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        target: 'node22',
+        sourceMap: false,
+        // Bundle the SDK clients we pin instead of relying on the runtime's copy.
+        externalModules: [],
+      },
+      environment: {
+        TRAILWATCH_TABLE_NAME: this.table.tableName,
+        TRAILWATCH_TOPIC_ARN: this.topic.topicArn,
+        TRAILWATCH_REGIONS: regionList(regions),
+        TRAILWATCH_OVERLAP_MINUTES: String(overlapMinutes),
+        TRAILWATCH_INITIAL_LOOKBACK_MINUTES: String(initialLookbackMinutes),
+        TRAILWATCH_MIN_SEVERITY: minSeverity,
+        TRAILWATCH_ALERT_RETENTION_DAYS: String(alertRetentionDays),
+        TRAILWATCH_MAX_PAGES_PER_RUN: String(maxPagesPerRun),
+        // trailwatch's own resources, so that tampering with them is recognised; the function and
+        // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
+        TRAILWATCH_STACK_NAME: stack.stackName,
+        TRAILWATCH_KEY_ARN: this.key.keyArn,
+        TRAILWATCH_QUEUE_NAME: this.deadLetterQueue.queueName,
+        TRAILWATCH_SCHEDULE_RULE_NAME: scheduleRuleName,
+      },
+    });
+
+    new events.Rule(this, 'Schedule', {
+      ruleName: scheduleRuleName,
+      description: `trailwatch: run the detector every ${scheduleMinutes} minute(s)`,
+      schedule: events.Schedule.rate(Duration.minutes(scheduleMinutes)),
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+
+    this.addAlarms();
+    this.acknowledgeNagFindings();
+  }
+
+  private addSubscriptions(props: TrailwatchDetectorProps): void {
+    const seen = new Set<string>();
+    const add = (
+      subscribers: readonly AlertSubscriber[] | undefined,
+      defaultMinimum: Severity,
+      make: (endpoint: string, options: subscriptions.SubscriptionProps) => sns.ITopicSubscription,
+      afterAdd?: (subscription: sns.Subscription) => void,
+    ): void => {
+      for (const subscriber of subscribers ?? []) {
+        if (seen.has(subscriber.endpoint)) {
+          throw new Error(`trailwatch: alert endpoint ${subscriber.endpoint} is listed twice`);
+        }
+        seen.add(subscriber.endpoint);
+        const minimum = subscriber.minSeverity ?? defaultMinimum;
+        const subscription = this.topic.addSubscription(
+          make(subscriber.endpoint, {
+            filterPolicy: {
+              severity: sns.SubscriptionFilter.stringFilter({ allowlist: atOrAbove(minimum) }),
+            },
+            // Deliveries SNS gives up on land here too, and the DLQ alarm reports them.
+            deadLetterQueue: this.deadLetterQueue,
+          }),
+        );
+        afterAdd?.(subscription);
+        // Health alarms go to every recipient, unfiltered: a blind detector matters at any severity.
+        const health = this.healthTopic.addSubscription(
+          make(subscriber.endpoint, { deadLetterQueue: this.deadLetterQueue }),
+        );
+        afterAdd?.(health);
+      }
+    };
+    add(
+      props.alertEmails,
+      DETECTOR_DEFAULTS.emailMinSeverity,
+      (e, o) => new subscriptions.EmailSubscription(e, o),
+    );
+    add(
+      props.alertPhones,
+      DETECTOR_DEFAULTS.phoneMinSeverity,
+      (e, o) => new subscriptions.SmsSubscription(e, o),
+      (subscription) =>
+        Validations.of(subscription).acknowledge({
+          id: 'Serverless-SNSRedrivePolicy',
+          reason:
+            "aws-cdk-lib's SmsSubscription drops the deadLetterQueue option, so SMS subscriptions get no redrive " +
+            'policy; email and https subscriptions have one, and SMS delivery failures show in SNS delivery logs.',
+        }),
+    );
+    add(props.alertUrls, DETECTOR_DEFAULTS.urlMinSeverity, (e, o) => {
+      if (!Token.isUnresolved(e) && !e.startsWith('https://')) {
+        throw new Error(`trailwatch: alert URL ${e} must use https`);
+      }
+      return new subscriptions.UrlSubscription(e, { ...o, protocol: sns.SubscriptionProtocol.HTTPS });
+    });
+  }
+
+  /** Every action named, each on the one resource it needs. */
+  private grantDetectorAccess(role: iam.Role): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DetectorState',
+        actions: [
+          // TransactWriteItems is authorised by the item actions it contains, ConditionCheckItem among them.
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        resources: [this.table.tableArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishAlerts',
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTopicKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+      }),
+    );
+    // Kept in a policy of its own so that the IAM5 acknowledgement covers this statement only.
+    const lookupPolicy = new iam.Policy(this, 'LookupEventsPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadEventHistory',
+          actions: ['cloudtrail:LookupEvents'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    role.attachInlinePolicy(lookupPolicy);
+    Validations.of(lookupPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudtrail:LookupEvents supports no resource-level permissions; AWS requires Resource "*" for it.',
+    });
+  }
+
+  /** Detector health alarms, to the unfiltered health topic. */
+  private addAlarms(): void {
+    const notify = new cloudwatchActions.SnsAction(this.healthTopic);
+    const period = Duration.minutes(5);
+    const errors = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'trailwatch: the detector function failed; alerts may be delayed until it recovers.',
+      metric: this.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const deadLetters = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: 'trailwatch: a scheduled run or an alert delivery was given up and sits in the DLQ.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    errors.addAlarmAction(notify);
+    deadLetters.addAlarmAction(notify);
+  }
+
+  /** Findings that are by design, each with the reason; placed here so every user of the construct gets them. */
+  private acknowledgeNagFindings(): void {
+    Validations.of(this.function).acknowledge(
+      {
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'One scheduled batch run with a structured JSON summary log per run; X-Ray would add cost and ' +
+          'xray:* permissions on Resource "*" for little insight.',
+      },
+      {
+        id: 'Serverless-LambdaAsyncFailureDestination',
+        reason:
+          'Failed asynchronous invocations go to the dead-letter queue (DeadLetterConfig), which is alarmed; ' +
+          'an on-failure destination as well would deliver each failure twice.',
+      },
+    );
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This queue is itself the dead-letter queue of the function, the schedule and the subscriptions; ' +
+        'nothing consumes it, so there is nothing to redrive.',
+    });
+  }
+}
+
+/** `minimum` and every severity above it, in SEVERITIES order. */
+export function atOrAbove(minimum: Severity): string[] {
+  return SEVERITIES.slice(SEVERITIES.indexOf(minimum));
+}
+
+function wholeMinutes(duration: Duration | undefined, fallback: number): number {
+  if (duration === undefined) return fallback;
+  // A fraction fails the range check, whose message names the property.
+  return duration.toSeconds() / 60;
+}
+
+function checkRange(name: string, value: number, limits: { min: number; max: number }): string[] {
+  if (Number.isInteger(value) && value >= limits.min && value <= limits.max) return [];
+  return [`${name} must be a whole number from ${limits.min} to ${limits.max}, got ${value}`];
+}
+
+function assertValid(problems: string[]): void {
+  if (problems.length > 0) {
+    throw new Error(`Invalid TrailwatchDetector props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Comma list for TRAILWATCH_REGIONS; a token region (env-agnostic stack) becomes a Fn::Join. */
+function regionList(regions: readonly string[]): string {
+  return [...new Set(regions)].join(',');
+}

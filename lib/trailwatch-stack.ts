@@ -1,0 +1,34 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { readContextFrom } from './context';
+import { TrailwatchDetector } from './detector';
+
+/** The deployable app: context -> validated props -> detector, plus the outputs a user needs. */
+export class TrailwatchStack extends Stack {
+  public readonly detector: TrailwatchDetector;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, {
+      description: 'trailwatch: scheduled CloudTrail threat detector (Lambda, DynamoDB, SNS alerts)',
+      ...props,
+    });
+    this.detector = new TrailwatchDetector(this, 'Detector', readContextFrom(this.node));
+
+    new CfnOutput(this, 'TopicArn', {
+      description: 'SNS topic that receives the alerts; subscribe more endpoints here',
+      value: this.detector.topic.topicArn,
+    });
+    new CfnOutput(this, 'HealthTopicArn', {
+      description: 'SNS topic that receives detector health alarms (errors, dead letters)',
+      value: this.detector.healthTopic.topicArn,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'DynamoDB table with the per-region cursors and alert records',
+      value: this.detector.table.tableName,
+    });
+    new CfnOutput(this, 'FunctionName', {
+      description: 'The detector Lambda function',
+      value: this.detector.function.functionName,
+    });
+  }
+}

@@ -1,0 +1,184 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { readContext } from '../../lib/context';
+
+/** A context getter over a plain object, as `-c` (strings) or cdk.json (any JSON) would give it. */
+const from =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
+
+function problemsOf(values: Record<string, unknown>): string {
+  try {
+    readContext(from(values));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected readContext to throw');
+}
+
+describe('readContext', () => {
+  describe('valid input', () => {
+    it('leaves every setting to the construct defaults when the context is empty', () => {
+      // Act
+      const props = readContext(from({}));
+      // Assess
+      expect(Object.values(props).every((value) => value === undefined)).toBe(true);
+    });
+
+    it('reads subscribers with and without a severity suffix', () => {
+      const props = readContext(
+        from({
+          alertEmail: 'ops@example.com,sec@example.com:Medium',
+          alertPhone: '["+15551234567:critical"]',
+          alertUrl: ['https://hooks.example.com:8443/a:b/c', 'https://x.example.com/hook:low'],
+        }),
+      );
+      expect(props.alertEmails).toEqual([
+        { endpoint: 'ops@example.com' },
+        { endpoint: 'sec@example.com', minSeverity: 'medium' },
+      ]);
+      expect(props.alertPhones).toEqual([{ endpoint: '+15551234567', minSeverity: 'critical' }]);
+      expect(props.alertUrls).toEqual([
+        { endpoint: 'https://hooks.example.com:8443/a:b/c' },
+        { endpoint: 'https://x.example.com/hook', minSeverity: 'low' },
+      ]);
+    });
+
+    it('accepts numbers as strings (-c) and as numbers (cdk.json)', () => {
+      const props = readContext(
+        from({
+          scheduleMinutes: '10',
+          timeoutSeconds: 300,
+          memoryMb: '1024',
+          logRetentionDays: 7,
+          alertRetentionDays: 30,
+        }),
+      );
+      expect(props.schedule?.toMinutes()).toBe(10);
+      expect(props.timeout?.toSeconds()).toBe(300);
+      expect(props.memorySize).toBe(1024);
+      expect(props.logRetention).toBe(logs.RetentionDays.ONE_WEEK);
+      expect(props.alertRetention?.toDays()).toBe(30);
+    });
+
+    it('reads regions, severity and removal policy case-insensitively and removes repeated regions', () => {
+      const props = readContext(
+        from({
+          regions: 'EU-West-1, us-east-1,eu-west-1',
+          minSeverity: 'Critical',
+          removalPolicy: 'DESTROY',
+        }),
+      );
+      expect(props.regions).toEqual(['eu-west-1', 'us-east-1']);
+      expect(props.minSeverity).toBe('critical');
+      expect(props.removalPolicy).toBe(RemovalPolicy.DESTROY);
+    });
+
+    it('treats an empty string as unset', () => {
+      const props = readContext(from({ alertEmail: '', scheduleMinutes: ' ' }));
+      expect(props.alertEmails).toBeUndefined();
+      expect(props.schedule).toBeUndefined();
+    });
+
+    it('returns durations the construct understands', () => {
+      const props = readContext(from({ overlapMinutes: '30', initialLookbackMinutes: '129600' }));
+      expect(props.overlap?.toMinutes()).toBe(Duration.minutes(30).toMinutes());
+      expect(props.initialLookback?.toDays()).toBe(90);
+    });
+  });
+
+  describe('bad input', () => {
+    it.each([
+      [
+        'alertEmail',
+        'ops.example.com',
+        /alertEmail: "ops\.example\.com" is not an email address \(expected name@example\.com/,
+      ],
+      [
+        'alertEmail',
+        'ops@example.com:urgent',
+        /alertEmail: "ops@example\.com:urgent" is not an email address/,
+      ],
+      [
+        'alertPhone',
+        '555-1234',
+        /alertPhone: "555-1234" is not an E\.164 number \(expected \+<country><number>, e\.g\. \+15551234567/,
+      ],
+      ['alertPhone', '+0123456789', /alertPhone: "\+0123456789" is not an E\.164 number/],
+      [
+        'alertUrl',
+        'http://hooks.example.com/x',
+        /alertUrl: "http:\/\/hooks\.example\.com\/x" is not an https URL \(expected https:\/\/host\/path/,
+      ],
+      ['alertUrl', 'not a url', /alertUrl: "not a url" is not an https URL/],
+      ['alertEmail', '["ops@example.com"', /alertEmail: .* is not a valid JSON array/],
+      ['alertEmail', { to: 'ops@example.com' }, /alertEmail: .* is not a list of strings/],
+      ['scheduleMinutes', '0', /scheduleMinutes: "0" is not a whole number from 1 to 1440/],
+      ['scheduleMinutes', 0.5, /scheduleMinutes: 0\.5 is not a whole number from 1 to 1440/],
+      ['scheduleMinutes', 'five', /scheduleMinutes: "five" is not a whole number/],
+      [
+        'regions',
+        'us-east-1,mars-north-1',
+        /regions: "mars-north-1" is not a known AWS commercial region \(expected a comma-separated list/,
+      ],
+      ['overlapMinutes', '4', /overlapMinutes: "4" is not a whole number from 5 to 1440/],
+      [
+        'initialLookbackMinutes',
+        '129601',
+        /initialLookbackMinutes: "129601" is not a whole number from 1 to 129600/,
+      ],
+      [
+        'minSeverity',
+        'severe',
+        /minSeverity: "severe" is not a severity \(expected one of info, low, medium, high, critical\)/,
+      ],
+      ['alertRetentionDays', '1', /alertRetentionDays: "1" is not a whole number from 2 to 365/],
+      ['maxPagesPerRun', '10001', /maxPagesPerRun: "10001" is not a whole number from 1 to 10000/],
+      ['memoryMb', '64', /memoryMb: "64" is not a whole number from 128 to 10240/],
+      ['timeoutSeconds', '901', /timeoutSeconds: "901" is not a whole number from 1 to 900/],
+      ['timeoutSeconds', '300', /timeoutSeconds: 300 is not shorter than the schedule of 5 minute\(s\)/],
+      [
+        'logRetentionDays',
+        '31',
+        /logRetentionDays: 31 is not a CloudWatch Logs retention \(expected one of 1, 3, 5/,
+      ],
+      [
+        'removalPolicy',
+        'snapshot',
+        /removalPolicy: "snapshot" is not a removal policy \(expected retain or destroy\)/,
+      ],
+      ['reservedConcurrency', '0', /reservedConcurrency: "0" is not a whole number from 1/],
+    ])('rejects %s = %j, naming the key and the expected form', (key, value, expected) => {
+      // Act
+      const message = problemsOf({ [key]: value });
+      // Assess
+      expect(message).toMatch(/^Invalid trailwatch context:\n {2}- /);
+      expect(message).toMatch(expected);
+    });
+
+    it('rejects a recipient listed twice', () => {
+      expect(problemsOf({ alertEmail: 'ops@example.com,ops@example.com:critical' })).toMatch(
+        /alertEmail: "ops@example\.com" is listed twice/,
+      );
+    });
+
+    it('reports every problem in one message, one line per problem', () => {
+      // Act
+      const message = problemsOf({
+        alertEmail: 'nobody',
+        alertPhone: '555',
+        alertUrl: 'http://x.example.com',
+        scheduleMinutes: '0',
+        regions: 'moon-1',
+        memoryMb: 'lots',
+      });
+      // Assess
+      const lines = message.split('\n').slice(1);
+      expect(lines).toHaveLength(6);
+      for (const key of ['alertEmail', 'alertPhone', 'alertUrl', 'scheduleMinutes', 'regions', 'memoryMb']) {
+        expect(lines.some((line) => line.startsWith(`  - ${key}: `))).toBe(true);
+      }
+    });
+  });
+});
