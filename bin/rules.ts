@@ -1,0 +1,45 @@
+// `npm run rules [-- --json]`: the detection catalogue, as a table or as JSON.
+import type { Rule } from '../lambda/core/rule';
+import { RULES } from '../lambda/rules';
+
+/** MITRE ATT&CK tactic ids to names, for the tactics the catalogue uses. */
+const TACTICS: Record<string, string> = {
+  TA0001: 'Initial Access',
+  TA0002: 'Execution',
+  TA0003: 'Persistence',
+  TA0004: 'Privilege Escalation',
+  TA0005: 'Defense Evasion',
+  TA0006: 'Credential Access',
+  TA0007: 'Discovery',
+  TA0008: 'Lateral Movement',
+  TA0009: 'Collection',
+  TA0010: 'Exfiltration',
+  TA0040: 'Impact',
+};
+
+function row(rule: Rule) {
+  return {
+    id: rule.id,
+    title: rule.title,
+    severity: typeof rule.severity === 'function' ? 'depends on the event' : rule.severity,
+    tactics: [...new Set(rule.mitre.map((m) => TACTICS[m.split(':')[0] ?? ''] ?? m))],
+    mitre: rule.mitre,
+    eventNames: rule.eventNames,
+    description: rule.description,
+  };
+}
+
+const rows = RULES.map(row);
+if (process.argv.includes('--json')) {
+  process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+} else {
+  const width = Math.max(...rows.map((r) => r.id.length));
+  for (const r of rows) {
+    process.stdout.write(
+      `${r.id.padEnd(width)}  ${r.severity.padEnd(20)}  ${r.tactics.join(', ')}\n${' '.repeat(width + 2)}${r.eventNames.join(', ')}\n`,
+    );
+  }
+  process.stdout.write(
+    `\n${rows.length} rules over ${new Set(rows.flatMap((r) => r.eventNames)).size} event names\n`,
+  );
+}
