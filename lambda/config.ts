@@ -13,6 +13,8 @@ export interface DetectorConfig {
   readonly minSeverity: Severity;
   readonly alertRetentionMs: number;
   readonly maxPagesPerRun: number;
+  /** Individual alert messages per run; past it, alerts go out as digests. */
+  readonly maxAlertsPerRun: number;
   /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
   readonly ownResources: OwnResources;
 }
@@ -86,6 +88,7 @@ export function loadConfig(env: Env): DetectorConfig {
   // Idempotency records must outlive every re-read of their event: 2 days > the largest overlap.
   const retentionDays = integer('TRAILWATCH_ALERT_RETENTION_DAYS', 14, 2, 365);
   const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
+  const maxAlerts = integer('TRAILWATCH_MAX_ALERTS_PER_RUN', 10, 1, 1000);
 
   const ownResources: OwnResources = Object.freeze({
     stackName: optional(env.TRAILWATCH_STACK_NAME),
@@ -109,6 +112,7 @@ export function loadConfig(env: Env): DetectorConfig {
     minSeverity: minSeverityRaw as Severity,
     alertRetentionMs: retentionDays * DAY_MS,
     maxPagesPerRun: maxPages,
+    maxAlertsPerRun: maxAlerts,
     ownResources,
   });
 }

@@ -4,7 +4,7 @@ import { CloudTrailEventSource } from './adapters/cloudtrail-source';
 import { DynamoDbStateStore } from './adapters/dynamodb-state';
 import { SnsAlertSink } from './adapters/sns-sink';
 import { type DetectorConfig, loadConfig } from './config';
-import { renderAlert } from './core/alert';
+import { renderAlert, renderDigest } from './core/alert';
 import { Engine } from './core/engine';
 import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
 import { logJson } from './log';
@@ -42,6 +42,7 @@ function init(): Runtime {
     clock: { nowMs: () => Date.now() },
     engine: new Engine(RULES, { ownResources: config.ownResources }),
     render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
+    renderDigest: (findings) => renderDigest(findings),
   };
   const settings: RunSettings = { ...config, maxOutboxPerRun: 200 };
   return { config, settings, deps };
@@ -88,6 +89,7 @@ export interface RunSummary {
   readonly ruleFailures: number;
   readonly findingsBySeverity: RunReport['totals']['findingsBySeverity'];
   readonly alertsSent: number;
+  readonly digestsSent: number;
 }
 
 function summarize(report: RunReport): RunSummary {
@@ -103,6 +105,7 @@ function summarize(report: RunReport): RunSummary {
     ruleFailures: report.totals.ruleFailures,
     findingsBySeverity: report.totals.findingsBySeverity,
     alertsSent: report.totals.alertsSent,
+    digestsSent: report.totals.digestsSent,
   };
 }
 

@@ -14,6 +14,7 @@
  * | `minSeverity` | `high` | `info`, `low`, `medium`, `high` or `critical` |
  * | `alertRetentionDays` | `14` | whole number, 2..365 |
  * | `maxPagesPerRun` | `300` | whole number, 1..10000 |
+ * | `maxAlertsPerRun` | `10` | whole number, 1..1000: individual messages per run; the rest go out as digests |
  * | `memoryMb` | `256` | whole number, 128..10240 |
  * | `timeoutSeconds` | `240` (less on schedules under 5 minutes) | whole number, 1..900, shorter than the schedule |
  * | `logRetentionDays` | `30` | one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999 (never expire) |
@@ -82,6 +83,7 @@ export const CONTEXT_KEYS = [
   'minSeverity',
   'alertRetentionDays',
   'maxPagesPerRun',
+  'maxAlertsPerRun',
   'memoryMb',
   'timeoutSeconds',
   'logRetentionDays',
@@ -126,6 +128,7 @@ export function readContext(get: (key: ContextKey) => unknown): TrailwatchDetect
   const initialLookbackMinutes = int('initialLookbackMinutes', DETECTOR_LIMITS.initialLookbackMinutes);
   const alertRetentionDays = int('alertRetentionDays', DETECTOR_LIMITS.alertRetentionDays);
   const maxPagesPerRun = int('maxPagesPerRun', DETECTOR_LIMITS.maxPagesPerRun);
+  const maxAlertsPerRun = int('maxAlertsPerRun', DETECTOR_LIMITS.maxAlertsPerRun);
   const memoryMb = int('memoryMb', DETECTOR_LIMITS.memoryMb);
   const timeoutSeconds = int('timeoutSeconds', DETECTOR_LIMITS.timeoutSeconds);
   const reservedConcurrency = int('reservedConcurrency', { min: 1, max: 100000 });
@@ -175,6 +178,7 @@ export function readContext(get: (key: ContextKey) => unknown): TrailwatchDetect
     minSeverity,
     alertRetention: alertRetentionDays === undefined ? undefined : Duration.days(alertRetentionDays),
     maxPagesPerRun,
+    maxAlertsPerRun,
     memorySize: memoryMb,
     timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
     logRetention: logRetentionDays as logs.RetentionDays | undefined,

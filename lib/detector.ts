@@ -79,6 +79,12 @@ export interface TrailwatchDetectorProps {
    */
   readonly maxPagesPerRun?: number;
   /**
+   * Individual alert messages per run (1 to 1000). A burst beyond it goes out as one digest
+   * message per page, with the count and the top findings, instead of one page per finding.
+   * @default 10
+   */
+  readonly maxAlertsPerRun?: number;
+  /**
    * Lambda memory in MB, 128 to 10240.
    * @default 256
    */
@@ -119,6 +125,7 @@ export const DETECTOR_DEFAULTS = {
   minSeverity: 'high' as Severity,
   alertRetentionDays: 14,
   maxPagesPerRun: 300,
+  maxAlertsPerRun: 10,
   memoryMb: 256,
   timeoutSeconds: 240,
   logRetention: logs.RetentionDays.ONE_MONTH,
@@ -133,6 +140,7 @@ export const DETECTOR_LIMITS = {
   initialLookbackMinutes: { min: 1, max: 129600 },
   alertRetentionDays: { min: 2, max: 365 },
   maxPagesPerRun: { min: 1, max: 10000 },
+  maxAlertsPerRun: { min: 1, max: 1000 },
   memoryMb: { min: 128, max: 10240 },
   timeoutSeconds: { min: 1, max: 900 },
 } as const;
@@ -170,6 +178,7 @@ export class TrailwatchDetector extends Construct {
       ? props.alertRetention.toSeconds() / 86400
       : DETECTOR_DEFAULTS.alertRetentionDays;
     const maxPagesPerRun = props.maxPagesPerRun ?? DETECTOR_DEFAULTS.maxPagesPerRun;
+    const maxAlertsPerRun = props.maxAlertsPerRun ?? DETECTOR_DEFAULTS.maxAlertsPerRun;
     const memoryMb = props.memorySize ?? DETECTOR_DEFAULTS.memoryMb;
     const minSeverity = props.minSeverity ?? DETECTOR_DEFAULTS.minSeverity;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -185,6 +194,7 @@ export class TrailwatchDetector extends Construct {
       ),
       ...checkRange('alertRetention (days)', alertRetentionDays, DETECTOR_LIMITS.alertRetentionDays),
       ...checkRange('maxPagesPerRun', maxPagesPerRun, DETECTOR_LIMITS.maxPagesPerRun),
+      ...checkRange('maxAlertsPerRun', maxAlertsPerRun, DETECTOR_LIMITS.maxAlertsPerRun),
       ...checkRange('memorySize (MB)', memoryMb, DETECTOR_LIMITS.memoryMb),
       ...checkRange('timeout (seconds)', timeoutSeconds, DETECTOR_LIMITS.timeoutSeconds),
       ...(timeoutSeconds >= scheduleMinutes * 60
@@ -317,6 +327,7 @@ export class TrailwatchDetector extends Construct {
         TRAILWATCH_MIN_SEVERITY: minSeverity,
         TRAILWATCH_ALERT_RETENTION_DAYS: String(alertRetentionDays),
         TRAILWATCH_MAX_PAGES_PER_RUN: String(maxPagesPerRun),
+        TRAILWATCH_MAX_ALERTS_PER_RUN: String(maxAlertsPerRun),
         // trailwatch's own resources, so that tampering with them is recognised; the function and
         // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
         TRAILWATCH_STACK_NAME: stack.stackName,

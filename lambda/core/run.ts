@@ -34,6 +34,11 @@ export interface RunSettings extends WindowSettings {
   readonly alertRetentionMs: number;
   /** Pending alerts re-sent at the start of a run, at most. */
   readonly maxOutboxPerRun: number;
+  /**
+   * Individual messages per run. Past it, the rest of a page's alerts go out as one digest, so a
+   * burst pages once instead of N times.
+   */
+  readonly maxAlertsPerRun: number;
 }
 
 export interface RunDeps {
@@ -44,6 +49,7 @@ export interface RunDeps {
   readonly clock: Clock;
   readonly engine: Engine;
   readonly render: (finding: Finding, related: readonly Finding[]) => RenderedAlert;
+  readonly renderDigest: (findings: readonly Finding[]) => RenderedAlert;
 }
 
 export interface RunInput {
@@ -72,7 +78,9 @@ export interface RegionReport {
   duplicateEvents: number;
   unparseableEvents: number;
   findings: number;
+  /** Findings delivered, individually or inside a digest. */
   alertsSent: number;
+  digestsSent: number;
   alertsAlreadySent: number;
   cursorBeforeMs: number;
   cursorAfterMs: number;
@@ -114,6 +122,7 @@ export interface RunReport {
     ruleFailures: number;
     findingsBySeverity: Record<Severity, number>;
     alertsSent: number;
+    digestsSent: number;
   };
   /** Every finding, alerted or not, so thresholds can be changed without losing history. */
   findings: FindingRecord[];
@@ -133,12 +142,13 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
     return report;
   }
   try {
-    const outboxClear = await drainOutbox(deps, settings, report);
+    const budget: AlertBudget = { remaining: settings.maxAlertsPerRun };
+    const outboxClear = await drainOutbox(deps, settings, report, budget);
     const seen = new Set<string>();
     report.regions = await Promise.all(
       settings.regions.map((region) =>
         outboxClear
-          ? new RegionRun(deps, settings, input, report, region, seen).run()
+          ? new RegionRun(deps, settings, input, report, region, seen, budget).run()
           : skippedRegion(deps, region, input),
       ),
     );
@@ -150,6 +160,7 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
     report.totals.events += r.events;
     report.totals.unparseableEvents += r.unparseableEvents;
     report.totals.alertsSent += r.alertsSent;
+    report.totals.digestsSent += r.digestsSent;
   }
   report.totals.alertsSent += report.outbox.delivered;
   const healthy = report.outbox.failed === 0 && report.regions.every((r) => isHealthy(r.outcome));
@@ -163,8 +174,22 @@ function isHealthy(outcome: RegionOutcome): boolean {
   return outcome === 'caught-up' || outcome === 'page-limit' || outcome === 'time-budget';
 }
 
-/** Re-sends alerts that an earlier run recorded but could not deliver. False if SNS still fails. */
-async function drainOutbox(deps: RunDeps, settings: RunSettings, report: RunReport): Promise<boolean> {
+/** Individual messages left in this run, shared by the outbox and every region. */
+interface AlertBudget {
+  remaining: number;
+}
+
+/**
+ * Re-sends alerts that an earlier run recorded but could not deliver, within the run's budget of
+ * individual messages; the rest are found again by the regions' re-read and go out in a digest.
+ * False if SNS still fails.
+ */
+async function drainOutbox(
+  deps: RunDeps,
+  settings: RunSettings,
+  report: RunReport,
+  budget: AlertBudget,
+): Promise<boolean> {
   let pending: StoredAlert[];
   try {
     pending = await deps.state.listPending(settings.maxOutboxPerRun);
@@ -175,6 +200,8 @@ async function drainOutbox(deps: RunDeps, settings: RunSettings, report: RunRepo
   }
   report.outbox.pendingFound = pending.length;
   for (const stored of pending) {
+    if (budget.remaining <= 0) break;
+    budget.remaining -= 1;
     try {
       const messageId = await deps.sink.publish(stored.alert);
       await deps.state.markSent(stored.key, messageId, deps.clock.nowMs());
@@ -209,6 +236,7 @@ class RegionRun {
     private readonly region: string,
     /** Event ids already scored in this run, across regions and slices. */
     private readonly seen: Set<string>,
+    private readonly budget: AlertBudget,
   ) {
     this.r = emptyRegion(region, Number.NaN);
   }
@@ -322,10 +350,15 @@ class RegionRun {
     return findings;
   }
 
-  /** Publishes the page's alerts; returns the failure that stopped it, if any. */
+  /**
+   * Delivers the page's alerts; returns the failure that stopped it, if any. Each alert is first
+   * recorded (idempotency record + outbox), then published individually while the run's budget
+   * lasts; the rest of the page goes out as one digest message.
+   */
   private async publish(
     findings: readonly Finding[],
   ): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
+    const due: Array<{ stored: StoredAlert; finding: Finding }> = [];
     for (const finding of findings) {
       const alerted = atLeast(finding.severity, this.settings.minSeverity);
       this.r.findings += 1;
@@ -347,23 +380,48 @@ class RegionRun {
       } catch (error) {
         return { outcome: 'state-failed', error };
       }
-      if (claim === 'sent') {
-        this.r.alertsAlreadySent += 1;
-        continue;
-      }
-      let messageId: string;
-      try {
-        messageId = await this.deps.sink.publish(stored.alert);
-      } catch (error) {
-        // The alert stays in the outbox; the cursor stays before this event.
-        return { outcome: 'publish-failed', error };
-      }
+      if (claim === 'sent') this.r.alertsAlreadySent += 1;
+      else due.push({ stored, finding });
+    }
+    // A digest of one is just an alert: keep it individual.
+    const individually =
+      due.length - Math.max(0, this.budget.remaining) <= 1 ? due.length : this.budget.remaining;
+    for (const { stored } of due.slice(0, individually)) {
+      this.budget.remaining -= 1;
+      const failure = await this.deliver(stored.alert, [stored.key]);
+      if (failure) return failure;
       this.r.alertsSent += 1;
-      try {
-        await this.deps.state.markSent(stored.key, messageId, this.deps.clock.nowMs());
-      } catch (error) {
-        return { outcome: 'state-failed', error };
-      }
+    }
+    const rest = due.slice(individually);
+    if (rest.length > 0) {
+      const digest = this.deps.renderDigest(rest.map((d) => d.finding));
+      const failure = await this.deliver(
+        digest,
+        rest.map((d) => d.stored.key),
+      );
+      if (failure) return failure;
+      this.r.alertsSent += rest.length;
+      this.r.digestsSent += 1;
+    }
+    return undefined;
+  }
+
+  /** Publishes one message and marks the alerts it carries as sent. */
+  private async deliver(
+    alert: RenderedAlert,
+    keys: readonly string[],
+  ): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
+    let messageId: string;
+    try {
+      messageId = await this.deps.sink.publish(alert);
+    } catch (error) {
+      // The alerts stay in the outbox; the cursor stays before their events.
+      return { outcome: 'publish-failed', error };
+    }
+    try {
+      for (const key of keys) await this.deps.state.markSent(key, messageId, this.deps.clock.nowMs());
+    } catch (error) {
+      return { outcome: 'state-failed', error };
     }
     return undefined;
   }
@@ -433,6 +491,7 @@ function emptyRegion(region: string, cursorMs: number): RegionReport {
     unparseableEvents: 0,
     findings: 0,
     alertsSent: 0,
+    digestsSent: 0,
     alertsAlreadySent: 0,
     cursorBeforeMs: cursorMs,
     cursorAfterMs: cursorMs,
@@ -455,6 +514,7 @@ function emptyReport(input: RunInput): RunReport {
       ruleFailures: 0,
       findingsBySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
       alertsSent: 0,
+      digestsSent: 0,
     },
     findings: [],
     problems: [],

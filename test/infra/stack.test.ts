@@ -68,6 +68,7 @@ describe('TrailwatchStack with default context', () => {
             TRAILWATCH_MIN_SEVERITY: 'high',
             TRAILWATCH_ALERT_RETENTION_DAYS: '14',
             TRAILWATCH_MAX_PAGES_PER_RUN: '300',
+            TRAILWATCH_MAX_ALERTS_PER_RUN: '10',
             TRAILWATCH_STACK_NAME: 'Trailwatch',
             TRAILWATCH_KEY_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectorKey'), 'Arn'] },
             TRAILWATCH_QUEUE_NAME: {
@@ -300,6 +301,7 @@ describe('TrailwatchStack with context', () => {
       minSeverity: 'medium',
       alertRetentionDays: '30',
       maxPagesPerRun: '50',
+      maxAlertsPerRun: '25',
       logRetentionDays: '90',
       reservedConcurrency: '1',
     });
@@ -315,6 +317,7 @@ describe('TrailwatchStack with context', () => {
           TRAILWATCH_MIN_SEVERITY: 'medium',
           TRAILWATCH_ALERT_RETENTION_DAYS: '30',
           TRAILWATCH_MAX_PAGES_PER_RUN: '50',
+          TRAILWATCH_MAX_ALERTS_PER_RUN: '25',
         }),
       },
     });

@@ -73,6 +73,11 @@ function setup(overrides: Partial<RunSettings> = {}) {
     clock,
     engine: new Engine([stopLogging, consoleLogin, exploding]),
     render,
+    renderDigest: (findings) => ({
+      subject: `digest of ${findings.length}`,
+      message: JSON.stringify({ default: findings.map((f) => f.event.eventId).join(',') }),
+      attributes: { severity: { type: 'String', value: 'critical' } },
+    }),
   };
   const settings: RunSettings = {
     regions: [REGION],
@@ -83,6 +88,7 @@ function setup(overrides: Partial<RunSettings> = {}) {
     maxPagesPerRun: 100,
     alertRetentionMs: 14 * 24 * 60 * MINUTE_MS,
     maxOutboxPerRun: 100,
+    maxAlertsPerRun: 10,
     ...overrides,
   };
   const run = (windowEndMs: number, runId = `run-${windowEndMs}`) =>
@@ -232,5 +238,34 @@ describe('progress kept when a run fails part-way', () => {
     source.lookupPage = original;
     await run(NOW + 10 * MINUTE_MS);
     expect(sink.published).toHaveLength(1);
+  });
+});
+
+describe('a burst of alerts', () => {
+  it('pages individually up to the budget, then once with a digest of the rest', async () => {
+    const { source, state, sink, run } = setup({ maxAlertsPerRun: 3 });
+    for (let i = 0; i < 12; i++)
+      source.add(REGION, record(`b${i}`, 'StopLogging', NOW - MINUTE_MS - i * 1000));
+    const report = await run(NOW);
+    expect(sink.published.map((m) => m.subject)).toEqual([
+      'critical test.stop-logging',
+      'critical test.stop-logging',
+      'critical test.stop-logging',
+      'digest of 9',
+    ]);
+    expect(report.totals).toMatchObject({ alertsSent: 12, digestsSent: 1 });
+    // Every finding is recorded as sent, so none comes again in the next window.
+    expect([...state.alerts.values()].every((a) => a.status === 'sent')).toBe(true);
+    await run(NOW + 5 * MINUTE_MS);
+    expect(sink.published).toHaveLength(4);
+  });
+
+  it('does not make a digest of a single alert', async () => {
+    const { source, sink, run } = setup({ maxAlertsPerRun: 2 });
+    for (let i = 0; i < 3; i++)
+      source.add(REGION, record(`s${i}`, 'StopLogging', NOW - MINUTE_MS - i * 1000));
+    await run(NOW);
+    expect(sink.published.map((m) => m.subject)).not.toContain('digest of 1');
+    expect(sink.published).toHaveLength(3);
   });
 });
