@@ -13,6 +13,8 @@ export type GlobalWithDynamoDb = typeof globalThis & { [GLOBAL_HANDLE_KEY]?: Dyn
  * If that variable is already set (an externally run instance), nothing is started.
  */
 export default async function globalSetup(): Promise<void> {
+  // Node 20 is supported here; the SDK's warning about it would only clutter the test output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   if (process.env[DYNAMODB_ENDPOINT_ENV]) return;
   const local = await startDynamoDbLocal();
   (globalThis as GlobalWithDynamoDb)[GLOBAL_HANDLE_KEY] = local;

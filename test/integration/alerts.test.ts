@@ -1,0 +1,109 @@
+// What subscribers receive: the real handler publishes through the real SNS client, and the
+// local SNS server hands each protocol the rendering it would deliver.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import { MAX_SMS_BYTES, MAX_SUBJECT_CHARS } from '../../lambda/core/alert';
+import { type DetectorHarness, HOME, MINUTE, startDetectorHarness } from '../support/detector-harness';
+import { createRecordFactory } from '../support/local-cloudtrail';
+
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const schema = JSON.parse(readFileSync(join(__dirname, '../../schema/alert-v1.schema.json'), 'utf8'));
+const digestSchema = JSON.parse(readFileSync(join(__dirname, '../../schema/digest-v1.schema.json'), 'utf8'));
+const ajv = new Ajv({ allErrors: true });
+const validAlert = ajv.compile(schema);
+const validDigest = ajv.compile(digestSchema);
+
+let h: DetectorHarness;
+const makeRecord = createRecordFactory(11);
+beforeAll(async () => {
+  h = await startDetectorHarness();
+});
+afterAll(() => h.close());
+
+/** A StopLogging whose attacker-chosen fields are as hostile as CloudTrail lets them be. */
+function hostileStopLogging(timeMs: number) {
+  return makeRecord({
+    eventName: 'StopLogging',
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventTime: new Date(timeMs).toISOString(),
+    awsRegion: HOME,
+    readOnly: false,
+    userName: 'mal\u001b[31mlory\u202e\u0000',
+    userAgent: `curl/8.0 ${'\u200b'.repeat(10)}\r\nX-Injected: yes ${'A'.repeat(300_000)}`,
+    requestParameters: { name: `trail-${'😈'.repeat(5000)}`, blob: 'x'.repeat(500_000) },
+  });
+}
+
+describe('alerts as each subscriber receives them', () => {
+  beforeEach(() => h.reset());
+
+  it('gives SMS, email and HTTPS subscribers each a fitting, safe message', async () => {
+    const record = hostileStopLogging(h.t0 - 5 * MINUTE);
+    h.cloudtrail.addEvent(HOME, record);
+
+    await h.tick(h.t0);
+
+    expect(h.sns.published).toHaveLength(1);
+    const [message] = h.sns.published;
+    const sms = h.sns.deliveries('sms')[0]!;
+    expect(Buffer.byteLength(sms.body, 'utf8')).toBeLessThanOrEqual(MAX_SMS_BYTES);
+    expect([...sms.body].every((c) => GSM7_BASIC.includes(c))).toBe(true);
+    expect(sms.body).toMatch(/^CRIT StopLogging/);
+
+    const email = h.sns.deliveries('email')[0]!;
+    expect(email.subject!.length).toBeLessThanOrEqual(MAX_SUBJECT_CHARS);
+    expect(email.subject).toMatch(/^[A-Za-z][\x20-\x7e]*$/);
+    expect(email.body).toContain(record.eventID);
+    expect(email.body).toContain(`#/events/${record.eventID}`);
+    expect(email.body).toContain('…[truncated]');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is about control characters.
+    expect(email.body.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f\u202e\u200b]/);
+    expect(email.body).not.toContain('\nX-Injected');
+
+    const doc = JSON.parse(h.sns.deliveries('https')[0]!.body);
+    expect(validAlert(doc)).toBe(true);
+    expect(doc).toMatchObject({
+      schema: 'trailwatch.alert/1',
+      severity: 'critical',
+      eventIds: [record.eventID],
+    });
+
+    expect(Object.fromEntries(Object.entries(message!.attributes).map(([k, v]) => [k, v.value]))).toEqual({
+      severity: 'critical',
+      ruleId: 'cloudtrail.logging-stopped',
+      eventName: 'StopLogging',
+      account: record.recipientAccountId,
+      region: HOME,
+      eventIds: JSON.stringify([record.eventID]),
+    });
+  });
+
+  it('turns a burst into individual alerts up to the budget and one digest for the rest', async () => {
+    await h.reset({ TRAILWATCH_MAX_ALERTS_PER_RUN: '2' });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const record = hostileStopLogging(h.t0 - 10 * MINUTE + i * 1000);
+      ids.push(record.eventID);
+      h.cloudtrail.addEvent(HOME, record);
+    }
+
+    const summary = await h.tick(h.t0);
+
+    expect(summary).toMatchObject({ alertsSent: 7, digestsSent: 1 });
+    expect(h.sns.published).toHaveLength(3);
+    const digest = h.sns.published[2]!;
+    const digestIds = JSON.parse(digest.attributes.eventIds!.value) as string[];
+    const individualIds = h.sns.published
+      .slice(0, 2)
+      .flatMap((m) => JSON.parse(m.attributes.eventIds!.value));
+    expect([...individualIds, ...digestIds].sort()).toEqual([...ids].sort());
+    expect(validDigest(JSON.parse(h.sns.deliveries('https')[2]!.body))).toBe(true);
+    expect(Buffer.byteLength(h.sns.deliveries('sms')[2]!.body, 'utf8')).toBeLessThanOrEqual(MAX_SMS_BYTES);
+
+    // Nothing of the burst comes again in the next, overlapping window.
+    await h.tick(h.t0 + 5 * MINUTE);
+    expect(h.sns.published).toHaveLength(3);
+  });
+});

@@ -1,0 +1,118 @@
+// The unmodified Lambda handler wired to DynamoDB Local and the local CloudTrail and SNS
+// servers, with a simulated clock. Only the endpoints differ from production.
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { handler, type RunSummary, resetForTests } from '../../lambda/handler';
+import {
+  createDetectorTable,
+  DYNAMODB_ENDPOINT_ENV,
+  type DynamoDbLocal,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+  uniqueTableName,
+} from './dynamodb-local';
+import { type LocalCloudTrail, startLocalCloudTrail } from './local-cloudtrail';
+import { type LocalSns, startLocalSns } from './local-sns';
+
+export const MINUTE = 60_000;
+export const HOME = 'eu-west-1';
+export const GLOBAL = 'us-east-1';
+export const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:trailwatch-alerts';
+
+export interface DetectorHarness {
+  readonly cloudtrail: LocalCloudTrail;
+  readonly sns: LocalSns;
+  /** The simulated "now": scheduled times lie two days in the past, never ahead of the wall clock. */
+  readonly t0: number;
+  /** A fresh table, servers reset, environment set; call in beforeEach. */
+  reset(env?: Record<string, string>): Promise<void>;
+  /** One scheduled invocation at simulated time `atMs`, as EventBridge delivers it. */
+  tick(atMs: number, requestId?: string): Promise<RunSummary>;
+  cursorOf(region: string): Promise<number | undefined>;
+  outboxSize(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startDetectorHarness(): Promise<DetectorHarness> {
+  const t0 = Math.floor((Date.now() - 2 * 24 * 60 * MINUTE) / MINUTE) * MINUTE;
+  let simNow = t0;
+  let dynamo: DynamoDbLocal | undefined;
+  let endpoint = process.env[DYNAMODB_ENDPOINT_ENV] ?? '';
+  if (!endpoint) {
+    dynamo = await startDynamoDbLocal();
+    endpoint = dynamo.endpoint;
+  }
+  const cloudtrail = await startLocalCloudTrail({ now: () => simNow });
+  const sns = await startLocalSns({ topics: [TOPIC] });
+  const savedEnv = { ...process.env };
+  let table = '';
+
+  const query = async <T>(fn: (client: ReturnType<typeof localDynamoDbClient>) => Promise<T>): Promise<T> => {
+    const client = localDynamoDbClient(endpoint);
+    try {
+      return await fn(client);
+    } finally {
+      client.destroy();
+    }
+  };
+
+  return {
+    cloudtrail,
+    sns,
+    t0,
+    async reset(env = {}) {
+      simNow = t0;
+      cloudtrail.reset();
+      sns.reset();
+      table = uniqueTableName('detector');
+      await createDetectorTable(endpoint, table);
+      process.env = { ...savedEnv };
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_CLOUDTRAIL: cloudtrail.url,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        AWS_ENDPOINT_URL_SNS: sns.url,
+        TRAILWATCH_TABLE_NAME: table,
+        TRAILWATCH_TOPIC_ARN: TOPIC,
+        TRAILWATCH_REGIONS: `${HOME},${GLOBAL}`,
+        TRAILWATCH_INITIAL_LOOKBACK_MINUTES: '60',
+        TRAILWATCH_OVERLAP_MINUTES: '60',
+        ...env,
+      });
+      resetForTests();
+    },
+    tick(atMs, requestId = `req-${atMs}-${Math.random()}`) {
+      simNow = atMs;
+      return handler(
+        { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(atMs).toISOString() },
+        { awsRequestId: requestId, getRemainingTimeInMillis: () => 120_000 },
+      );
+    },
+    cursorOf: (region) =>
+      query(async (client) => {
+        const out = await client.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: { pk: { S: 'cursor' }, sk: { S: region } },
+            ConsistentRead: true,
+          }),
+        );
+        const value = out.Item?.processedUntilMs?.N;
+        return value === undefined ? undefined : Number(value);
+      }),
+    outboxSize: () =>
+      query(async (client) => {
+        const out = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :p',
+            ExpressionAttributeValues: { ':p': { S: 'outbox' } },
+            ConsistentRead: true,
+          }),
+        );
+        return out.Count ?? 0;
+      }),
+    async close() {
+      process.env = savedEnv;
+      await Promise.all([cloudtrail.close(), sns.close(), dynamo?.stop()]);
+    },
+  };
+}
