@@ -44,6 +44,11 @@ export interface SliceProgress {
   readonly startMs: number;
   readonly endMs: number;
   readonly sliceEndMs: number;
+  /**
+   * Only when the slice could not be narrowed (every event read so far shares its newest second):
+   * the token to continue with the same bounds, for which it stays valid.
+   */
+  readonly nextToken?: string | undefined;
 }
 
 /** An alert kept until SNS accepts it. `key` is `eventId#ruleId`: one alert per finding, ever. */

@@ -52,11 +52,22 @@ export class Engine {
         });
       }
     }
-    return findings.length === 0 && failures.length === 0 ? NOTHING : { findings, failures };
+    if (findings.length === 0 && failures.length === 0) return NOTHING;
+    return { findings: findings.length > 1 ? withoutSuperseded(findings, this.rules) : findings, failures };
   }
 }
 
 const NOTHING: Evaluation = Object.freeze({ findings: [], failures: [] }) as Evaluation;
+
+/** Drops findings whose rule is superseded by another rule that fired on the same event. */
+function withoutSuperseded(findings: Finding[], rules: readonly Rule[]): Finding[] {
+  const fired = new Set(findings.map((f) => f.ruleId));
+  const superseded = new Set<string>();
+  for (const rule of rules) {
+    if (rule.supersedes && fired.has(rule.id)) for (const id of rule.supersedes) superseded.add(id);
+  }
+  return superseded.size === 0 ? findings : findings.filter((f) => !superseded.has(f.ruleId));
+}
 
 function toFinding(rule: Rule, event: TrailEvent, context: RuleContext): Finding {
   const severity: Severity =

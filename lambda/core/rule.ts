@@ -36,6 +36,11 @@ export interface RuleDefinition {
   readonly mitre: readonly string[];
   /** The engine only calls the rule for these event names. */
   readonly eventNames: readonly string[];
+  /**
+   * Rules whose findings this one replaces on the same event: a more specific rule (tampering with
+   * trailwatch itself) pages once instead of alongside the general one (a KMS key disabled).
+   */
+  readonly supersedes?: readonly string[];
   /** Optional: only these event sources (guards against a same-named call of another service). */
   readonly eventSources?: readonly string[];
   /** A fixed severity, or one derived from the event (e.g. admin policy -> critical). */

@@ -262,7 +262,10 @@ class RegionRun {
       const read = await this.readSlice(slice);
       const next = read.complete
         ? completeSlice(cursor, slice)
-        : interruptSlice(cursor, slice, read.oldestSeenMs);
+        : interruptSlice(cursor, slice, read.oldestSeenMs, read.nextToken);
+      // The done part of a resumed slice was read in an earlier run: once the cursor passes it,
+      // read the overlap again so that events which became visible since are not missed.
+      if (read.complete && slice.resumed) firstOfRun = true;
       // Every page counted in `read` is scored and its alerts delivered (a page whose alert
       // failed is not counted), so the cursor may record it whatever stopped the slice.
       try {
@@ -283,16 +286,19 @@ class RegionRun {
   private async readSlice(slice: Slice): Promise<{
     complete: boolean;
     oldestSeenMs: number | undefined;
+    /** The token for the page not yet read, when the slice stopped early. */
+    nextToken?: string | undefined;
     failure?: { outcome: RegionOutcome; error?: unknown };
   }> {
-    let nextToken: string | undefined;
+    let nextToken = slice.nextToken;
     let oldestSeenMs: number | undefined;
-    do {
+    let tokenRetried = false;
+    for (;;) {
       if (this.r.pages >= this.settings.maxPagesPerRun) {
-        return { complete: false, oldestSeenMs, failure: { outcome: 'page-limit' } };
+        return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'page-limit' } };
       }
       if (this.deps.clock.nowMs() >= this.input.deadlineMs) {
-        return { complete: false, oldestSeenMs, failure: { outcome: 'time-budget' } };
+        return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'time-budget' } };
       }
       let page: Awaited<ReturnType<EventSource['lookupPage']>>;
       try {
@@ -302,13 +308,20 @@ class RegionRun {
           nextToken,
         });
       } catch (error) {
-        return { complete: false, oldestSeenMs, failure: { outcome: 'lookup-failed', error } };
+        if (isInvalidToken(error) && slice.nextToken !== undefined && !tokenRetried) {
+          // A token kept from an earlier run has expired: read the slice again from its newest end.
+          tokenRetried = true;
+          nextToken = undefined;
+          continue;
+        }
+        return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'lookup-failed', error } };
       }
       this.r.pages += 1;
       const findings = this.score(page.events);
       const published = await this.publish(findings);
       if (published !== undefined) {
-        return { complete: false, oldestSeenMs, failure: published };
+        // The page whose alert failed is not done: resume from its own token next time.
+        return { complete: false, oldestSeenMs, nextToken, failure: published };
       }
       // Only after every alert of the page is delivered does the page count as done.
       for (const record of page.events) {
@@ -318,8 +331,8 @@ class RegionRun {
         }
       }
       nextToken = page.nextToken;
-    } while (nextToken);
-    return { complete: true, oldestSeenMs };
+      if (!nextToken) return { complete: true, oldestSeenMs };
+    }
   }
 
   private score(records: readonly LookupEventRecord[]): Finding[] {
@@ -453,6 +466,10 @@ class RegionRun {
     this.r.lagMs = lagMs(cursor, this.input.windowEndMs);
     return this.r;
   }
+}
+
+function isInvalidToken(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === 'InvalidNextTokenException';
 }
 
 function changed(before: RegionCursor, after: Omit<RegionCursor, 'version'>): boolean {

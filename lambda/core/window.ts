@@ -31,6 +31,8 @@ export interface Slice {
   /** Where the cursor goes when the slice is finished. */
   readonly completesAtMs: number;
   readonly resumed: boolean;
+  /** Continue the same query from here (set only when resuming an unnarrowable slice). */
+  readonly nextToken?: string | undefined;
 }
 
 /** The cursor a region starts from when it has none yet. */
@@ -51,12 +53,15 @@ export function nextSlice(
 ): Slice | undefined {
   const oldestAllowed = ceilSecond(nowMs - EVENT_HISTORY_MS);
   if (cursor.inProgress) {
-    const { startMs, endMs, sliceEndMs } = cursor.inProgress;
+    const { startMs, endMs, sliceEndMs, nextToken } = cursor.inProgress;
+    const clamped = startMs < oldestAllowed;
     return {
       startMs: Math.max(startMs, oldestAllowed),
       endMs: Math.max(endMs, oldestAllowed),
       completesAtMs: sliceEndMs,
       resumed: true,
+      // A token is bound to the bounds it came with; clamping them makes it useless.
+      nextToken: clamped ? undefined : nextToken,
     };
   }
   const from = cursor.processedUntilMs;
@@ -81,26 +86,32 @@ export function completeSlice(cursor: RegionCursor, slice: Slice): Omit<RegionCu
 /**
  * The cursor after a slice was read only partly: events newer than `oldestSeenMs` are done.
  * Events at exactly `oldestSeenMs` may continue on the next page, so that second is re-read.
+ * When that would not shrink the slice (everything read so far shares its newest second), the
+ * slice keeps its bounds and the page token, which stays valid for the same parameters: a run
+ * always makes progress, however many events share one second.
  */
 export function interruptSlice(
   cursor: RegionCursor,
   slice: Slice,
   oldestSeenMs: number | undefined,
+  nextToken?: string,
 ): Omit<RegionCursor, 'version'> {
-  if (oldestSeenMs === undefined || !(oldestSeenMs < slice.endMs)) {
-    return cursor.inProgress
-      ? { region: cursor.region, processedUntilMs: cursor.processedUntilMs, inProgress: cursor.inProgress }
-      : { region: cursor.region, processedUntilMs: cursor.processedUntilMs };
+  const base = { region: cursor.region, processedUntilMs: cursor.processedUntilMs };
+  const narrowedEnd =
+    oldestSeenMs === undefined ? slice.endMs : Math.max(slice.startMs, ceilSecond(oldestSeenMs));
+  if (narrowedEnd < slice.endMs) {
+    return {
+      ...base,
+      inProgress: { startMs: slice.startMs, endMs: narrowedEnd, sliceEndMs: slice.completesAtMs },
+    };
   }
-  return {
-    region: cursor.region,
-    processedUntilMs: cursor.processedUntilMs,
-    inProgress: {
-      startMs: slice.startMs,
-      endMs: Math.max(slice.startMs, ceilSecond(oldestSeenMs)),
-      sliceEndMs: slice.completesAtMs,
-    },
-  };
+  if (nextToken !== undefined) {
+    return {
+      ...base,
+      inProgress: { startMs: slice.startMs, endMs: slice.endMs, sliceEndMs: slice.completesAtMs, nextToken },
+    };
+  }
+  return cursor.inProgress ? { ...base, inProgress: cursor.inProgress } : base;
 }
 
 /** How far behind `nowMs` the region's fully processed time is. */

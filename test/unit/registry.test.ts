@@ -74,6 +74,16 @@ describe('rule registry', () => {
     expect(orphans).toEqual([]);
   });
 
+  it('supersedes only rules that exist and share an event name with it', () => {
+    for (const rule of RULES) {
+      for (const id of rule.supersedes ?? []) {
+        const other = RULES.find((r) => r.id === id);
+        expect(other).toBeDefined();
+        expect(other!.eventNames.some((name) => rule.eventNames.includes(name))).toBe(true);
+      }
+    }
+  });
+
   it('keeps only JSON files in the fixture folder', () => {
     expect(readdirSync(FIXTURES).filter((file) => !file.endsWith('.json'))).toEqual([]);
   });

@@ -1,4 +1,27 @@
 // Rules of this part of the catalogue; lambda/rules/index.ts merges every part.
 import type { Rule } from '../../core/rule';
+import cloudwatchAlarmsDisabled from '../cloudwatch-alarms-disabled';
+import cloudwatchLogsDeleted from '../cloudwatch-logs-deleted';
+import ec2FlowLogsDeleted from '../ec2-flow-logs-deleted';
+import eventsRuleDisabledOrDeleted from '../events-rule-disabled-or-deleted';
+import guarddutyDetectorDeletedOrDisabled from '../guardduty-detector-deleted-or-disabled';
+import guarddutyFindingsSuppressed from '../guardduty-findings-suppressed';
+import organizationsLeftOrganization from '../organizations-left-organization';
+import route53resolverQueryLoggingDeleted from '../route53resolver-query-logging-deleted';
+import securityhubDisabled from '../securityhub-disabled';
+import securityhubFindingsSuppressed from '../securityhub-findings-suppressed';
+import trailwatchSelfTamper from '../trailwatch-self-tamper';
 
-export const RULES: readonly Rule[] = [];
+export const RULES: readonly Rule[] = [
+  cloudwatchAlarmsDisabled,
+  cloudwatchLogsDeleted,
+  ec2FlowLogsDeleted,
+  eventsRuleDisabledOrDeleted,
+  guarddutyDetectorDeletedOrDisabled,
+  guarddutyFindingsSuppressed,
+  organizationsLeftOrganization,
+  route53resolverQueryLoggingDeleted,
+  securityhubDisabled,
+  securityhubFindingsSuppressed,
+  trailwatchSelfTamper,
+];

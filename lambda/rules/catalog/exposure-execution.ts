@@ -1,4 +1,34 @@
 // Rules of this part of the catalogue; lambda/rules/index.ts merges every part.
+// Exposure and exfiltration, credential access and discovery, execution.
 import type { Rule } from '../../core/rule';
+import ec2AmiShared from '../ec2-ami-shared';
+import ec2InstanceConnectKeySent from '../ec2-instance-connect-key-sent';
+import ec2PasswordDataRead from '../ec2-password-data-read';
+import ec2SecurityGroupOpenedToWorld from '../ec2-security-group-opened-to-world';
+import ec2SerialConsoleAccess from '../ec2-serial-console-access';
+import ec2SnapshotShared from '../ec2-snapshot-shared';
+import ec2UserDataModified from '../ec2-user-data-modified';
+import ec2UserDataRead from '../ec2-user-data-read';
+import rdsSnapshotShared from '../rds-snapshot-shared';
+import s3PublicAccessBlockRemoved from '../s3-public-access-block-removed';
+import secretsmanagerSecretRead from '../secretsmanager-secret-read';
+import ssmCommandSent from '../ssm-command-sent';
+import ssmSecureParameterRead from '../ssm-secure-parameter-read';
+import ssmSessionStarted from '../ssm-session-started';
 
-export const RULES: readonly Rule[] = [];
+export const RULES: readonly Rule[] = [
+  ec2AmiShared,
+  ec2InstanceConnectKeySent,
+  ec2PasswordDataRead,
+  ec2SecurityGroupOpenedToWorld,
+  ec2SerialConsoleAccess,
+  ec2SnapshotShared,
+  ec2UserDataModified,
+  ec2UserDataRead,
+  rdsSnapshotShared,
+  s3PublicAccessBlockRemoved,
+  secretsmanagerSecretRead,
+  ssmCommandSent,
+  ssmSecureParameterRead,
+  ssmSessionStarted,
+];

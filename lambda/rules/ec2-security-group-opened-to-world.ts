@@ -1,0 +1,143 @@
+// AuthorizeSecurityGroupIngress / ModifySecurityGroupRules: an ingress rule open to the internet.
+import { str } from '../core/event';
+import { defineRule } from '../core/rule';
+import type { JsonObject, Severity, TrailEvent } from '../core/types';
+import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
+import { byOutcome, field, isAwsItself, itemsOf, listOf, toInt } from './helpers-exposure';
+
+/** Remote administration, databases, caches and container daemons: never meant for the whole internet. */
+const ADMIN_PORTS = [
+  21, 22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200, 9300,
+  11211, 27017,
+];
+
+interface Permission {
+  readonly protocol: string;
+  readonly from: number | undefined;
+  readonly to: number | undefined;
+  readonly cidrs: readonly string[];
+}
+
+/** A CIDR with a /0 prefix covers every address, whatever its base address says. */
+const isWorld = (cidr: string): boolean => /\/0$/.test(cidr.trim());
+
+function permission(protocol: unknown, from: unknown, to: unknown, cidrs: unknown[]): Permission {
+  return {
+    protocol: str(protocol).trim().toLowerCase(),
+    from: toInt(from),
+    to: toInt(to),
+    cidrs: cidrs.map((c) => str(c).trim()).filter((c) => c !== ''),
+  };
+}
+
+/** AuthorizeSecurityGroupIngress: `ipPermissions.items[]`, or the flat legacy form (`cidrIp`, ports). */
+function fromAuthorize(rp: JsonObject): Permission[] {
+  const list = itemsOf(field(rp, 'ipPermissions')).map((item) =>
+    permission(field(item, 'ipProtocol'), field(item, 'fromPort'), field(item, 'toPort'), [
+      ...itemsOf(field(item, 'ipRanges')).map((r) => field(r, 'cidrIp')),
+      ...itemsOf(field(item, 'ipv6Ranges')).map((r) => field(r, 'cidrIpv6')),
+    ]),
+  );
+  const legacy = field(rp, 'cidrIp');
+  if (legacy !== undefined) {
+    list.push(permission(field(rp, 'ipProtocol'), field(rp, 'fromPort'), field(rp, 'toPort'), [legacy]));
+  }
+  return list;
+}
+
+/** ModifySecurityGroupRules: `ModifySecurityGroupRulesRequest.SecurityGroupRule[].SecurityGroupRule`. */
+function fromModify(rp: JsonObject): Permission[] {
+  const request = field(rp, 'ModifySecurityGroupRulesRequest');
+  return listOf(field(request, 'SecurityGroupRule')).map((wrapper) => {
+    const rule = field(wrapper, 'SecurityGroupRule') ?? wrapper;
+    return permission(field(rule, 'IpProtocol'), field(rule, 'FromPort'), field(rule, 'ToPort'), [
+      field(rule, 'CidrIpv4'),
+      field(rule, 'CidrIpv6'),
+    ]);
+  });
+}
+
+function worldPermissions(e: TrailEvent): Permission[] {
+  const all =
+    e.eventName === 'ModifySecurityGroupRules'
+      ? fromModify(e.requestParameters)
+      : fromAuthorize(e.requestParameters);
+  return all.filter((p) => p.cidrs.some(isWorld));
+}
+
+const isAllTraffic = (p: Permission): boolean => p.protocol === '-1' || p.protocol === 'all';
+const hasPorts = (p: Permission): boolean => ['tcp', 'udp', '6', '17'].includes(p.protocol);
+
+/** The port range; a tcp/udp rule whose ports cannot be read (or are -1) counts as every port. */
+function range(p: Permission): [number, number] {
+  if (p.from === undefined || p.to === undefined || p.from < 0 || p.to < 0) return [0, 65535];
+  return [Math.min(p.from, p.to), Math.max(p.from, p.to)];
+}
+
+function exposedAdminPort(p: Permission): number | undefined {
+  if (!hasPorts(p)) return undefined;
+  const [low, high] = range(p);
+  return ADMIN_PORTS.find((port) => port >= low && port <= high);
+}
+
+const isDangerous = (p: Permission): boolean => isAllTraffic(p) || exposedAdminPort(p) !== undefined;
+
+function severity(e: TrailEvent): Severity {
+  const dangerous = worldPermissions(e).some(isDangerous);
+  // ModifySecurityGroupRules does not say whether the rule is ingress or egress.
+  const worst: Severity = !dangerous
+    ? 'low'
+    : e.eventName === 'ModifySecurityGroupRules'
+      ? 'high'
+      : 'critical';
+  return byOutcome(e, worst);
+}
+
+function describe(p: Permission): string {
+  const cidr = p.cidrs.find(isWorld) ?? '';
+  if (isAllTraffic(p)) return `all traffic from ${show(cidr, 48)}`;
+  if (!hasPorts(p)) return `protocol ${show(p.protocol, 16, '?')} from ${show(cidr, 48)}`;
+  const [low, high] = range(p);
+  const ports = low === high ? `port ${low}` : `ports ${low}-${high}`;
+  return `${show(p.protocol, 8)} ${ports} from ${show(cidr, 48)}`;
+}
+
+const groupId = (e: TrailEvent): string =>
+  param(e, 'groupId') || str(field(field(e.requestParameters, 'ModifySecurityGroupRulesRequest'), 'GroupId'));
+
+export default defineRule({
+  id: 'ec2.security-group-opened-to-world',
+  title: 'Security group opened to the internet',
+  description:
+    'A principal added (AuthorizeSecurityGroupIngress) or modified (ModifySecurityGroupRules) a ' +
+    'security group rule for 0.0.0.0/0 or ::/0. Critical for all traffic or a range that includes ' +
+    'an administration or database port (SSH, RDP, Telnet, FTP, SMB, WinRM, VNC, MySQL, PostgreSQL, ' +
+    'SQL Server, Oracle, Redis, MongoDB, Elasticsearch, Memcached, Docker); high instead of critical ' +
+    'for ModifySecurityGroupRules, whose record does not say ingress or egress; low for other ports ' +
+    '(web traffic is normal). Failed calls are one step lower. Rules for narrower ranges, prefix lists ' +
+    'or other groups, and calls by AWS itself, are not matched; egress rules are out of scope.',
+  whyItMatters:
+    'An administration or database port open to the whole internet is found by scanners within ' +
+    'minutes and brute-forced or exploited soon after; it is also how intruders keep a way back in.',
+  runbook:
+    'Confirm the rule with the owner of the group. If it is not expected, revoke it ' +
+    '(RevokeSecurityGroupIngress), check which instances and interfaces use the group, and look for ' +
+    'logins and connections to them since the change (VPC Flow Logs, OS logs).',
+  reference: 'https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html',
+  mitre: ['TA0005:T1562.007', 'TA0001:T1133'],
+  eventNames: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'],
+  eventSources: ['ec2.amazonaws.com'],
+  severity,
+  matches: (e) => !isAwsItself(e) && worldPermissions(e).length > 0,
+  explain: (e) => {
+    const open = worldPermissions(e);
+    const worst = open.find(isDangerous) ?? open[0];
+    const what = worst ? describe(worst) : 'traffic from the internet';
+    const more = open.length > 1 ? ` (and ${open.length - 1} more rule(s))` : '';
+    return (
+      `${actorLabel(e)} ${failed(e) ? 'tried to allow' : 'allowed'} ${what}${more} in security group ` +
+      `${show(groupId(e), 40)} ${origin(e)}${outcome(e)}.`
+    );
+  },
+  dedupKey: (e) => dedup('ec2.security-group-opened-to-world', e.recipientAccountId, e.awsRegion, groupId(e)),
+});
