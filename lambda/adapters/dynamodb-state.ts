@@ -106,6 +106,7 @@ export class DynamoDbStateStore implements StateStore {
       item.sliceStartMs = n(next.inProgress.startMs);
       item.sliceEndMs = n(next.inProgress.endMs);
       item.sliceCompletesAtMs = n(next.inProgress.sliceEndMs);
+      if (next.inProgress.nextToken) item.sliceNextToken = s(next.inProgress.nextToken);
     }
     try {
       await this.client.send(
@@ -228,7 +229,7 @@ function decodeCursor(region: string, item: Item): RegionCursor {
   const completes = num(item.sliceCompletesAtMs);
   const inProgress =
     Number.isFinite(start) && Number.isFinite(end) && Number.isFinite(completes)
-      ? { startMs: start, endMs: end, sliceEndMs: completes }
+      ? { startMs: start, endMs: end, sliceEndMs: completes, nextToken: item.sliceNextToken?.S }
       : undefined;
   return { region, processedUntilMs, version, inProgress };
 }
