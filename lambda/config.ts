@@ -1,5 +1,11 @@
 // The Lambda's configuration: read once from the environment, every problem reported together.
 import type { OwnResources } from './core/rule';
+import {
+  emptySuppressions,
+  parseSuppressions,
+  SuppressionError,
+  type SuppressionList,
+} from './core/suppression';
 import { isSeverity, SEVERITIES, type Severity } from './core/types';
 import { DAY_MS, MINUTE_MS } from './core/window';
 
@@ -17,6 +23,7 @@ export interface DetectorConfig {
   readonly maxAlertsPerRun: number;
   /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
   readonly ownResources: OwnResources;
+  readonly suppressions: SuppressionList;
 }
 
 export class ConfigError extends Error {
@@ -32,7 +39,10 @@ const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfig(env: Env): DetectorConfig {
+/**
+ * `nowMs` judges suppression expiries; `knownRuleIds` catches suppressions that name no rule.
+ */
+export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly string[]): DetectorConfig {
   const problems: string[] = [];
   const required = (name: string, pattern: RegExp, form: string): string => {
     const value = env[name]?.trim() ?? '';
@@ -90,6 +100,17 @@ export function loadConfig(env: Env): DetectorConfig {
   const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
   const maxAlerts = integer('TRAILWATCH_MAX_ALERTS_PER_RUN', 10, 1, 1000);
 
+  let suppressions = emptySuppressions();
+  const suppressionText = env.TRAILWATCH_SUPPRESSIONS?.trim();
+  if (suppressionText) {
+    try {
+      suppressions = parseSuppressions(suppressionText, nowMs, knownRuleIds ? { knownRuleIds } : {});
+    } catch (error) {
+      if (!(error instanceof SuppressionError)) throw error;
+      for (const p of error.problems) problems.push(`TRAILWATCH_SUPPRESSIONS: ${p}`);
+    }
+  }
+
   const ownResources: OwnResources = Object.freeze({
     stackName: optional(env.TRAILWATCH_STACK_NAME),
     functionName: optional(env.AWS_LAMBDA_FUNCTION_NAME),
@@ -114,6 +135,7 @@ export function loadConfig(env: Env): DetectorConfig {
     maxPagesPerRun: maxPages,
     maxAlertsPerRun: maxAlerts,
     ownResources,
+    suppressions,
   });
 }
 

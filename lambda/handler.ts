@@ -33,8 +33,8 @@ let runtime: Runtime | undefined;
 
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
 function init(): Runtime {
-  const config = loadConfig(process.env);
   const rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
+  const config = loadConfig(process.env, Date.now(), [...rulesById.keys()]);
   const deps: RunDeps = {
     source: new CloudTrailEventSource(),
     state: new DynamoDbStateStore({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
@@ -43,6 +43,7 @@ function init(): Runtime {
     engine: new Engine(RULES, { ownResources: config.ownResources }),
     render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
     renderDigest: (findings) => renderDigest(findings),
+    suppressions: config.suppressions,
   };
   const settings: RunSettings = { ...config, maxOutboxPerRun: 200 };
   return { config, settings, deps };

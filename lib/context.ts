@@ -20,13 +20,17 @@
  * | `logRetentionDays` | `30` | one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999 (never expire) |
  * | `removalPolicy` | `retain` | `retain` or `destroy` (table, log group, key) |
  * | `reservedConcurrency` | none | whole number >= 1; leave unset on accounts with a concurrency quota of 10 |
+ * | `suppressionsFile` | none | path to a suppression list (docs/suppressions.md), validated here and at Lambda start |
  *
  * Severities: info < low < medium < high < critical; a recipient gets its severity and above.
  */
+import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
+import { RULES } from '../lambda/rules';
 import {
   type AlertSubscriber,
   DETECTOR_DEFAULTS,
@@ -89,6 +93,7 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'removalPolicy',
   'reservedConcurrency',
+  'suppressionsFile',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -101,7 +106,11 @@ const LOG_RETENTION_DAYS: readonly number[] = Object.values(logs.RetentionDays).
 );
 
 /** Validates the context and returns the detector props it sets; unset keys are left to the construct's defaults. */
-export function readContext(get: (key: ContextKey) => unknown): TrailwatchDetectorProps {
+export function readContext(
+  get: (key: ContextKey) => unknown,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  nowMs: number = Date.now(),
+): TrailwatchDetectorProps {
   const problems: string[] = [];
   const report = (key: ContextKey, message: string): void => {
     problems.push(`${key}: ${message}`);
@@ -161,6 +170,7 @@ export function readContext(get: (key: ContextKey) => unknown): TrailwatchDetect
     );
   }
   const removalPolicy = readRemovalPolicy(get('removalPolicy'), report);
+  const suppressions = readSuppressionsFile(get('suppressionsFile'), readFile, nowMs, report);
 
   if (problems.length > 0) {
     throw new Error(`Invalid trailwatch context:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -184,7 +194,37 @@ export function readContext(get: (key: ContextKey) => unknown): TrailwatchDetect
     logRetention: logRetentionDays as logs.RetentionDays | undefined,
     removalPolicy,
     reservedConcurrentExecutions: reservedConcurrency,
+    suppressions,
   };
+}
+
+/** Reads and validates the suppression list named by `suppressionsFile`; every problem names its entry. */
+function readSuppressionsFile(
+  value: unknown,
+  readFile: (path: string) => string,
+  nowMs: number,
+  report: Report,
+): unknown {
+  if (isUnset(value)) return undefined;
+  if (typeof value !== 'string') {
+    report('suppressionsFile', 'is not a path (expected e.g. suppressions.json)');
+    return undefined;
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(readFile(value));
+  } catch (error) {
+    report('suppressionsFile', `"${value}" could not be read as JSON (${(error as Error).message})`);
+    return undefined;
+  }
+  try {
+    parseSuppressions(document, nowMs, { knownRuleIds: RULES.map((rule) => rule.id) });
+  } catch (error) {
+    if (!(error instanceof SuppressionError)) throw error;
+    for (const problem of error.problems) report('suppressionsFile', `${value}: ${problem}`);
+    return undefined;
+  }
+  return document;
 }
 
 /** The adapter the stack uses: the same reader over `node.tryGetContext`. */

@@ -14,7 +14,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
 import { SEVERITIES, type Severity } from '../lambda/core/types';
+import { RULES } from '../lambda/rules';
 
 /** An alert recipient: an email address, an E.164 phone number or an https URL. */
 export interface AlertSubscriber {
@@ -115,6 +117,13 @@ export interface TrailwatchDetectorProps {
    * @default - none reserved
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * A suppression list (the JSON document described in docs/suppressions.md): reviewed exceptions,
+   * each with a reason and optionally an expiry. Validated at synth and again at Lambda start.
+   * It travels in the function's environment, so it must stay under 3 KB as compact JSON.
+   * @default - no suppressions
+   */
+  readonly suppressions?: unknown;
 }
 
 /** Defaults and bounds shared with the context reader, so both report the same limits. */
@@ -205,7 +214,10 @@ export class TrailwatchDetector extends Construct {
       !(Number.isInteger(props.reservedConcurrentExecutions) && props.reservedConcurrentExecutions >= 1)
         ? ['reservedConcurrentExecutions must be a whole number of at least 1']
         : []),
+      ...checkSuppressions(props.suppressions),
     ]);
+    const suppressionsJson =
+      props.suppressions === undefined ? undefined : JSON.stringify(props.suppressions);
 
     // Named up front: the function's environment names its own schedule, and a reference to the
     // rule would be circular (the rule already references the function).
@@ -334,6 +346,7 @@ export class TrailwatchDetector extends Construct {
         TRAILWATCH_KEY_ARN: this.key.keyArn,
         TRAILWATCH_QUEUE_NAME: this.deadLetterQueue.queueName,
         TRAILWATCH_SCHEDULE_RULE_NAME: scheduleRuleName,
+        ...(suppressionsJson ? { TRAILWATCH_SUPPRESSIONS: suppressionsJson } : {}),
       },
     });
 
@@ -520,6 +533,25 @@ function wholeMinutes(duration: Duration | undefined, fallback: number): number 
   if (duration === undefined) return fallback;
   // A fraction fails the range check, whose message names the property.
   return duration.toSeconds() / 60;
+}
+
+/** Lambda's environment holds 4 KB in all; the rest of the configuration needs about 1 KB. */
+const MAX_SUPPRESSIONS_BYTES = 3072;
+
+function checkSuppressions(document: unknown): string[] {
+  if (document === undefined) return [];
+  try {
+    parseSuppressions(document, Date.now(), { knownRuleIds: RULES.map((rule) => rule.id) });
+  } catch (error) {
+    if (error instanceof SuppressionError) return error.problems.map((p) => `suppressions: ${p}`);
+    throw error;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
+  return bytes > MAX_SUPPRESSIONS_BYTES
+    ? [
+        `suppressions: ${bytes} bytes of JSON; at most ${MAX_SUPPRESSIONS_BYTES} fit in the function's environment`,
+      ]
+    : [];
 }
 
 function checkRange(name: string, value: number, limits: { min: number; max: number }): string[] {

@@ -13,6 +13,7 @@ import { CursorConflictError } from '../ports';
 import type { Engine, RuleFailure } from './engine';
 import { parseCloudTrailEvent } from './event';
 import { sanitize } from './sanitize';
+import type { SuppressionList } from './suppression';
 import { atLeast, type Finding, type RenderedAlert, SEVERITIES, type Severity } from './types';
 import {
   completeSlice,
@@ -50,6 +51,8 @@ export interface RunDeps {
   readonly engine: Engine;
   readonly render: (finding: Finding, related: readonly Finding[]) => RenderedAlert;
   readonly renderDigest: (findings: readonly Finding[]) => RenderedAlert;
+  /** Findings a reviewed suppression list says not to alert on; they are still reported. */
+  readonly suppressions: SuppressionList;
 }
 
 export interface RunInput {
@@ -78,6 +81,8 @@ export interface RegionReport {
   duplicateEvents: number;
   unparseableEvents: number;
   findings: number;
+  /** Findings at or above the threshold that a suppression entry kept from alerting. */
+  suppressed: number;
   /** Findings delivered, individually or inside a digest. */
   alertsSent: number;
   digestsSent: number;
@@ -98,6 +103,8 @@ export interface FindingRecord {
   readonly region: string;
   readonly actor: string;
   readonly alerted: boolean;
+  /** The suppression entry that kept it from alerting, if any. */
+  readonly suppressedBy?: string;
 }
 
 export interface ProblemRecord {
@@ -373,10 +380,15 @@ class RegionRun {
   ): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
     const due: Array<{ stored: StoredAlert; finding: Finding }> = [];
     for (const finding of findings) {
-      const alerted = atLeast(finding.severity, this.settings.minSeverity);
+      const atThreshold = atLeast(finding.severity, this.settings.minSeverity);
+      const suppression = atThreshold
+        ? this.deps.suppressions.match(finding, this.deps.clock.nowMs())
+        : undefined;
+      const alerted = atThreshold && suppression === undefined;
       this.r.findings += 1;
+      if (suppression) this.r.suppressed += 1;
       this.report.totals.findingsBySeverity[finding.severity] += 1;
-      this.report.findings.push(findingRecord(finding, this.region, alerted));
+      this.report.findings.push(findingRecord(finding, this.region, alerted, suppression?.id));
       if (!alerted) continue;
       const related = findings.filter(
         (other) => other !== finding && sameActor(other, finding) && atLeast(other.severity, 'low'),
@@ -484,7 +496,12 @@ function sameActor(a: Finding, b: Finding): boolean {
   return ka !== '' && ka === (b.event.actor.arn || b.event.actor.principalId);
 }
 
-function findingRecord(finding: Finding, region: string, alerted: boolean): FindingRecord {
+function findingRecord(
+  finding: Finding,
+  region: string,
+  alerted: boolean,
+  suppressedBy?: string,
+): FindingRecord {
   const { event } = finding;
   return {
     ruleId: finding.ruleId,
@@ -495,6 +512,7 @@ function findingRecord(finding: Finding, region: string, alerted: boolean): Find
     region,
     actor: sanitize(event.actor.arn || event.actor.userName || event.actor.principalId, 256),
     alerted,
+    ...(suppressedBy ? { suppressedBy } : {}),
   };
 }
 
@@ -507,6 +525,7 @@ function emptyRegion(region: string, cursorMs: number): RegionReport {
     duplicateEvents: 0,
     unparseableEvents: 0,
     findings: 0,
+    suppressed: 0,
     alertsSent: 0,
     digestsSent: 0,
     alertsAlreadySent: 0,

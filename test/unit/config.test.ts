@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../../lambda/config';
 
+const NOW = Date.parse('2026-11-27T12:00:00Z');
 const valid = {
   TRAILWATCH_TABLE_NAME: 'trailwatch-state',
   TRAILWATCH_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:trailwatch-alerts',
@@ -8,7 +9,7 @@ const valid = {
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
-    loadConfig(env);
+    loadConfig(env, NOW, ['cloudtrail.logging-stopped']);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -18,7 +19,7 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 
 describe('Lambda configuration', () => {
   it('applies documented defaults', () => {
-    const config = loadConfig(valid);
+    const config = loadConfig(valid, NOW);
     expect(config).toMatchObject({
       regions: ['eu-west-1', 'us-east-1'],
       overlapMs: 60 * 60_000,
@@ -30,10 +31,9 @@ describe('Lambda configuration', () => {
   });
 
   it('de-duplicates regions (the stack region may itself be us-east-1)', () => {
-    expect(loadConfig({ ...valid, TRAILWATCH_REGIONS: 'us-east-1, us-east-1 ,eu-west-1' }).regions).toEqual([
-      'us-east-1',
-      'eu-west-1',
-    ]);
+    expect(
+      loadConfig({ ...valid, TRAILWATCH_REGIONS: 'us-east-1, us-east-1 ,eu-west-1' }, NOW).regions,
+    ).toEqual(['us-east-1', 'eu-west-1']);
   });
 
   it('names a missing variable', () => {
@@ -55,5 +55,19 @@ describe('Lambda configuration', () => {
     for (const name of ['TOPIC_ARN', 'REGIONS', 'MIN_SEVERITY', 'OVERLAP_MINUTES', 'MAX_PAGES_PER_RUN']) {
       expect(problems.some((p) => p.startsWith(`TRAILWATCH_${name}`))).toBe(true);
     }
+  });
+
+  it('reads a suppression list and names every problem in it', () => {
+    const list = {
+      version: 1,
+      suppressions: [{ id: 'ci', reason: 'deploys', ruleIds: ['cloudtrail.*'], accounts: ['111122223333'] }],
+    };
+    expect(
+      loadConfig({ ...valid, TRAILWATCH_SUPPRESSIONS: JSON.stringify(list) }, NOW).suppressions.entries,
+    ).toHaveLength(1);
+    const stale = { ...list, suppressions: [{ ...list.suppressions[0], expires: '2020-01-01' }] };
+    expect(problemsOf({ ...valid, TRAILWATCH_SUPPRESSIONS: JSON.stringify(stale) })).toEqual([
+      expect.stringMatching(/^TRAILWATCH_SUPPRESSIONS: .*"ci".*expire/),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { Engine } from '../../lambda/core/engine';
 import { defineRule } from '../../lambda/core/rule';
 import { type RunDeps, type RunSettings, runOnce } from '../../lambda/core/run';
+import { emptySuppressions, parseSuppressions, type SuppressionList } from '../../lambda/core/suppression';
 import type { Finding, RenderedAlert } from '../../lambda/core/types';
 import { MINUTE_MS } from '../../lambda/core/window';
 import type { LookupEventRecord } from '../../lambda/ports';
@@ -61,7 +62,7 @@ const render = (f: Finding): RenderedAlert => ({
   attributes: { severity: { type: 'String', value: f.severity } },
 });
 
-function setup(overrides: Partial<RunSettings> = {}) {
+function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionList = emptySuppressions()) {
   const source = new MemoryEventSource();
   const state = new MemoryStateStore();
   const sink = new RecordingSink();
@@ -78,6 +79,7 @@ function setup(overrides: Partial<RunSettings> = {}) {
       message: JSON.stringify({ default: findings.map((f) => f.event.eventId).join(',') }),
       attributes: { severity: { type: 'String', value: 'critical' } },
     }),
+    suppressions,
   };
   const settings: RunSettings = {
     regions: [REGION],
@@ -267,5 +269,33 @@ describe('a burst of alerts', () => {
     await run(NOW);
     expect(sink.published.map((m) => m.subject)).not.toContain('digest of 1');
     expect(sink.published).toHaveLength(3);
+  });
+});
+
+describe('a reviewed suppression', () => {
+  it('keeps a matching finding from alerting but still reports it, with the entry that matched', async () => {
+    const suppressions = parseSuppressions(
+      {
+        version: 1,
+        suppressions: [
+          {
+            id: 'alice-maintenance',
+            reason: 'Alice rotates the trail during the maintenance window.',
+            ruleIds: ['test.stop-logging'],
+            principalArn: ['arn:aws:iam::111122223333:user/alice'],
+            maxSeverity: 'critical',
+          },
+        ],
+      },
+      NOW,
+    );
+    const { source, sink, run } = setup({}, suppressions);
+    source.add(REGION, record('e1', 'StopLogging', NOW - MINUTE_MS));
+    const report = await run(NOW);
+    expect(sink.published).toHaveLength(0);
+    expect(report.regions[0]!.suppressed).toBe(1);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ eventId: 'e1', alerted: false, suppressedBy: 'alice-maintenance' }),
+    ]);
   });
 });
