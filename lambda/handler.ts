@@ -29,10 +29,22 @@ interface Runtime {
   readonly deps: RunDeps;
 }
 
-let runtime: Runtime | undefined;
+/**
+ * Changes to the composition, for tests that prove the guarantees fail without their mechanism
+ * (no overlap, no idempotency record). Production uses none.
+ */
+export interface HandlerOverrides {
+  readonly settings?: Partial<RunSettings>;
+  readonly wrapDeps?: (deps: RunDeps) => RunDeps;
+}
+
+export type Handler = ((event: unknown, context: InvocationContext) => Promise<RunSummary>) & {
+  /** Forget the warm runtime so the next invocation reads the environment again. */
+  reset(): void;
+};
 
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
-function init(): Runtime {
+function init(overrides: HandlerOverrides): Runtime {
   const rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
   const config = loadConfig(process.env, Date.now(), [...rulesById.keys()]);
   const deps: RunDeps = {
@@ -45,27 +57,39 @@ function init(): Runtime {
     renderDigest: (findings) => renderDigest(findings),
     suppressions: config.suppressions,
   };
-  const settings: RunSettings = { ...config, maxOutboxPerRun: 200 };
-  return { config, settings, deps };
+  const settings: RunSettings = { ...config, maxOutboxPerRun: 200, ...overrides.settings };
+  return { config, settings, deps: overrides.wrapDeps ? overrides.wrapDeps(deps) : deps };
 }
 
-export async function handler(event: unknown, context: InvocationContext): Promise<RunSummary> {
-  runtime ??= init();
-  const wallNow = Date.now();
-  const report = await runOnce(runtime.deps, runtime.settings, {
-    runId: context.awsRequestId || randomUUID(),
-    windowEndMs: windowEnd(event, wallNow),
-    deadlineMs: wallNow + Math.max(0, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS),
+export function createHandler(overrides: HandlerOverrides = {}): Handler {
+  let runtime: Runtime | undefined;
+  const invoke = async (event: unknown, context: InvocationContext): Promise<RunSummary> => {
+    runtime ??= init(overrides);
+    const wallNow = Date.now();
+    const report = await runOnce(runtime.deps, runtime.settings, {
+      runId: context.awsRequestId || randomUUID(),
+      windowEndMs: windowEnd(event, wallNow),
+      deadlineMs: wallNow + Math.max(0, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS),
+    });
+    logReport(report);
+    emitLagMetrics(report, runtime.config.ownResources.stackName ?? 'trailwatch');
+    const summary = summarize(report);
+    if (report.status === 'incomplete') {
+      // A failed invocation shows on the Errors alarm and is retried; the cursor has not moved
+      // past anything left undone, so the retry is safe.
+      throw new RunIncompleteError(`run incomplete: ${problemsOf(report).join('; ')}`);
+    }
+    return summary;
+  };
+  return Object.assign(invoke, {
+    reset: () => {
+      runtime = undefined;
+    },
   });
-  logReport(report);
-  const summary = summarize(report);
-  if (report.status === 'incomplete') {
-    // A failed invocation shows on the Errors alarm and is retried; the cursor has not moved
-    // past anything left undone, so the retry is safe.
-    throw new RunIncompleteError(`run incomplete: ${problemsOf(report).join('; ')}`);
-  }
-  return summary;
 }
+
+/** The Lambda entry point. */
+export const handler: Handler = createHandler();
 
 /**
  * The window ends at the invocation's scheduled time (EventBridge's `time`), so a retried
@@ -110,6 +134,38 @@ function summarize(report: RunReport): RunSummary {
   };
 }
 
+/** CloudWatch metric namespace of the lag metric (Embedded Metric Format, no API call needed). */
+export const METRIC_NAMESPACE = 'Trailwatch';
+
+/**
+ * One Embedded Metric Format line per region: `LagSeconds`, how far the fully processed time trails
+ * the window end. CloudWatch turns these log lines into a metric that the stack alarms on, so a
+ * region that stays blind (lookups failing run after run) raises one alarm, not one per run.
+ */
+function emitLagMetrics(report: RunReport, stackName: string): void {
+  if (process.env.TRAILWATCH_METRICS === 'off') return;
+  for (const region of report.regions) {
+    if (!Number.isFinite(region.lagMs)) continue;
+    process.stdout.write(
+      `${JSON.stringify({
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: METRIC_NAMESPACE,
+              Dimensions: [['StackName', 'Region']],
+              Metrics: [{ Name: 'LagSeconds', Unit: 'Seconds' }],
+            },
+          ],
+        },
+        StackName: stackName,
+        Region: region.region,
+        LagSeconds: Math.round(region.lagMs / 1000),
+      })}\n`,
+    );
+  }
+}
+
 function logReport(report: RunReport): void {
   for (const finding of report.findings) logJson('info', 'finding', { ...finding });
   for (const problem of report.problems) logJson('warn', problem.kind, { ...problem });
@@ -138,5 +194,5 @@ function isoOrNull(ms: number): string | null {
 
 /** For tests: forget the warm runtime so the next invocation reads the environment again. */
 export function resetForTests(): void {
-  runtime = undefined;
+  handler.reset();
 }

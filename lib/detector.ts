@@ -87,6 +87,11 @@ export interface TrailwatchDetectorProps {
    */
   readonly maxAlertsPerRun?: number;
   /**
+   * A region's lag (time not yet fully processed) above this raises its alarm on the health topic.
+   * @default 30
+   */
+  readonly lagAlarmMinutes?: number;
+  /**
    * Lambda memory in MB, 128 to 10240.
    * @default 256
    */
@@ -135,6 +140,7 @@ export const DETECTOR_DEFAULTS = {
   alertRetentionDays: 14,
   maxPagesPerRun: 300,
   maxAlertsPerRun: 10,
+  lagAlarmMinutes: 30,
   memoryMb: 256,
   timeoutSeconds: 240,
   logRetention: logs.RetentionDays.ONE_MONTH,
@@ -363,7 +369,7 @@ export class TrailwatchDetector extends Construct {
       ],
     });
 
-    this.addAlarms();
+    this.addAlarms([...new Set(regions)], props.lagAlarmMinutes ?? DETECTOR_DEFAULTS.lagAlarmMinutes);
     this.acknowledgeNagFindings();
   }
 
@@ -473,7 +479,7 @@ export class TrailwatchDetector extends Construct {
   }
 
   /** Detector health alarms, to the unfiltered health topic. */
-  private addAlarms(): void {
+  private addAlarms(regions: readonly string[], lagThresholdMinutes: number): void {
     const notify = new cloudwatchActions.SnsAction(this.healthTopic);
     const period = Duration.minutes(5);
     const errors = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
@@ -497,6 +503,26 @@ export class TrailwatchDetector extends Construct {
     });
     errors.addAlarmAction(notify);
     deadLetters.addAlarmAction(notify);
+    // One lag alarm per region: a region whose lookups keep failing (or a detector that stopped
+    // running: missing data counts) alarms once, on the state change, not on every run.
+    regions.forEach((region, index) => {
+      const lag = new cloudwatch.Alarm(this, `LagAlarm${index}`, {
+        alarmDescription: `trailwatch: events in ${region} have not been fully processed for over ${lagThresholdMinutes} minutes.`,
+        metric: new cloudwatch.Metric({
+          namespace: 'Trailwatch',
+          metricName: 'LagSeconds',
+          dimensionsMap: { StackName: Stack.of(this).stackName, Region: region },
+          period,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: lagThresholdMinutes * 60,
+        // Half an hour, so that the catch-up after the first deployment does not alarm.
+        evaluationPeriods: 6,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      lag.addAlarmAction(notify);
+    });
   }
 
   /** Findings that are by design, each with the reason; placed here so every user of the construct gets them. */

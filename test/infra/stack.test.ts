@@ -237,6 +237,22 @@ describe('TrailwatchStack with default context', () => {
     });
   });
 
+  describe('lag alarms', () => {
+    it('alarms per watched region on the LagSeconds metric, counting missing data as blind', () => {
+      const alarms = template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: 'LagSeconds', Namespace: 'Trailwatch' },
+      });
+      expect(Object.keys(alarms)).toHaveLength(2);
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm.Properties).toMatchObject({
+          TreatMissingData: 'breaching',
+          Threshold: 1800,
+          AlarmActions: [{ Ref: expect.stringMatching(/^DetectorHealthTopic/) }],
+        });
+      }
+    });
+  });
+
   describe('outputs', () => {
     it('exports the topic ARN, the table name and the function name', () => {
       template.hasOutput('TopicArn', { Value: { Ref: Match.stringLikeRegexp('^DetectorTopic') } });

@@ -138,4 +138,29 @@ describe('the scheduled detector against local AWS parts', () => {
     process.env.TRAILWATCH_TOPIC_ARN = 'arn:aws:sns:nowhere';
     await expect(tick(T0)).rejects.toThrow(/TRAILWATCH_TOPIC_ARN/);
   });
+
+  it("emits each region's lag as an Embedded Metric Format line", async () => {
+    await h.reset({ TRAILWATCH_METRICS: 'on', TRAILWATCH_STACK_NAME: 'Trailwatch' });
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await tick(T0);
+    } finally {
+      process.stdout.write = write;
+    }
+    const metrics = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    expect(metrics.map((m) => [m.Region, m.LagSeconds, m.StackName])).toEqual([
+      [HOME, 0, 'Trailwatch'],
+      [GLOBAL, 0, 'Trailwatch'],
+    ]);
+    expect(metrics[0]._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: 'Trailwatch',
+      Dimensions: [['StackName', 'Region']],
+      Metrics: [{ Name: 'LagSeconds', Unit: 'Seconds' }],
+    });
+  });
 });

@@ -1,7 +1,7 @@
 // The unmodified Lambda handler wired to DynamoDB Local and the local CloudTrail and SNS
 // servers, with a simulated clock. Only the endpoints differ from production.
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { handler, type RunSummary, resetForTests } from '../../lambda/handler';
+import { type Handler, handler, type RunSummary, resetForTests } from '../../lambda/handler';
 import {
   createDetectorTable,
   DYNAMODB_ENDPOINT_ENV,
@@ -11,7 +11,7 @@ import {
   uniqueTableName,
 } from './dynamodb-local';
 import { type LocalCloudTrail, startLocalCloudTrail } from './local-cloudtrail';
-import { type LocalSns, startLocalSns } from './local-sns';
+import { type LocalSns, type PublishedMessage, startLocalSns } from './local-sns';
 
 export const MINUTE = 60_000;
 export const HOME = 'eu-west-1';
@@ -23,16 +23,28 @@ export interface DetectorHarness {
   readonly sns: LocalSns;
   /** The simulated "now": scheduled times lie two days in the past, never ahead of the wall clock. */
   readonly t0: number;
+  /** DynamoDB Local's own endpoint (a fault proxy can stand in front of it). */
+  readonly dynamoEndpoint: string;
   /** A fresh table, servers reset, environment set; call in beforeEach. */
   reset(env?: Record<string, string>): Promise<void>;
-  /** One scheduled invocation at simulated time `atMs`, as EventBridge delivers it. */
-  tick(atMs: number, requestId?: string): Promise<RunSummary>;
+  /**
+   * One scheduled invocation at simulated time `atMs`, as EventBridge delivers it, with
+   * `remainingMs` of the Lambda's time left (counted on the same clock as the run).
+   */
+  tick(atMs: number, requestId?: string, remainingMs?: number, invoke?: Handler): Promise<RunSummary>;
   cursorOf(region: string): Promise<number | undefined>;
   outboxSize(): Promise<number>;
+  /** Called after each message the local SNS accepts; undefined removes it. */
+  onPublish(hook: ((message: PublishedMessage) => void) | undefined): void;
   close(): Promise<void>;
 }
 
-export async function startDetectorHarness(): Promise<DetectorHarness> {
+export interface HarnessOptions {
+  /** Rate-limit the local CloudTrail on Date.now (for tests that run on virtual time). */
+  readonly rateOnDateNow?: boolean;
+}
+
+export async function startDetectorHarness(options: HarnessOptions = {}): Promise<DetectorHarness> {
   const t0 = Math.floor((Date.now() - 2 * 24 * 60 * MINUTE) / MINUTE) * MINUTE;
   let simNow = t0;
   let dynamo: DynamoDbLocal | undefined;
@@ -41,8 +53,12 @@ export async function startDetectorHarness(): Promise<DetectorHarness> {
     dynamo = await startDynamoDbLocal();
     endpoint = dynamo.endpoint;
   }
-  const cloudtrail = await startLocalCloudTrail({ now: () => simNow });
-  const sns = await startLocalSns({ topics: [TOPIC] });
+  const cloudtrail = await startLocalCloudTrail({
+    now: () => simNow,
+    ...(options.rateOnDateNow ? { rateClock: () => Date.now() } : {}),
+  });
+  let publishHook: ((message: PublishedMessage) => void) | undefined;
+  const sns = await startLocalSns({ topics: [TOPIC], onPublish: (message) => publishHook?.(message) });
   const savedEnv = { ...process.env };
   let table = '';
 
@@ -59,6 +75,7 @@ export async function startDetectorHarness(): Promise<DetectorHarness> {
     cloudtrail,
     sns,
     t0,
+    dynamoEndpoint: endpoint,
     async reset(env = {}) {
       simNow = t0;
       cloudtrail.reset();
@@ -79,11 +96,12 @@ export async function startDetectorHarness(): Promise<DetectorHarness> {
       });
       resetForTests();
     },
-    tick(atMs, requestId = `req-${atMs}-${Math.random()}`) {
+    tick(atMs, requestId = `req-${atMs}-${Math.random()}`, remainingMs = 120_000, invoke = handler) {
       simNow = atMs;
-      return handler(
+      const deadline = Date.now() + remainingMs;
+      return invoke(
         { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(atMs).toISOString() },
-        { awsRequestId: requestId, getRemainingTimeInMillis: () => 120_000 },
+        { awsRequestId: requestId, getRemainingTimeInMillis: () => deadline - Date.now() },
       );
     },
     cursorOf: (region) =>
@@ -110,6 +128,9 @@ export async function startDetectorHarness(): Promise<DetectorHarness> {
         );
         return out.Count ?? 0;
       }),
+    onPublish(hook) {
+      publishHook = hook;
+    },
     async close() {
       process.env = savedEnv;
       await Promise.all([cloudtrail.close(), sns.close(), dynamo?.stop()]);

@@ -6,3 +6,4 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.CDK_DISABLE_VERSION_CHECK = 'true';
 // The handler's JSON logs would bury test output; tests assert on the returned report instead.
 process.env.AWS_LAMBDA_LOG_LEVEL ??= 'FATAL';
+process.env.TRAILWATCH_METRICS ??= 'off';

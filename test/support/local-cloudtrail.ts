@@ -272,7 +272,8 @@ export interface CloudTrailFaults {
 }
 
 /** A fault for {@link LocalCloudTrail.failNext}. */
-export type CloudTrailFault = 'throttle' | 500 | 503;
+/** `fatal`: a 400 the SDK does not retry, standing in for a run that dies part-way. */
+export type CloudTrailFault = 'throttle' | 500 | 503 | 'fatal';
 
 /** Options of {@link startLocalCloudTrail}. */
 export interface LocalCloudTrailOptions extends CloudTrailFaults {
@@ -283,6 +284,11 @@ export interface LocalCloudTrailOptions extends CloudTrailFaults {
   requestsPerSecond?: number;
   /** Bucket capacity (burst). Default = `requestsPerSecond`, i.e. strict. */
   burst?: number;
+  /**
+   * Clock of the rate limit, in ms. Default `performance.now` (monotonic wall time); a test running
+   * on virtual time passes `() => Date.now()` so that the limit holds in that time.
+   */
+  rateClock?: () => number;
   /** Server clock for visibility and the 90-day window (not for the rate limit). Default `Date.now`. */
   now?: () => number;
   /** PRNG seed for fault injection. Default 1. */
@@ -317,6 +323,8 @@ export interface LocalCloudTrail {
   setFaults(faults: CloudTrailFaults): void;
   /** Answers the next `n` otherwise-valid calls with `fault` (before the random faults apply). */
   failNext(n: number, fault: CloudTrailFault): void;
+  /** Drops the faults queued by `failNext` that have not been used yet. */
+  clearFailNext(): void;
   /** Changes the rate limit from now on (refills every bucket). `Infinity` or 0 disables it. */
   setRequestsPerSecond(rps: number, burst?: number): void;
   /** Fixes the server clock at `ms`, or installs a clock function. */
@@ -530,12 +538,13 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
     return s;
   };
 
+  const rateClock = options.rateClock ?? (() => performance.now());
   const unlimited = (): boolean => !(rps > 0 && Number.isFinite(rps));
 
   /** Token bucket on monotonic wall time: refill `rps`/s continuously up to `burst`; a request takes one token. */
   const takeToken = (region: string): boolean => {
     if (unlimited()) return true;
-    const nowMs = performance.now();
+    const nowMs = rateClock();
     const bucket = buckets.get(region) ?? { tokens: burst, atMs: nowMs };
     bucket.tokens = Math.min(burst, bucket.tokens + ((nowMs - bucket.atMs) / 1000) * rps);
     bucket.atMs = nowMs;
@@ -588,6 +597,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       })();
     if (pick === undefined) return undefined;
     if (pick === 'throttle') return { status: 400, type: 'ThrottlingException', kind: 'throttle' };
+    if (pick === 'fatal') return { status: 400, type: 'InvalidTimeRangeException', kind: 'server' };
     if (pick === 500) return { status: 500, type: 'InternalServerException', kind: 'server' };
     return { status: 503, type: 'ServiceUnavailableException', kind: 'server' };
   };
@@ -905,6 +915,9 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
     setFaults(faults) {
       if (faults.throttleRate !== undefined) throttleRate = faults.throttleRate;
       if (faults.serverErrorRate !== undefined) serverErrorRate = faults.serverErrorRate;
+    },
+    clearFailNext() {
+      queuedFaults = [];
     },
     failNext(n, fault) {
       for (let i = 0; i < n; i++) queuedFaults.push(fault);

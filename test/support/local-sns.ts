@@ -108,6 +108,8 @@ export interface SnsRequestLog {
 
 /** Options of {@link startLocalSns}. */
 export interface LocalSnsOptions {
+  /** Called after each accepted publish (fault-injection tests use it to crash a run part-way). */
+  onPublish?: (message: PublishedMessage) => void;
   /** Known topic ARNs. When given, others get `404 NotFound`; default: any well-formed ARN is accepted. */
   topics?: readonly string[];
   /** Refuse a topic ARN whose region differs from the request's SigV4 region, as SNS does. Default true. */
@@ -365,6 +367,7 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
       attributes,
       receivedAtMs: clock(),
     });
+    options.onPublish?.(published[published.length - 1]!);
     return messageId;
   };
 
