@@ -37,14 +37,17 @@ export class Engine {
   evaluate(event: TrailEvent): Evaluation {
     const candidates = this.byEventName.get(event.eventName);
     if (candidates === undefined) return NOTHING;
-    const findings: Finding[] = [];
-    const failures: RuleFailure[] = [];
+    // Most candidates do not match: the arrays are only allocated once something is found.
+    let findings: Finding[] | undefined;
+    let failures: RuleFailure[] | undefined;
     for (const rule of candidates) {
       if (rule.eventSources !== undefined && !rule.eventSources.includes(event.eventSource)) continue;
       try {
         if (!rule.matches(event, this.context)) continue;
+        findings ??= [];
         findings.push(toFinding(rule, event, this.context));
       } catch (error) {
+        failures ??= [];
         failures.push({
           ruleId: rule.id,
           eventId: event.eventId,
@@ -52,8 +55,12 @@ export class Engine {
         });
       }
     }
-    if (findings.length === 0 && failures.length === 0) return NOTHING;
-    return { findings: findings.length > 1 ? withoutSuperseded(findings, this.rules) : findings, failures };
+    if (findings === undefined && failures === undefined) return NOTHING;
+    findings ??= [];
+    return {
+      findings: findings.length > 1 ? withoutSuperseded(findings, this.rules) : findings,
+      failures: failures ?? [],
+    };
   }
 }
 

@@ -1,0 +1,58 @@
+// Item 4, the measured process (bundled by memory.ts and run with plain node, so that no loader
+// sits in its heap). Prints one JSON line: { maxRssMb, events, ... }.
+//   engine <count> : stream <count> generated events through parse + the whole catalogue, keep nothing.
+//   handler        : one invocation of the real Lambda handler; endpoints and settings come from env.
+import { Engine } from '../lambda/core/engine';
+import { parseCloudTrailEvent } from '../lambda/core/event';
+import { handler } from '../lambda/handler';
+import { RULES } from '../lambda/rules';
+import { createEventStream } from './corpus';
+
+function maxRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function engineOnly(count: number): Record<string, number> {
+  const engine = new Engine(RULES);
+  const next = createEventStream({ seed: 11 });
+  let findings = 0;
+  for (let i = 0; i < count; i++) {
+    const event = next();
+    const parsed = parseCloudTrailEvent(event.body, event);
+    if (parsed.ok) findings += engine.evaluate(parsed.event).findings.length;
+  }
+  return { events: count, findings };
+}
+
+async function viaHandler(): Promise<Record<string, number | string>> {
+  const summary = await handler(
+    { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() },
+    { awsRequestId: 'bench-memory', getRemainingTimeInMillis: () => 240_000 },
+  );
+  return {
+    status: summary.status,
+    events: summary.events,
+    pages: summary.pages,
+    alertsSent: summary.alertsSent,
+    digestsSent: summary.digestsSent,
+  };
+}
+
+async function main(): Promise<void> {
+  const [mode, count] = process.argv.slice(2);
+  const started = performance.now();
+  const result = mode === 'handler' ? await viaHandler() : engineOnly(Number(count));
+  // The handler logs structured JSON to stdout; the result is the last line.
+  const ms = performance.now() - started;
+  const peak = maxRssMb();
+  // With --expose-gc: what is still reachable once the garbage is gone (retention, not heap sizing).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapAfterGcMb = gc ? process.memoryUsage().heapUsed / 1024 / 1024 : null;
+  process.stdout.write(`\n${JSON.stringify({ ...result, ms, maxRssMb: peak, heapAfterGcMb })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});

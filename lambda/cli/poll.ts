@@ -1,0 +1,229 @@
+// `trailwatch poll`: one detector run against a live account from a laptop. It is the Lambda's
+// `runOnce` with other adapters: state in memory (or the detector's table), and a sink that
+// publishes nothing unless --publish is given. Findings are printed as the engine produces them.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { CloudTrailEventSource } from '../adapters/cloudtrail-source';
+import { MemoryStateStore } from '../adapters/memory-state';
+import { renderAlert, renderDigest } from '../core/alert';
+import { Engine, type Evaluation } from '../core/engine';
+import { EMPTY_CONTEXT, type Rule } from '../core/rule';
+import { type RunSettings, runOnce } from '../core/run';
+import { atLeast, type Finding, type Severity, type TrailEvent } from '../core/types';
+import type { AlertSink, EventSource, StateStore } from '../ports';
+import { RULES } from '../rules';
+import {
+  DAY_MS,
+  parseCommandArgs,
+  parseDuration,
+  parseRegions,
+  parseSeverity,
+  parseTableName,
+  parseTopicArn,
+  UsageError,
+} from './args';
+import { type CliIo, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK } from './io';
+import { FindingPrinter, formatCounts, ProgressBar, toFindingLine, total, zeroCounts } from './output';
+import { compileSuppressions } from './scan';
+
+export const POLL_HELP = `Usage: trailwatch poll [options]
+
+Runs the detector once against a live account: reads CloudTrail Event history (LookupEvents,
+2 requests/second per region) with your usual AWS credentials (environment, profile, SSO) and
+prints the findings like \`scan\`. Read-only: nothing is published unless --publish is given.
+
+Options:
+  --regions LIST          comma-separated regions (default: AWS_REGION)
+  --since DURATION        how far back to look: 90m, 24h, 7d; at most 90d (default: 24h)
+  --profile NAME          AWS profile to use (default: the usual credential chain)
+  --json                  one JSON object per finding per line (default: a table)
+  --min-severity LEVEL    show (and, with --publish, alert on) findings at or above LEVEL:
+                          low, medium, high, critical (default: medium)
+  --fail-on LEVEL         exit 1 if a finding at or above LEVEL is found (default: never)
+  --suppressions FILE     a suppression list (see docs/suppressions.md); matches are not shown
+  --publish TOPIC_ARN     publish alerts to this SNS topic, as the deployed detector would
+  --table NAME            keep cursor and alert records in the detector's DynamoDB table
+                          (requires --publish; --since then only applies to a new table)
+  -h, --help              this help
+
+Exit code: 0 done, 1 findings at or above --fail-on, 2 usage error or a region could not be read.
+
+Examples:
+  trailwatch poll --regions us-east-1,eu-west-1 --since 24h
+  AWS_PROFILE=audit trailwatch poll --since 7d --json --min-severity high > findings.jsonl
+  trailwatch poll --regions eu-west-1 --since 90m --fail-on critical
+  trailwatch poll --regions eu-west-1 --table TrailwatchState --publish arn:aws:sns:eu-west-1:111122223333:alerts
+`;
+
+const POLL_OPTIONS = {
+  regions: { type: 'string' },
+  since: { type: 'string' },
+  profile: { type: 'string' },
+  json: { type: 'boolean' },
+  'min-severity': { type: 'string' },
+  'fail-on': { type: 'string' },
+  suppressions: { type: 'string' },
+  publish: { type: 'string' },
+  table: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const REPORTABLE: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+const MINUTE_MS = 60_000;
+
+/** The engine, reporting each finding as it is produced (the run report keeps only a summary). */
+class ObservedEngine extends Engine {
+  constructor(
+    rules: readonly Rule[],
+    private readonly observe: (findings: readonly Finding[], event: TrailEvent) => void,
+  ) {
+    super(rules, EMPTY_CONTEXT);
+  }
+
+  override evaluate(event: TrailEvent): Evaluation {
+    const evaluation = super.evaluate(event);
+    if (evaluation.findings.length > 0) this.observe(evaluation.findings, event);
+    return evaluation;
+  }
+}
+
+export async function pollCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('poll', argv, POLL_OPTIONS, false);
+  if (values.help) {
+    io.stdout.write(POLL_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'poll');
+  const regionText = values.regions ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  if (!regionText) throw new UsageError('--regions is required (or set AWS_REGION)', 'poll');
+  const regions = parseRegions(regionText);
+  const sinceMs = parseDuration(values.since ?? '24h', '--since');
+  const minSeverity = parseSeverity(values['min-severity'] ?? 'medium', '--min-severity', REPORTABLE);
+  const failOn = values['fail-on'] ? parseSeverity(values['fail-on'], '--fail-on', REPORTABLE) : undefined;
+  const topicArn = values.publish === undefined ? undefined : parseTopicArn(values.publish);
+  const tableName = values.table === undefined ? undefined : parseTableName(values.table);
+  if (tableName && !topicArn) {
+    // The table's alert records say "sent": filling them without publishing would silence the detector.
+    throw new UsageError('--table requires --publish (without it, state stays in memory)', 'poll');
+  }
+  const startedMs = io.nowMs();
+  let suppressionsText: string | undefined;
+  if (values.suppressions) {
+    suppressionsText = await readFile(values.suppressions, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`--suppressions ${values.suppressions}: ${error.code ?? error.message}`, 'poll');
+    });
+  }
+  const suppressions = compileSuppressions(suppressionsText, startedMs);
+  if (values.profile) process.env.AWS_PROFILE = values.profile;
+  // Node 20 is supported by this project; the SDK's warning about it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+  let state: StateStore = new MemoryStateStore();
+  let sink: AlertSink = { publish: async () => 'not-published' };
+  if (tableName && topicArn) {
+    // Loaded only when asked for: each SDK client takes a noticeable part of a second to load.
+    const {
+      DynamoDbStateStore,
+    }: typeof import('../adapters/dynamodb-state') = require('../adapters/dynamodb-state');
+    state = new DynamoDbStateStore({ tableName, alertRetentionMs: 14 * DAY_MS });
+  }
+  if (topicArn) {
+    const { SnsAlertSink }: typeof import('../adapters/sns-sink') = require('../adapters/sns-sink');
+    sink = new SnsAlertSink({ topicArn });
+  }
+
+  const printer = new FindingPrinter(
+    io.stdout,
+    values.json === true,
+    io.stdout.isTTY ? io.stdout.columns : undefined,
+  );
+  const progress = new ProgressBar(io.stderr, io.stderr.isTTY === true, undefined, startedMs);
+  const shown = zeroCounts();
+  let suppressed = 0;
+  let failing = 0;
+  const engine = new ObservedEngine(RULES, (findings, event) => {
+    for (const finding of findings) {
+      if (suppressions.match(finding, startedMs) !== undefined) {
+        suppressed++;
+        continue;
+      }
+      if (failOn && atLeast(finding.severity, failOn)) failing++;
+      if (!atLeast(finding.severity, minSeverity)) continue;
+      shown[finding.severity]++;
+      progress.clear();
+      printer.print(toFindingLine(finding, `cloudtrail:${event.awsRegion}`));
+    }
+  });
+  let pages = 0;
+  let events = 0;
+  const cloudtrail = new CloudTrailEventSource();
+  const source: EventSource = {
+    async lookupPage(region, query) {
+      const page = await cloudtrail.lookupPage(region, query);
+      pages++;
+      events += page.events.length;
+      progress.update(0, events, io.nowMs());
+      return page;
+    },
+  };
+  const rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
+  const settings: RunSettings = {
+    regions,
+    minSeverity,
+    // A laptop run reads the whole window; the Lambda's per-run caps do not apply.
+    maxPagesPerRun: 1_000_000,
+    alertRetentionMs: 14 * DAY_MS,
+    maxOutboxPerRun: 200,
+    maxAlertsPerRun: 10,
+    // In memory there is no earlier run to overlap with, and one slice covers the window.
+    overlapMs: tableName ? 60 * MINUTE_MS : 0,
+    initialLookbackMs: sinceMs,
+    sliceMs: tableName ? 60 * MINUTE_MS : sinceMs,
+  };
+  const report = await runOnce(
+    {
+      source,
+      state,
+      sink,
+      clock: { nowMs: io.nowMs },
+      engine,
+      render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
+      renderDigest: (findings) => renderDigest(findings),
+      suppressions,
+    },
+    settings,
+    { runId: `cli-${randomUUID()}`, windowEndMs: startedMs, deadlineMs: startedMs + 6 * 60 * MINUTE_MS },
+  );
+  progress.clear();
+
+  let failedRegions = 0;
+  if (report.status === 'skipped-lease-held') {
+    io.stderr.write(`trailwatch poll: another run holds the lease on table ${tableName}; try again later\n`);
+    return EXIT_ERROR;
+  }
+  for (const r of report.regions) {
+    if (r.outcome === 'caught-up') continue;
+    failedRegions++;
+    io.stderr.write(`trailwatch poll: ${r.region}: ${r.outcome}${r.error ? `: ${r.error}` : ''}\n`);
+  }
+  if (report.outbox.error) io.stderr.write(`trailwatch poll: outbox: ${report.outbox.error}\n`);
+  for (const p of report.problems) {
+    io.stderr.write(
+      `trailwatch poll: ${p.region}: event ${p.eventId || '?'}: ${p.ruleId ? `${p.ruleId}: ` : ''}${p.reason}\n`,
+    );
+  }
+  const below = total(report.totals.findingsBySeverity) - total(shown) - suppressed;
+  const seconds = (io.nowMs() - startedMs) / 1000;
+  io.stderr.write(
+    `trailwatch poll: ${regions.length} ${regions.length === 1 ? 'region' : 'regions'}, ${pages} pages, ` +
+      `${events} events, ${report.totals.unparseableEvents} unparseable, ` +
+      `${total(shown)} findings (${formatCounts(shown)})` +
+      `${below > 0 ? `, ${below} below ${minSeverity} not shown` : ''}` +
+      `${suppressed > 0 ? `, ${suppressed} suppressed` : ''}` +
+      `${report.totals.ruleFailures > 0 ? `, ${report.totals.ruleFailures} rule errors` : ''}, ` +
+      `${topicArn ? `${report.totals.alertsSent} alerts published` : 'read-only'}, ${seconds.toFixed(2)} s\n`,
+  );
+  if (failedRegions > 0 || report.outbox.failed > 0) return EXIT_ERROR;
+  if (failing > 0) return EXIT_FINDINGS;
+  return EXIT_OK;
+}

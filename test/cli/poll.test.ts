@@ -1,0 +1,144 @@
+// End-to-end: `node bin/trailwatch.js poll` against the local CloudTrail (and SNS) servers.
+import { type LocalCloudTrail, makeRecord, startLocalCloudTrail } from '../support/local-cloudtrail';
+import { type LocalSns, startLocalSns } from '../support/local-sns';
+import { jsonLines, runCli, summaryLine } from './support/run-cli';
+
+const MINUTE = 60_000;
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:trailwatch-alerts';
+let cloudtrail: LocalCloudTrail;
+let sns: LocalSns;
+
+function env(): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_CLOUDTRAIL: cloudtrail.url,
+    AWS_ENDPOINT_URL_SNS: sns.url,
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+    AWS_SECRET_ACCESS_KEY: 'local-secret',
+    AWS_REGION: 'eu-west-1',
+  };
+}
+
+beforeAll(async () => {
+  [cloudtrail, sns] = await Promise.all([startLocalCloudTrail(), startLocalSns({ topics: [TOPIC] })]);
+});
+
+afterAll(async () => {
+  await Promise.all([cloudtrail.close(), sns.close()]);
+});
+
+beforeEach(() => {
+  cloudtrail.reset();
+  sns.reset();
+  const now = Date.now();
+  // 120 routine events in eu-west-1 make three pages there; one finding in each region.
+  for (let i = 0; i < 120; i++) {
+    cloudtrail.addEvent(
+      'eu-west-1',
+      makeRecord({ eventTimeMs: now - 50 * MINUTE + i * 1000, awsRegion: 'eu-west-1' }),
+    );
+  }
+  cloudtrail.addEvent(
+    'eu-west-1',
+    makeRecord({
+      eventTimeMs: now - 20 * MINUTE,
+      eventName: 'StopLogging',
+      eventSource: 'cloudtrail.amazonaws.com',
+      awsRegion: 'eu-west-1',
+      userName: 'mallory',
+      requestParameters: { name: 'org-audit-trail' },
+    }),
+  );
+  cloudtrail.addEvent(
+    'us-east-1',
+    makeRecord({
+      eventTimeMs: now - 10 * MINUTE,
+      eventName: 'CreateAccessKey',
+      eventSource: 'iam.amazonaws.com',
+      awsRegion: 'us-east-1',
+      userName: 'mallory',
+      requestParameters: { userName: 'backup-svc' },
+    }),
+  );
+  // Outside --since 1h: never read.
+  cloudtrail.addEvent(
+    'eu-west-1',
+    makeRecord({
+      eventTimeMs: now - 3 * 60 * MINUTE,
+      eventName: 'DeleteTrail',
+      eventSource: 'cloudtrail.amazonaws.com',
+    }),
+  );
+});
+
+describe('trailwatch poll', () => {
+  it('prints the findings of every region, read-only, within 2 requests per second', async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['poll', '--regions', 'eu-west-1,us-east-1', '--since', '1h', '--json'],
+      {
+        env: env(),
+      },
+    );
+    expect(stderr).not.toContain('poll: eu-west-1:');
+    expect(code).toBe(0);
+    const findings = jsonLines(stdout);
+    expect(findings.map((f) => [f.ruleId, f.region, f.source]).sort()).toEqual([
+      ['cloudtrail.logging-stopped', 'eu-west-1', 'cloudtrail:eu-west-1'],
+      ['iam.access-key-created', 'us-east-1', 'cloudtrail:us-east-1'],
+    ]);
+    expect(findings[0]).toMatchObject({
+      eventName: expect.any(String),
+      eventId: expect.any(String),
+      actor: expect.stringContaining('mallory'),
+    });
+    const stats = cloudtrail.stats();
+    expect(stats['eu-west-1']).toMatchObject({ okPages: 3, rateLimited: 0, throttled: 0 });
+    expect(stats['us-east-1']).toMatchObject({ okPages: 1, rateLimited: 0 });
+    // One slice per region covering the last hour, nothing older.
+    for (const request of cloudtrail.requests) {
+      expect(request.endMs! - request.startMs!).toBeLessThanOrEqual(60 * MINUTE + 1000);
+    }
+    expect(sns.published).toHaveLength(0);
+    expect(summaryLine(stderr)).toMatch(
+      /^trailwatch poll: 2 regions, 4 pages, 122 events, 0 unparseable, 2 findings \(1 critical, 1 high\), read-only, \d+\.\d\d s$/,
+    );
+  });
+
+  it('exits 1 with --fail-on, and publishes to SNS only with --publish', async () => {
+    const { code, stderr } = await runCli(
+      ['poll', '--regions', 'eu-west-1', '--since', '90m', '--fail-on', 'critical', '--publish', TOPIC],
+      { env: env() },
+    );
+    expect(code).toBe(1);
+    expect(sns.published).toHaveLength(1);
+    expect(sns.published[0]?.subject).toContain('CloudTrail logging stopped by mallory');
+    expect(summaryLine(stderr)).toContain('1 alerts published');
+  });
+
+  it('exits 2 and names the region when there are no credentials', async () => {
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...rest } = env();
+    const { code, stderr } = await runCli(['poll', '--regions', 'eu-west-1', '--since', '1h'], {
+      env: {
+        ...rest,
+        AWS_CONFIG_FILE: '/nonexistent/config',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('trailwatch poll: eu-west-1: lookup-failed: CredentialsProviderError');
+    expect(cloudtrail.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [['poll', '--since', '91d'], '--since 91d is more than 90 days'],
+    [['poll', '--since', '3w'], '--since "3w" is not a duration like 90m, 24h or 7d'],
+    [['poll', '--regions', 'mars-1'], '"mars-1" is not a region code'],
+    [['poll', '--table', 'TrailwatchState'], '--table requires --publish'],
+    [['poll', '--publish', 'arn:aws:sqs:eu-west-1:111122223333:q'], 'is not an SNS topic ARN'],
+  ])('%j exits 2 with a message', async (args, message) => {
+    const { code, stderr } = await runCli(args, { env: env() });
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain("See 'trailwatch poll --help'");
+  });
+});

@@ -1,0 +1,307 @@
+// End-to-end: `node bin/trailwatch.js scan` on fixture files in each format.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { records } from './support/generate-trail';
+import { FIXTURES, jsonLines, runCli, summaryLine } from './support/run-cli';
+
+const fixture = (name: string): string => join(FIXTURES, name);
+let tmp: string;
+const TRAIL_GZ = 'gz/111122223333_CloudTrail_eu-west-1_20261120T0915Z_a1b2c3.json.gz';
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'trailwatch-cli-'));
+  mkdirSync(join(tmp, 'gz'));
+  writeFileSync(join(tmp, TRAIL_GZ), gzipSync(readFileSync(fixture('trail.json'))));
+  // A larger trail file cut short: the first part decompresses, then gzip runs out.
+  const big = `{"Records":[${[...records(400, Date.UTC(2026, 10, 20), 1000, 100)].map((r) => JSON.stringify(r)).join(',')}]}`;
+  const gz = gzipSync(big);
+  writeFileSync(join(tmp, 'truncated.json.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
+  // An archive as synced from S3, with a digest folder that must be skipped.
+  const archive = join(tmp, 'AWSLogs', '111122223333', 'CloudTrail', 'eu-west-1', '2026', '11', '20');
+  mkdirSync(archive, { recursive: true });
+  copyFileSync(
+    join(tmp, TRAIL_GZ),
+    join(archive, '111122223333_CloudTrail_eu-west-1_20261120T0915Z_a1b2c3.json.gz'),
+  );
+  copyFileSync(
+    fixture('events.jsonl'),
+    join(archive, '111122223333_CloudTrail_eu-west-1_20261122T1005Z_d4e5f6.jsonl'),
+  );
+  const digest = join(tmp, 'AWSLogs', '111122223333', 'CloudTrail-Digest', 'eu-west-1');
+  mkdirSync(digest, { recursive: true });
+  writeFileSync(join(digest, 'digest.json'), '{"digestStartTime":"2026-11-20T09:00:00Z","logFiles":[]}');
+  writeFileSync(
+    join(tmp, 'suppressions.json'),
+    JSON.stringify({
+      version: 1,
+      suppressions: [
+        {
+          id: 'key-rotation-script',
+          reason: 'mallory runs the reviewed key rotation script',
+          ruleIds: ['iam.access-key-created'],
+          principalArn: ['arn:aws:iam::111122223333:user/mallory'],
+        },
+      ],
+    }),
+  );
+});
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('scan of a trail file', () => {
+  it('prints one JSON object per finding with the documented fields, in time order', async () => {
+    const { code, stdout, stderr } = await runCli(['scan', '--json', fixture('trail.json')]);
+    expect(code).toBe(0);
+    const findings = jsonLines(stdout);
+    expect(findings.map((f) => f.ruleId)).toEqual([
+      'iam.access-key-created',
+      'cloudtrail.logging-stopped',
+      'signin.console-login',
+      'ec2.security-group-opened-to-world',
+    ]);
+    expect(findings[1]).toEqual({
+      ruleId: 'cloudtrail.logging-stopped',
+      severity: 'critical',
+      title: 'CloudTrail logging stopped',
+      summary: expect.stringContaining('mallory stopped logging'),
+      eventId: '5f1d2c3b-1111-4a5b-9c8d-000000000002',
+      eventName: 'StopLogging',
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventTime: '2026-11-20T09:14:03Z',
+      actor: 'arn:aws:iam::111122223333:user/mallory',
+      sourceIPAddress: '198.51.100.23',
+      region: 'eu-west-1',
+      accountId: '111122223333',
+      dedupKey: expect.stringContaining('cloudtrail.logging-stopped'),
+      mitre: ['TA0005:T1562.008'],
+      source: `${fixture('trail.json')}:1: Records[1]`,
+    });
+    expect(summaryLine(stderr)).toMatch(
+      /^trailwatch scan: 1 input, 6 events, 0 unparseable, 4 findings \(2 critical, 2 high\), 1 below medium not shown, \d+\.\d\d s \(\d+ events\/s\)$/,
+    );
+  });
+
+  it('prints a table by default', async () => {
+    const { code, stdout } = await runCli(['scan', fixture('trail.json')]);
+    expect(code).toBe(0);
+    const [header, ...rows] = stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^TIME\s+SEVERITY\s+RULE\s+EVENT\s+ACTOR\s+SOURCE IP\s+REGION$/);
+    expect(rows).toHaveLength(4);
+    expect(rows[1]).toMatch(
+      /^2026-11-20T09:14:03Z\s+critical\s+cloudtrail\.logging-stopped\s+StopLogging\s+111122223333:user\/mallory\s+198\.51\.100\.23\s+eu-west-1$/,
+    );
+  });
+
+  it('--min-severity widens or narrows what is shown', async () => {
+    const low = await runCli(['scan', '--json', '--min-severity', 'low', fixture('trail.json')]);
+    expect(jsonLines(low.stdout).map((f) => f.severity)).toEqual([
+      'high',
+      'critical',
+      'high',
+      'low',
+      'critical',
+    ]);
+    const critical = await runCli(['scan', '--json', '--min-severity', 'critical', fixture('trail.json')]);
+    expect(jsonLines(critical.stdout).map((f) => f.ruleId)).toEqual([
+      'cloudtrail.logging-stopped',
+      'ec2.security-group-opened-to-world',
+    ]);
+    expect(summaryLine(critical.stderr)).toContain('2 findings (2 critical), 3 below critical not shown');
+  });
+
+  it('reads the gzipped file the same way', async () => {
+    const plain = await runCli(['scan', '--json', fixture('trail.json')]);
+    const gz = await runCli(['scan', '--json', join(tmp, TRAIL_GZ)]);
+    expect(gz.code).toBe(0);
+    const strip = (f: Record<string, unknown>) => ({ ...f, source: undefined });
+    expect(jsonLines(gz.stdout).map(strip)).toEqual(jsonLines(plain.stdout).map(strip));
+  });
+
+  it('leaves out suppressed findings and counts them', async () => {
+    const { stdout, stderr } = await runCli([
+      'scan',
+      '--json',
+      '--suppressions',
+      join(tmp, 'suppressions.json'),
+      fixture('trail.json'),
+    ]);
+    expect(jsonLines(stdout).map((f) => f.ruleId)).not.toContain('iam.access-key-created');
+    expect(summaryLine(stderr)).toContain('3 findings (2 critical, 1 high)');
+    expect(summaryLine(stderr)).toContain('1 suppressed');
+  });
+});
+
+describe('scan of other formats', () => {
+  it('reads `aws cloudtrail lookup-events` output and reports a broken CloudTrailEvent by index and line', async () => {
+    const { code, stdout, stderr } = await runCli(['scan', '--json', fixture('lookup-events.json')]);
+    expect(code).toBe(0);
+    const findings = jsonLines(stdout);
+    expect(findings.map((f) => [f.ruleId, f.eventId])).toEqual([
+      ['iam.user-created', '9a8b7c6d-2222-4a5b-9c8d-0000000000a1'],
+    ]);
+    expect(stderr).toContain(
+      `${fixture('lookup-events.json')}:25: Events[2]: CloudTrailEvent is not valid JSON`,
+    );
+    expect(summaryLine(stderr)).toContain('2 events, 1 unparseable');
+  });
+
+  it('strips control and bidi characters that an attacker put in the event', async () => {
+    const { stdout } = await runCli(['scan', '--json', fixture('lookup-events.json')]);
+    const finding = jsonLines(stdout)[0];
+    expect(finding?.summary).toContain('svc-');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
+    expect(stdout.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u202e]|\\u001b|\\u202e/);
+    const table = await runCli(['scan', fixture('lookup-events.json')]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
+    expect(table.stdout.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+  });
+
+  it('reads JSON lines and names the line of each bad record', async () => {
+    const { code, stdout, stderr } = await runCli(['scan', '--json', fixture('events.jsonl')]);
+    expect(code).toBe(0);
+    expect(jsonLines(stdout).map((f) => f.ruleId)).toEqual([
+      's3.public-access-block-removed',
+      'cloudtrail.trail-deleted',
+    ]);
+    const file = fixture('events.jsonl');
+    expect(stderr).toContain(`${file}:4: not valid JSON`);
+    expect(stderr).toContain(`${file}:5: record is a number, not a JSON object`);
+    expect(stderr).toContain(`${file}:6: record has no eventID`);
+    expect(summaryLine(stderr)).toContain('3 events, 3 unparseable');
+  });
+
+  it('names the record that is not an object in a trail file', async () => {
+    const { code, stderr } = await runCli(['scan', fixture('records-with-junk.json')]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      `${fixture('records-with-junk.json')}:4: Records[1]: record is a string, not a JSON object`,
+    );
+  });
+
+  it('reads stdin', async () => {
+    const { code, stdout, stderr } = await runCli(['scan', '--json', '-'], {
+      stdin: readFileSync(join(tmp, TRAIL_GZ)),
+    });
+    expect(code).toBe(0);
+    expect(jsonLines(stdout)).toHaveLength(4);
+    expect(summaryLine(stderr)).toContain('1 input, 6 events');
+  });
+
+  it('walks folders, skips digest files, and gives the same output with worker threads', async () => {
+    const root = join(tmp, 'AWSLogs');
+    const single = await runCli(['scan', '--json', '--workers', '0', root]);
+    const parallel = await runCli(['scan', '--json', '--workers', '2', root]);
+    expect(single.code).toBe(0);
+    expect(summaryLine(single.stderr)).toContain('2 inputs, 9 events, 3 unparseable, 6 findings');
+    expect(parallel.stdout).toBe(single.stdout);
+    expect(summaryLine(parallel.stderr)).toMatch(/events\/s, 2 workers\)$/);
+  });
+});
+
+describe('scan of bad input', () => {
+  it('scans what a truncated gzip holds, names the file, and exits 0', async () => {
+    const file = join(tmp, 'truncated.json.gz');
+    const { code, stderr } = await runCli(['scan', file]);
+    expect(stderr).toContain(`${file}: gzip data is truncated or corrupt`);
+    const events = Number(/(\d+) events/.exec(summaryLine(stderr))?.[1]);
+    expect(events).toBeGreaterThan(0);
+    expect(events).toBeLessThan(400);
+    expect(summaryLine(stderr)).toContain('1 input with errors');
+    expect(code).toBe(0);
+  });
+
+  it('exits 2 when nothing could be read, naming the file', async () => {
+    const { code, stdout, stderr } = await runCli(['scan', fixture('not-json.csv')]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${fixture('not-json.csv')}: not JSON: it starts with "eventTime,eventN"`);
+  });
+
+  it('goes on past a bad or missing file and exits 0', async () => {
+    const missing = join(tmp, 'nope.json');
+    const { code, stdout, stderr } = await runCli([
+      'scan',
+      '--json',
+      fixture('not-json.csv'),
+      missing,
+      fixture('trail.json'),
+    ]);
+    expect(code).toBe(0);
+    expect(jsonLines(stdout)).toHaveLength(4);
+    expect(stderr).toContain(`${missing}: no such file or folder`);
+    expect(stderr).toContain('not JSON');
+    expect(summaryLine(stderr)).toMatch(/^trailwatch scan: 3 inputs, .*, 2 inputs with errors,/);
+  });
+});
+
+describe('exit codes and usage', () => {
+  it('exits 1 when a finding is at or above --fail-on, 0 otherwise', async () => {
+    expect((await runCli(['scan', '--fail-on', 'critical', fixture('trail.json')])).code).toBe(1);
+    expect((await runCli(['scan', '--fail-on', 'critical', fixture('lookup-events.json')])).code).toBe(0);
+    // --fail-on looks below --min-severity too: what is not shown still fails the run.
+    expect(
+      (
+        await runCli([
+          'scan',
+          '--min-severity',
+          'critical',
+          '--fail-on',
+          'high',
+          fixture('lookup-events.json'),
+        ])
+      ).code,
+    ).toBe(1);
+  });
+
+  it.each([
+    [['scan'], 'scan needs at least one PATH'],
+    [
+      ['scan', '--min-severity', 'severe', 'x.json'],
+      '--min-severity "severe" is not one of low, medium, high, critical',
+    ],
+    [['scan', '--fail-on', 'info', 'x.json'], '--fail-on "info" is not one of'],
+    [['scan', '--bogus', 'x.json'], "Unknown option '--bogus'"],
+    [
+      ['scan', '--suppressions', 'missing.json', 'x.json'],
+      '--suppressions missing.json: no such file or folder',
+    ],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+  ])('%j exits 2 with a message', async (args, message) => {
+    const { code, stderr } = await runCli(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).toMatch(/See 'trailwatch (scan )?--help'/);
+  });
+
+  it('reports an invalid suppression list as a usage error', async () => {
+    const bad = join(tmp, 'bad-suppressions.json');
+    writeFileSync(bad, '{"version":1,"suppressions":[{"id":"x"}]}');
+    const { code, stderr } = await runCli(['scan', '--suppressions', bad, fixture('trail.json')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('reason');
+  });
+
+  it('runs the same through the tsx fallback loader (when the bundle cache cannot be written)', async () => {
+    const bundled = await runCli(['scan', '--json', fixture('trail.json')]);
+    const viaTsx = await runCli(['scan', '--json', fixture('trail.json')], {
+      env: { TRAILWATCH_CLI_LOADER: 'tsx' },
+    });
+    expect(viaTsx.code).toBe(0);
+    expect(viaTsx.stdout).toBe(bundled.stdout);
+  });
+
+  it('has --help per command with examples, and --version from package.json', async () => {
+    for (const command of ['scan', 'poll', 'rules']) {
+      const { code, stdout } = await runCli([command, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: trailwatch ${command}`);
+      expect(stdout).toContain('Examples:');
+    }
+    const { version } = JSON.parse(
+      readFileSync(join(FIXTURES, '..', '..', '..', 'package.json'), 'utf8'),
+    ) as { version: string };
+    expect((await runCli(['--version'])).stdout).toBe(`${version}\n`);
+  });
+});
