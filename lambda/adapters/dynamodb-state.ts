@@ -179,6 +179,12 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async markSent(key: string, messageId: string, nowMs: number): Promise<void> {
+    // SNS has the message already: failing to record that means sending it again on the next
+    // run. So this write keeps trying through transient errors longer than the SDK's own retries.
+    await persist(() => this.writeSent(key, messageId, nowMs));
+  }
+
+  private async writeSent(key: string, messageId: string, nowMs: number): Promise<void> {
     await this.client.send(
       new TransactWriteItemsCommand({
         TransactItems: [
@@ -215,6 +221,25 @@ export class DynamoDbStateStore implements StateStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey && found.length < limit);
     return found.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+  }
+}
+
+/** Transient DynamoDB errors: throttling, 5xx, a transaction that met another one. */
+const TRANSIENT =
+  /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServer|ServiceUnavailable|TransactionConflict|TransactionInProgress/;
+
+async function persist(write: () => Promise<void>, attempts = 6, baseDelayMs = 200): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const transient =
+        TRANSIENT.test((error as { name?: string }).name ?? '') ||
+        (error instanceof TransactionCanceledException &&
+          (error.CancellationReasons ?? []).some((r) => TRANSIENT.test(r.Code ?? '')));
+      if (!transient || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** (attempt - 1)));
+    }
   }
 }
 

@@ -259,9 +259,11 @@ class RegionRun {
     }
     this.r.cursorBeforeMs = cursor.processedUntilMs;
     let firstOfRun = true;
+    let rereadFromMs: number | undefined;
     for (;;) {
-      const slice = nextSlice(cursor, this.input.windowEndMs, this.settings, firstOfRun);
+      const slice = nextSlice(cursor, this.input.windowEndMs, this.settings, firstOfRun, rereadFromMs);
       firstOfRun = false;
+      rereadFromMs = undefined;
       if (slice === undefined) {
         this.r.outcome = 'caught-up';
         break;
@@ -270,9 +272,12 @@ class RegionRun {
       const next = read.complete
         ? completeSlice(cursor, slice)
         : interruptSlice(cursor, slice, read.oldestSeenMs, read.nextToken);
-      // The done part of a resumed slice was read in an earlier run: once the cursor passes it,
-      // read the overlap again so that events which became visible since are not missed.
-      if (read.complete && slice.resumed) firstOfRun = true;
+      // The done part of a resumed slice was read in an earlier run, perhaps before some of its
+      // late events were visible: once the slice is finished, read all of it again with the overlap.
+      if (read.complete && slice.resumed) {
+        firstOfRun = true;
+        rereadFromMs = slice.startMs;
+      }
       // Every page counted in `read` is scored and its alerts delivered (a page whose alert
       // failed is not counted), so the cursor may record it whatever stopped the slice.
       try {

@@ -44,12 +44,15 @@ export function initialCursor(region: string, nowMs: number, settings: WindowSet
 /**
  * The next slice to read, or undefined when the region is caught up to `nowMs`.
  * `firstOfRun`: the first slice of a run re-reads the overlap before the cursor.
+ * `rereadFromMs`: re-read from at least this far back (after a resumed slice, whose done part was
+ * read in an earlier run, possibly before some of its late events became visible).
  */
 export function nextSlice(
   cursor: RegionCursor,
   nowMs: number,
   settings: WindowSettings,
   firstOfRun: boolean,
+  rereadFromMs?: number,
 ): Slice | undefined {
   const oldestAllowed = ceilSecond(nowMs - EVENT_HISTORY_MS);
   if (cursor.inProgress) {
@@ -69,7 +72,9 @@ export function nextSlice(
   // Nothing new since the cursor (e.g. a retried invocation of the same schedule): the next
   // scheduled run re-reads the overlap anyway.
   if (end <= from) return undefined;
-  const start = firstOfRun ? from - settings.overlapMs : from;
+  const start = firstOfRun
+    ? Math.min(from - settings.overlapMs, rereadFromMs ?? Number.POSITIVE_INFINITY)
+    : from;
   return {
     startMs: Math.max(floorSecond(start), oldestAllowed),
     endMs: Math.max(end, oldestAllowed),

@@ -34,6 +34,8 @@ export interface DetectorHarness {
   tick(atMs: number, requestId?: string, remainingMs?: number, invoke?: Handler): Promise<RunSummary>;
   cursorOf(region: string): Promise<number | undefined>;
   outboxSize(): Promise<number>;
+  /** The current test table's name. */
+  tableName(): string;
   /** Called after each message the local SNS accepts; undefined removes it. */
   onPublish(hook: ((message: PublishedMessage) => void) | undefined): void;
   close(): Promise<void>;
@@ -128,6 +130,7 @@ export async function startDetectorHarness(options: HarnessOptions = {}): Promis
         );
         return out.Count ?? 0;
       }),
+    tableName: () => table,
     onPublish(hook) {
       publishHook = hook;
     },

@@ -132,9 +132,11 @@ describe('cursor properties', () => {
             const now = start + run * 5 * MINUTE_MS;
             let budget = budgets[run % budgets.length]!;
             let first = true;
+            let rereadFrom: number | undefined;
             for (;;) {
-              const slice = nextSlice(cursor, now, s, first);
+              const slice = nextSlice(cursor, now, s, first, rereadFrom);
               first = false;
+              rereadFrom = undefined;
               if (!slice) break;
               // Newest first, ties by id; a token continues strictly after the last event returned.
               const order = (a: (typeof timed)[number], b: (typeof timed)[number]) =>
@@ -156,7 +158,10 @@ describe('cursor properties', () => {
                 cursor = { ...interruptSlice(cursor, slice, oldest, token), version: cursor.version + 1 };
                 break;
               }
-              if (slice.resumed) first = true;
+              if (slice.resumed) {
+                first = true;
+                rereadFrom = slice.startMs;
+              }
               cursor = { ...completeSlice(cursor, slice), version: cursor.version + 1 };
               if (budget <= 0) break;
             }

@@ -1,0 +1,71 @@
+// An HTTP proxy in front of DynamoDB Local that answers a seeded fraction of requests with the
+// throttling error DynamoDB sends under load. The SDK retries those; the proxy proves it does.
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { closeServer, LOOPBACK, listen, mulberry32, readBody } from './net';
+
+export interface FaultProxy {
+  readonly url: string;
+  /** Requests answered with an injected throttle so far. */
+  readonly injected: () => number;
+  setThrottleRate(rate: number): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(
+  target: string,
+  options: { seed?: number; throttleRate?: number } = {},
+): Promise<FaultProxy> {
+  const rng = mulberry32(options.seed ?? 1);
+  let rate = options.throttleRate ?? 0;
+  let injected = 0;
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req, 16 * 1024 * 1024);
+      if (rate > 0 && rng() < rate) {
+        injected += 1;
+        res.writeHead(400, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-errortype': 'ThrottlingException',
+        });
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazon.coral.availability#ThrottlingException',
+            message: 'Rate of requests exceeds the allowed throughput.',
+          }),
+        );
+        return;
+      }
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', (error) => {
+        res.writeHead(502);
+        res.end(String(error));
+      });
+      forward.end(body);
+    })().catch((error) => {
+      res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  const port = await listen(server);
+  return {
+    url: `http://${LOOPBACK}:${port}`,
+    injected: () => injected,
+    setThrottleRate: (r) => {
+      rate = r;
+    },
+    close: () => closeServer(server),
+  };
+}
