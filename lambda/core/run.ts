@@ -413,9 +413,10 @@ class RegionRun {
       if (claim === 'sent') this.r.alertsAlreadySent += 1;
       else due.push({ stored, finding });
     }
-    // A digest of one is just an alert: keep it individual.
-    const individually =
-      due.length - Math.max(0, this.budget.remaining) <= 1 ? due.length : this.budget.remaining;
+    // A digest of one is just an alert: keep it individual. Regions share the budget, so it may
+    // already be spent (or overspent) when this page is delivered.
+    const left = Math.max(0, this.budget.remaining);
+    const individually = due.length - left <= 1 ? due.length : left;
     for (const { stored } of due.slice(0, individually)) {
       this.budget.remaining -= 1;
       const failure = await this.deliver(stored.alert, [stored.key]);
