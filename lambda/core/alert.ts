@@ -64,6 +64,16 @@ export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/** Protocols that get the JSON document rather than text. */
+const MACHINE_PROTOCOLS = ['https', 'http', 'sqs', 'lambda', 'email-json'] as const;
+
+/** The `MessageStructure: 'json'` body: text for people, the JSON document for machines. */
+function perProtocol(texts: { default: string; email: string; sms: string }, machine: string): string {
+  const message: Record<string, string> = { ...texts };
+  for (const protocol of MACHINE_PROTOCOLS) message[protocol] = machine;
+  return JSON.stringify(message);
+}
+
 /** What SNS counts against its limit: message, subject and every attribute's name, type and value. */
 export function renderedBytes(alert: RenderedAlert): number {
   let total = utf8Bytes(alert.message) + utf8Bytes(alert.subject);
@@ -255,19 +265,17 @@ function renderAlertAt(
     ...(generatedAt ? { generatedAt } : {}),
   };
   const machine = JSON.stringify(document);
-  const message = {
-    default: defaultText(v),
-    email: emailText(v, related, listed, generatedAt),
-    sms: alertSms(finding),
-    https: machine,
-    http: machine,
-    sqs: machine,
-    lambda: machine,
-    'email-json': machine,
-  };
+  const message = perProtocol(
+    {
+      default: defaultText(v),
+      email: emailText(v, related, listed, generatedAt),
+      sms: alertSms(finding),
+    },
+    machine,
+  );
   return {
     subject: alertSubject(finding),
-    message: JSON.stringify(message),
+    message,
     attributes: attributesOf({
       severity: finding.severity,
       ruleId: finding.ruleId,
@@ -488,19 +496,17 @@ function renderDigestWith(
     ...(generatedAt ? { generatedAt } : {}),
   };
   const machine = JSON.stringify(document);
-  const message = {
-    default: digestEmail(sorted, counts, Math.min(itemCount, 20), generatedAt),
-    email: digestEmail(sorted, counts, itemCount, generatedAt),
-    sms: digestSms(sorted, counts),
-    https: machine,
-    http: machine,
-    sqs: machine,
-    lambda: machine,
-    'email-json': machine,
-  };
+  const message = perProtocol(
+    {
+      default: digestEmail(sorted, counts, Math.min(itemCount, 20), generatedAt),
+      email: digestEmail(sorted, counts, itemCount, generatedAt),
+      sms: digestSms(sorted, counts),
+    },
+    machine,
+  );
   return {
     subject: digestSubject(sorted, counts),
-    message: JSON.stringify(message),
+    message,
     attributes: attributesOf({
       severity: top.severity,
       ruleId: 'digest',
