@@ -1,6 +1,8 @@
 // `npm run rules [-- --json]`: the detection catalogue, as a table or as JSON.
 import type { Rule } from '../lambda/core/rule';
+import type { ThresholdRule } from '../lambda/core/threshold';
 import { RULES } from '../lambda/rules';
+import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 
 /** MITRE ATT&CK tactic ids to names, for the tactics the catalogue uses. */
 const TACTICS: Record<string, string> = {
@@ -29,9 +31,26 @@ function row(rule: Rule) {
   };
 }
 
+function thresholdRow(rule: ThresholdRule) {
+  return {
+    kind: 'threshold' as const,
+    id: rule.id,
+    title: rule.title,
+    severity: rule.severity,
+    tactics: [...new Set(rule.mitre.map((m) => TACTICS[m.split(':')[0] ?? ''] ?? m))],
+    mitre: rule.mitre,
+    eventNames: rule.eventNames,
+    errorCodes: rule.errorCodes ?? [],
+    threshold: rule.threshold,
+    windowMinutes: rule.windowMs / 60_000,
+    description: rule.description,
+  };
+}
+
 const rows = RULES.map(row);
+const thresholdRows = THRESHOLD_RULES.map(thresholdRow);
 if (process.argv.includes('--json')) {
-  process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify([...rows, ...thresholdRows], null, 2)}\n`);
 } else {
   const width = Math.max(...rows.map((r) => r.id.length));
   for (const r of rows) {
@@ -42,4 +61,12 @@ if (process.argv.includes('--json')) {
   process.stdout.write(
     `\n${rows.length} rules over ${new Set(rows.flatMap((r) => r.eventNames)).size} event names\n`,
   );
+  process.stdout.write('\nThreshold rules (counted per subject over fixed windows):\n');
+  const tw = Math.max(...thresholdRows.map((r) => r.id.length));
+  for (const r of thresholdRows) {
+    const on = [...r.eventNames, ...r.errorCodes.map((c) => `errorCode ${c}`)].join(', ');
+    process.stdout.write(
+      `${r.id.padEnd(tw)}  ${r.severity.padEnd(8)}  ${r.threshold} in ${r.windowMinutes} min  ${r.tactics.join(', ')}\n${' '.repeat(tw + 2)}${on}\n`,
+    );
+  }
 }

@@ -4,11 +4,13 @@ import { CloudTrailEventSource } from './adapters/cloudtrail-source';
 import { DynamoDbStateStore } from './adapters/dynamodb-state';
 import { SnsAlertSink } from './adapters/sns-sink';
 import { type DetectorConfig, loadConfig } from './config';
-import { renderAlert, renderDigest } from './core/alert';
+import { type AlertDetails, renderAlert, renderDigest } from './core/alert';
 import { Engine } from './core/engine';
 import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
+import { ThresholdEngine } from './core/threshold';
 import { logJson } from './log';
 import { RULES } from './rules';
+import { THRESHOLD_RULES } from './rules/thresholds';
 
 /** The part of the Lambda context the handler uses. */
 export interface InvocationContext {
@@ -45,7 +47,9 @@ export type Handler = ((event: unknown, context: InvocationContext) => Promise<R
 
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
 function init(overrides: HandlerOverrides): Runtime {
-  const rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
+  const rulesById = new Map<string, AlertDetails>(
+    [...RULES, ...THRESHOLD_RULES].map((rule) => [rule.id, rule]),
+  );
   const config = loadConfig(process.env, Date.now(), [...rulesById.keys()]);
   const deps: RunDeps = {
     source: new CloudTrailEventSource(),
@@ -56,6 +60,7 @@ function init(overrides: HandlerOverrides): Runtime {
     render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
     renderDigest: (findings) => renderDigest(findings),
     suppressions: config.suppressions,
+    thresholds: new ThresholdEngine(THRESHOLD_RULES),
   };
   const settings: RunSettings = { ...config, maxOutboxPerRun: 200, ...overrides.settings };
   return { config, settings, deps: overrides.wrapDeps ? overrides.wrapDeps(deps) : deps };

@@ -61,6 +61,27 @@ export interface StoredAlert {
 
 export type ClaimResult = 'claimed' | 'pending' | 'sent';
 
+/** One fixed-window counter of distinct events (a threshold rule's subject in one bucket). */
+export interface CounterRef {
+  /** What is counted: `<ruleId>|<subject>`, bounded in length. */
+  readonly key: string;
+  /** The bucket, aligned to the rule's window: [bucketStartMs, bucketEndMs). */
+  readonly bucketStartMs: number;
+  readonly bucketEndMs: number;
+  /** Counting stops at this count, so the counter holds at most this many event ids. */
+  readonly limit: number;
+}
+
+export interface CountResult {
+  /** Distinct events counted in the bucket, at most the limit. */
+  readonly count: number;
+  /**
+   * Once the count has reached the limit: the id of the event whose counting reached it. It never
+   * changes afterwards, so a re-read of that event recognises itself as the crossing one.
+   */
+  readonly crossedBy?: string | undefined;
+}
+
 export interface StateStore {
   /** Takes the run lease if free or expired. False when another run holds it. */
   acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean>;
@@ -77,6 +98,11 @@ export interface StateStore {
   markSent(key: string, messageId: string, nowMs: number): Promise<void>;
   /** Alerts recorded but not yet delivered, oldest first. */
   listPending(limit: number): Promise<StoredAlert[]>;
+  /**
+   * Counts the event in the bucket unless it is already counted there or the count has reached the
+   * limit; either way returns the bucket's count. Re-reading an event never counts it twice.
+   */
+  countOnce(counter: CounterRef, eventId: string, nowMs: number): Promise<CountResult>;
 }
 
 export interface AlertSink {

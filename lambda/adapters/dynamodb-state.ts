@@ -5,6 +5,8 @@
 //   pk=cursor  sk=<region>    processedUntilMs, version, optional slice in progress
 //   pk=alert#<eventId#ruleId> sk=alert   idempotency record: status pending|sent; TTL-bounded
 //   pk=outbox  sk=<eventId#ruleId>       an alert not yet accepted by SNS, with its message
+//   pk=count#<ruleId|subject> sk=<bucketStartMs>  a threshold counter: ids (string set, at most
+//              `limit` ids), n, lastId (the crossing event once n = limit); TTL bucket end + 1 day
 // The idempotency record and the outbox entry are written in one transaction, so an alert is
 // either unknown, or known and kept until SNS has it.
 import {
@@ -17,9 +19,10 @@ import {
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { RenderedAlert } from '../core/types';
-import type { ClaimResult, RegionCursor, StateStore, StoredAlert } from '../ports';
+import type { ClaimResult, CounterRef, CountResult, RegionCursor, StateStore, StoredAlert } from '../ports';
 import { CursorConflictError } from '../ports';
 
 export interface DynamoDbStateOptions {
@@ -222,6 +225,47 @@ export class DynamoDbStateStore implements StateStore {
     } while (startKey && found.length < limit);
     return found.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
   }
+
+  async countOnce(counter: CounterRef, eventId: string, _nowMs: number): Promise<CountResult> {
+    const key = { pk: s(`count#${counter.key}`), sk: s(String(counter.bucketStartMs)) };
+    try {
+      // One atomic write: the id joins the set and the count only if it is new and the count is
+      // below the limit, so the set never holds more than `limit` ids, and `lastId` is frozen on
+      // the event that reached the limit.
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'ADD ids :ids, n :one SET lastId = :id, expiresAt = :expiresAt',
+          ConditionExpression: '(attribute_not_exists(n) OR n < :limit) AND NOT contains(ids, :id)',
+          ExpressionAttributeValues: {
+            ':ids': { SS: [eventId] },
+            ':one': n(1),
+            ':id': s(eventId),
+            ':limit': n(counter.limit),
+            ':expiresAt': n(Math.ceil(counter.bucketEndMs / 1000) + 86_400),
+          },
+          ReturnValues: 'ALL_NEW',
+          // A refused update (the usual case: a re-read) returns the item, saving a read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return decodeCount(out.Attributes ?? {}, counter.limit);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error.Item) return decodeCount(error.Item, counter.limit);
+    }
+    // Already counted, or the counter is full: report it as it stands.
+    const existing = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
+    return decodeCount(existing.Item ?? {}, counter.limit);
+  }
+}
+
+function decodeCount(item: Item, limit: number): CountResult {
+  const count = Number.isFinite(num(item.n)) ? num(item.n) : 0;
+  return count >= limit ? { count, crossedBy: item.lastId?.S } : { count };
 }
 
 /** Transient DynamoDB errors: throttling, 5xx, a transaction that met another one. */

@@ -2,6 +2,8 @@
 // Same contract as the DynamoDB store: a lease, versioned cursors, one idempotency record per alert.
 import {
   type ClaimResult,
+  type CounterRef,
+  type CountResult,
   CursorConflictError,
   type RegionCursor,
   type StateStore,
@@ -53,4 +55,27 @@ export class MemoryStateStore implements StateStore {
   async listPending(limit: number): Promise<StoredAlert[]> {
     return [...this.outbox.values()].slice(0, Math.max(0, limit));
   }
+
+  private readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
+
+  async countOnce(counter: CounterRef, eventId: string): Promise<CountResult> {
+    return countInMemory(this.counters, counter, eventId);
+  }
+}
+
+/** The DynamoDB counter's semantics: distinct ids, bounded by the limit, the crossing id frozen. */
+export function countInMemory(
+  counters: Map<string, { ids: Set<string>; lastId: string }>,
+  counter: CounterRef,
+  eventId: string,
+): CountResult {
+  const name = `${counter.key}@${counter.bucketStartMs}`;
+  const entry = counters.get(name) ?? { ids: new Set<string>(), lastId: '' };
+  counters.set(name, entry);
+  if (!entry.ids.has(eventId) && entry.ids.size < counter.limit) {
+    entry.ids.add(eventId);
+    entry.lastId = eventId;
+  }
+  const count = entry.ids.size;
+  return count >= counter.limit ? { count, crossedBy: entry.lastId } : { count };
 }

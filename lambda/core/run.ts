@@ -14,6 +14,7 @@ import type { Engine, RuleFailure } from './engine';
 import { parseCloudTrailEvent } from './event';
 import { sanitize } from './sanitize';
 import type { SuppressionList } from './suppression';
+import type { ThresholdEngine, ThresholdHit } from './threshold';
 import { atLeast, type Finding, type RenderedAlert, SEVERITIES, type Severity } from './types';
 import {
   completeSlice,
@@ -53,6 +54,8 @@ export interface RunDeps {
   readonly renderDigest: (findings: readonly Finding[]) => RenderedAlert;
   /** Findings a reviewed suppression list says not to alert on; they are still reported. */
   readonly suppressions: SuppressionList;
+  /** Threshold rules, counted once per event in the state table; none when absent. */
+  readonly thresholds?: ThresholdEngine | undefined;
 }
 
 export interface RunInput {
@@ -138,6 +141,8 @@ export interface RunReport {
 }
 
 const MAX_PROBLEMS_LISTED = 100;
+/** Counter writes in flight at once while counting a page's threshold hits. */
+const COUNT_CONCURRENCY = 10;
 
 export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunInput): Promise<RunReport> {
   const startedAt = deps.clock.nowMs();
@@ -329,8 +334,15 @@ class RegionRun {
         return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'lookup-failed', error } };
       }
       this.r.pages += 1;
-      const findings = this.score(page.events);
-      const published = await this.publish(findings);
+      const scored = this.score(page.events);
+      let crossed: Finding[];
+      try {
+        crossed = await this.count(scored.hits);
+      } catch (error) {
+        // Nothing of the page is published: it is read again, and counting is idempotent.
+        return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'state-failed', error } };
+      }
+      const published = await this.publish([...scored.findings, ...crossed]);
       if (published !== undefined) {
         // The page whose alert failed is not done: resume from its own token next time.
         return { complete: false, oldestSeenMs, nextToken, failure: published };
@@ -347,8 +359,9 @@ class RegionRun {
     }
   }
 
-  private score(records: readonly LookupEventRecord[]): Finding[] {
+  private score(records: readonly LookupEventRecord[]): { findings: Finding[]; hits: ThresholdHit[] } {
     const findings: Finding[] = [];
+    const hits: ThresholdHit[] = [];
     for (const record of records) {
       this.r.events += 1;
       const id = record.eventId ?? '';
@@ -371,6 +384,34 @@ class RegionRun {
       const evaluation = this.deps.engine.evaluate(parsed.event);
       for (const failure of evaluation.failures) this.ruleFailed(failure);
       findings.push(...evaluation.findings);
+      const counted = this.deps.thresholds?.candidates(parsed.event);
+      if (counted) {
+        for (const failure of counted.failures) this.ruleFailed(failure);
+        hits.push(...counted.hits);
+      }
+    }
+    return { findings, hits };
+  }
+
+  /**
+   * Counts each threshold hit once (re-reads find it already counted) and returns a finding for
+   * each event that brought its counter to the threshold. Throws if the state table fails.
+   */
+  private async count(hits: readonly ThresholdHit[]): Promise<Finding[]> {
+    const thresholds = this.deps.thresholds;
+    if (thresholds === undefined || hits.length === 0) return [];
+    const findings: Finding[] = [];
+    for (let i = 0; i < hits.length; i += COUNT_CONCURRENCY) {
+      const batch = hits.slice(i, i + COUNT_CONCURRENCY);
+      const results = await Promise.all(
+        batch.map((hit) =>
+          this.deps.state.countOnce(hit.counter, hit.event.eventId, this.deps.clock.nowMs()),
+        ),
+      );
+      batch.forEach((hit, j) => {
+        const finding = thresholds.verdict(hit, results[j]!);
+        if (finding) findings.push(finding);
+      });
     }
     return findings;
   }

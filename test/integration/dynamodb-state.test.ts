@@ -1,4 +1,5 @@
 // The DynamoDB adapter against Amazon's DynamoDB Local: conditional writes, transactions, TTL fields.
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state';
 import { CursorConflictError } from '../../lambda/ports';
 import {
@@ -13,6 +14,7 @@ import {
 let dynamo: DynamoDbLocal | undefined;
 let endpoint: string;
 let store: DynamoDbStateStore;
+let tableName: string;
 const alert = { subject: 's', message: '{"default":"d"}', attributes: {} };
 
 beforeAll(async () => {
@@ -25,6 +27,7 @@ beforeAll(async () => {
 afterAll(() => dynamo?.stop());
 beforeEach(async () => {
   const table = uniqueTableName('state');
+  tableName = table;
   await createDetectorTable(endpoint, table);
   store = new DynamoDbStateStore({
     tableName: table,
@@ -75,5 +78,54 @@ describe('DynamoDbStateStore', () => {
     expect(await store.acquireLease('c', 63_000, 60_000)).toBe(false);
     await store.releaseLease('b');
     expect(await store.acquireLease('c', 63_000, 60_000)).toBe(true);
+  });
+
+  it('counts each event once per bucket, stops at the limit, and freezes the crossing event', async () => {
+    const counter = {
+      key: 'signin.failed-console-logins|198.51.100.7',
+      bucketStartMs: 900_000,
+      bucketEndMs: 1_800_000,
+      limit: 3,
+    };
+    expect(await store.countOnce(counter, 'e1', 1)).toEqual({ count: 1 });
+    expect(await store.countOnce(counter, 'e1', 2)).toEqual({ count: 1 });
+    expect(await store.countOnce(counter, 'e2', 3)).toEqual({ count: 2 });
+    expect(await store.countOnce(counter, 'e3', 4)).toEqual({ count: 3, crossedBy: 'e3' });
+    // Full: later events and re-reads leave the counter, and its crossing event, as they were.
+    expect(await store.countOnce(counter, 'e4', 5)).toEqual({ count: 3, crossedBy: 'e3' });
+    expect(await store.countOnce(counter, 'e2', 6)).toEqual({ count: 3, crossedBy: 'e3' });
+    // Another bucket of the same subject is another counter.
+    expect(
+      await store.countOnce({ ...counter, bucketStartMs: 1_800_000, bucketEndMs: 2_700_000 }, 'e4', 7),
+    ).toEqual({
+      count: 1,
+    });
+    const item = await localDynamoDbClient(endpoint, 3).send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: `count#${counter.key}` }, sk: { S: '900000' } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(item.Item?.ids?.SS?.sort()).toEqual(['e1', 'e2', 'e3']);
+    expect(item.Item?.expiresAt?.N).toBe(String(1800 + 86_400));
+  });
+
+  it('counts concurrent increments of one counter exactly, up to the limit', async () => {
+    const counter = {
+      key: 'iam.access-denied-burst|arn:aws:iam::1:user/x',
+      bucketStartMs: 0,
+      bucketEndMs: 900_000,
+      limit: 10,
+    };
+    const ids = Array.from({ length: 15 }, (_, i) => `c${i}`);
+    const results = await Promise.all([...ids, ...ids].map((id) => store.countOnce(counter, id, 1)));
+    const final = await store.countOnce(counter, 'c0', 2);
+    expect(final.count).toBe(10);
+    // Only the crossing event sees itself as the one that reached the limit, even re-read at once.
+    const crossing = results.filter(
+      (r, i) => r.crossedBy !== undefined && r.crossedBy === [...ids, ...ids][i],
+    );
+    expect(new Set(crossing.map((r) => r.crossedBy))).toEqual(new Set([final.crossedBy]));
   });
 });

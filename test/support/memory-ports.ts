@@ -1,9 +1,12 @@
 // In-memory implementations of the ports, for unit tests of the core's orchestration.
 // The integration tests use the real adapters against DynamoDB Local and local servers.
+import { countInMemory } from '../../lambda/adapters/memory-state';
 import type { RenderedAlert } from '../../lambda/core/types';
 import {
   type AlertSink,
   type ClaimResult,
+  type CounterRef,
+  type CountResult,
   CursorConflictError,
   type EventSource,
   type LookupEventRecord,
@@ -54,6 +57,10 @@ export class MemoryStateStore implements StateStore {
   }
   async listPending(limit: number): Promise<StoredAlert[]> {
     return [...this.outbox.values()].slice(0, limit);
+  }
+  readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
+  async countOnce(counter: CounterRef, eventId: string): Promise<CountResult> {
+    return countInMemory(this.counters, counter, eventId);
   }
 }
 

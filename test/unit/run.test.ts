@@ -2,9 +2,11 @@ import { Engine } from '../../lambda/core/engine';
 import { defineRule } from '../../lambda/core/rule';
 import { type RunDeps, type RunSettings, runOnce } from '../../lambda/core/run';
 import { emptySuppressions, parseSuppressions, type SuppressionList } from '../../lambda/core/suppression';
+import { ThresholdEngine } from '../../lambda/core/threshold';
 import type { Finding, RenderedAlert } from '../../lambda/core/types';
 import { MINUTE_MS } from '../../lambda/core/window';
 import type { LookupEventRecord } from '../../lambda/ports';
+import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
 import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -80,6 +82,7 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
       attributes: { severity: { type: 'String', value: 'critical' } },
     }),
     suppressions,
+    thresholds: new ThresholdEngine(THRESHOLD_RULES),
   };
   const settings: RunSettings = {
     regions: [REGION],
@@ -297,5 +300,97 @@ describe('a reviewed suppression', () => {
     expect(report.findings).toEqual([
       expect.objectContaining({ eventId: 'e1', alerted: false, suppressedBy: 'alice-maintenance' }),
     ]);
+  });
+});
+
+describe('threshold detections', () => {
+  /** A failed console sign-in from one address, each for a different user (password spraying). */
+  function failedLogin(id: string, timeMs: number, user = `user-${id}`): LookupEventRecord {
+    return record(
+      id,
+      'ConsoleLogin',
+      timeMs,
+      JSON.stringify({
+        eventID: id,
+        eventName: 'ConsoleLogin',
+        eventTime: new Date(timeMs).toISOString(),
+        eventSource: 'signin.amazonaws.com',
+        awsRegion: REGION,
+        sourceIPAddress: '198.51.100.7',
+        userIdentity: { type: 'IAMUser', userName: user },
+        responseElements: { ConsoleLogin: 'Failure' },
+        errorMessage: 'Failed authentication',
+      }),
+    );
+  }
+  const sprayAlerts = (sink: RecordingSink) =>
+    sink.published.filter((a) => a.subject === 'high signin.failed-console-logins');
+
+  it('alerts once when 5 failures from one address arrive across two overlapping runs', async () => {
+    const { source, sink, run } = setup();
+    for (let i = 1; i <= 3; i++) source.add(REGION, failedLogin(`f${i}`, NOW + i * MINUTE_MS));
+    await run(NOW + 5 * MINUTE_MS);
+    expect(sprayAlerts(sink)).toHaveLength(0);
+    for (let i = 4; i <= 5; i++) source.add(REGION, failedLogin(`f${i}`, NOW + (i + 2) * MINUTE_MS));
+    const second = await run(NOW + 10 * MINUTE_MS);
+    expect(sprayAlerts(sink)).toHaveLength(1);
+    expect(sprayAlerts(sink)[0]!.message).toContain('5 failed console sign-ins from source IP 198.51.100.7');
+    expect(second.findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'signin.failed-console-logins', alerted: true }),
+    );
+    // Later windows re-read all five: the crossing event is recognised, its alert already sent.
+    const third = await run(NOW + 15 * MINUTE_MS);
+    expect(third.regions[0]!.alertsAlreadySent).toBe(1);
+    expect(sprayAlerts(sink)).toHaveLength(1);
+  });
+
+  it('does not count re-read events twice: 4 failures read by many runs never alert', async () => {
+    const { source, state, sink, run } = setup();
+    for (let i = 1; i <= 4; i++) source.add(REGION, failedLogin(`f${i}`, NOW + i * MINUTE_MS));
+    for (let k = 1; k <= 6; k++) await run(NOW + (4 + k) * MINUTE_MS);
+    expect(sprayAlerts(sink)).toHaveLength(0);
+    const counter = state.counters.get(`signin.failed-console-logins|198.51.100.7@${NOW}`);
+    expect(counter?.ids.size).toBe(4);
+  });
+
+  it('fires once per user too, and for neither below the threshold', async () => {
+    const { source, sink, run } = setup();
+    for (let i = 1; i <= 6; i++) source.add(REGION, failedLogin(`f${i}`, NOW + i * MINUTE_MS, 'alice'));
+    await run(NOW + 10 * MINUTE_MS);
+    await run(NOW + 14 * MINUTE_MS);
+    expect(sink.published.map((a) => a.subject).sort()).toEqual([
+      'high signin.failed-console-logins',
+      'high signin.failed-console-logins-per-user',
+    ]);
+  });
+
+  it('still alerts when recording the crossing alert failed: the re-read recognises the crossing event', async () => {
+    const { source, state, sink, run } = setup();
+    for (let i = 1; i <= 5; i++) source.add(REGION, failedLogin(`f${i}`, NOW + i * MINUTE_MS));
+    const claim = state.claimAlert.bind(state);
+    state.claimAlert = async () => {
+      throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    };
+    const failed = await run(NOW + 6 * MINUTE_MS);
+    expect(failed.regions[0]!.outcome).toBe('state-failed');
+    expect(sink.published).toHaveLength(0);
+    state.claimAlert = claim;
+    await run(NOW + 11 * MINUTE_MS);
+    expect(sprayAlerts(sink)).toHaveLength(1);
+  });
+
+  it('reports a failing counter as a state failure and leaves the page to read again', async () => {
+    const { source, state, sink, run } = setup();
+    await run(NOW);
+    for (let i = 1; i <= 5; i++) source.add(REGION, failedLogin(`f${i}`, NOW + i * MINUTE_MS));
+    const count = state.countOnce.bind(state);
+    state.countOnce = async () => {
+      throw Object.assign(new Error('down'), { name: 'InternalServerError' });
+    };
+    const failed = await run(NOW + 6 * MINUTE_MS);
+    expect(failed.regions[0]).toMatchObject({ outcome: 'state-failed', cursorAfterMs: NOW });
+    state.countOnce = count;
+    await run(NOW + 11 * MINUTE_MS);
+    expect(sprayAlerts(sink)).toHaveLength(1);
   });
 });

@@ -1,0 +1,209 @@
+import { countInMemory } from '../../lambda/adapters/memory-state';
+import { normalizeRecord } from '../../lambda/core/event';
+import { MITRE_PATTERN, RULE_ID_PATTERN } from '../../lambda/core/rule';
+import { bucketStart, defineThresholdRule, ThresholdEngine } from '../../lambda/core/threshold';
+import { isSeverity, type JsonObject } from '../../lambda/core/types';
+import { RULES } from '../../lambda/rules';
+import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
+
+const T0 = Date.parse('2026-11-27T12:00:00Z');
+const MIN = 60_000;
+
+function event(id: string, overrides: JsonObject = {}, timeMs = T0 + MIN) {
+  const result = normalizeRecord({
+    eventID: id,
+    eventName: 'ConsoleLogin',
+    eventSource: 'signin.amazonaws.com',
+    eventTime: new Date(timeMs).toISOString(),
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '203.0.113.9',
+    userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
+    responseElements: { ConsoleLogin: 'Failure' },
+    errorMessage: 'Failed authentication',
+    ...overrides,
+  });
+  if (!result.ok) throw new Error(result.reason);
+  return result.event;
+}
+
+const denied = (id: string, name = 'ListBuckets', code = 'AccessDenied', timeMs = T0 + MIN) =>
+  event(
+    id,
+    {
+      eventName: name,
+      eventSource: 's3.amazonaws.com',
+      errorCode: code,
+      responseElements: null,
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ci/bot' },
+    },
+    timeMs,
+  );
+
+const engine = new ThresholdEngine(THRESHOLD_RULES);
+const ruleIds = (e: ReturnType<typeof event>) => engine.candidates(e).hits.map((h) => h.rule.id);
+
+describe('threshold rule matching', () => {
+  it('counts a failed console sign-in per source IP and per user name', () => {
+    const { hits } = engine.candidates(event('f1'));
+    expect(hits.map((h) => h.counter.key).sort()).toEqual([
+      'signin.failed-console-logins-per-user|alice',
+      'signin.failed-console-logins|203.0.113.9',
+    ]);
+    for (const hit of hits)
+      expect(hit.counter).toMatchObject({ bucketStartMs: T0, bucketEndMs: T0 + 15 * MIN });
+  });
+
+  it('does not count a successful sign-in, nor a same-named call of another service', () => {
+    expect(
+      ruleIds(event('ok', { responseElements: { ConsoleLogin: 'Success' }, errorMessage: null })),
+    ).toEqual([]);
+    expect(ruleIds(event('other', { eventSource: 'example.amazonaws.com' }))).toEqual([]);
+  });
+
+  it('counts refused calls of any event name per principal, at both levels', () => {
+    for (const [name, code] of [
+      ['ListBuckets', 'AccessDenied'],
+      ['DescribeInstances', 'Client.UnauthorizedOperation'],
+      ['GetSecretValue', 'AccessDeniedException'],
+    ] as const) {
+      const { hits } = engine.candidates(denied(`d-${name}`, name, code));
+      expect(hits.map((h) => [h.rule.id, h.counter.key, h.counter.limit])).toEqual([
+        [
+          'iam.access-denied-burst',
+          'iam.access-denied-burst|arn:aws:sts::111122223333:assumed-role/ci/bot',
+          10,
+        ],
+        [
+          'iam.access-denied-flood',
+          'iam.access-denied-flood|arn:aws:sts::111122223333:assumed-role/ci/bot',
+          50,
+        ],
+      ]);
+    }
+    expect(ruleIds(denied('n1', 'ListBuckets', 'NoSuchBucket'))).toEqual([]);
+    expect(ruleIds(denied('n2', 'ListBuckets', ''))).toEqual([]);
+  });
+
+  it('skips an event without a time or a subject', () => {
+    expect(ruleIds(event('no-time', { eventTime: 'garbage' }))).toEqual([]);
+    expect(ruleIds(event('anon', { sourceIPAddress: '', userIdentity: { type: 'IAMUser' } }))).toEqual([]);
+  });
+
+  it('reports a rule that throws, and keeps the others', () => {
+    const broken = defineThresholdRule({
+      ...THRESHOLD_RULES[0]!,
+      id: 'test.broken',
+      eventNames: ['ConsoleLogin'],
+      errorCodes: [],
+      matches: () => {
+        throw new TypeError('odd');
+      },
+    });
+    const result = new ThresholdEngine([broken, ...THRESHOLD_RULES]).candidates(event('f1'));
+    expect(result.failures).toEqual([expect.objectContaining({ ruleId: 'test.broken', eventId: 'f1' })]);
+    expect(result.hits).toHaveLength(2);
+  });
+});
+
+describe('fixed buckets', () => {
+  it('aligns buckets to the window', () => {
+    const w = 15 * MIN;
+    expect(bucketStart(T0, w)).toBe(T0);
+    expect(bucketStart(T0 + w - 1, w)).toBe(T0);
+    expect(bucketStart(T0 + w, w)).toBe(T0 + w);
+    expect(bucketStart(T0 - 1, w)).toBe(T0 - w);
+  });
+
+  it('puts events either side of a bucket boundary in different counters', () => {
+    const [a] = engine.candidates(event('a', {}, T0 + 15 * MIN - 1000)).hits;
+    const [b] = engine.candidates(event('b', {}, T0 + 15 * MIN)).hits;
+    expect(a!.counter.key).toBe(b!.counter.key);
+    expect(a!.counter.bucketStartMs).not.toBe(b!.counter.bucketStartMs);
+  });
+});
+
+describe('crossing the threshold', () => {
+  const byIp = (e: ReturnType<typeof event>) =>
+    engine.candidates(e).hits.find((h) => h.rule.id === 'signin.failed-console-logins')!;
+
+  it('fires once, on the event that reached the threshold, however often events are re-read', () => {
+    const counters = new Map();
+    const events = Array.from({ length: 8 }, (_, i) => event(`f${i}`, {}, T0 + i * 1000));
+    const fired: string[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      for (const e of events) {
+        const hit = byIp(e);
+        const finding = engine.verdict(hit, countInMemory(counters, hit.counter, e.eventId));
+        if (finding) fired.push(finding.event.eventId);
+      }
+    }
+    // The crossing event fires on each re-read; its alert key (eventId#ruleId) makes that one alert.
+    expect(fired).toEqual(['f4', 'f4', 'f4']);
+  });
+
+  it('describes the count, the subject and the window, with a per-bucket dedup key', () => {
+    const hit = byIp(event('f5'));
+    const finding = engine.verdict(hit, { count: 5, crossedBy: 'f5' })!;
+    expect(finding).toMatchObject({
+      ruleId: 'signin.failed-console-logins',
+      severity: 'high',
+      dedupKey: `signin.failed-console-logins|203.0.113.9|${T0}`,
+    });
+    expect(finding.summary).toBe(
+      '5 failed console sign-ins from source IP 203.0.113.9 within 15 minutes (window from 2026-11-27T12:00:00.000Z).',
+    );
+    expect(engine.verdict(hit, { count: 4 })).toBeUndefined();
+    expect(engine.verdict(hit, { count: 5, crossedBy: 'other' })).toBeUndefined();
+  });
+
+  it('keeps the id set bounded by the threshold', () => {
+    const counters = new Map<string, { ids: Set<string>; lastId: string }>();
+    const hit = byIp(event('x'));
+    for (let i = 0; i < 20; i++) countInMemory(counters, hit.counter, `id${i}`);
+    const [entry] = counters.values();
+    expect(entry!.ids.size).toBe(5);
+    expect(entry!.lastId).toBe('id4');
+  });
+});
+
+describe('threshold rule registry', () => {
+  const ids = THRESHOLD_RULES.map((r) => r.id);
+
+  it('has unique ids, in order, distinct from the per-event rules', () => {
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    const eventRuleIds = new Set(RULES.map((r) => r.id));
+    for (const id of ids) expect(eventRuleIds.has(id)).toBe(false);
+  });
+
+  describe.each(THRESHOLD_RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
+    it('has complete metadata', () => {
+      expect(id).toMatch(RULE_ID_PATTERN);
+      for (const field of [
+        'title',
+        'description',
+        'whyItMatters',
+        'runbook',
+        'counting',
+        'keyLabel',
+      ] as const) {
+        expect(rule[field].trim()).not.toBe('');
+      }
+      expect(new URL(rule.reference).protocol).toBe('https:');
+      expect(rule.mitre.length).toBeGreaterThan(0);
+      for (const m of rule.mitre) expect(m).toMatch(MITRE_PATTERN);
+      expect(isSeverity(rule.severity)).toBe(true);
+      expect(rule.eventNames.length + (rule.errorCodes ?? []).length).toBeGreaterThan(0);
+      for (const source of rule.eventSources ?? []) expect(source).toMatch(/^[a-z0-9.-]+\.amazonaws\.com$/);
+      expect(rule.threshold).toBeGreaterThanOrEqual(2);
+      expect(rule.windowMs).toBe(15 * MIN);
+    });
+  });
+
+  it('rejects malformed definitions at load', () => {
+    const base = THRESHOLD_RULES[0]!;
+    expect(() => defineThresholdRule({ ...base, id: 'Bad Id' })).toThrow(/dotted lower-case/);
+    expect(() => defineThresholdRule({ ...base, threshold: 1 })).toThrow(/threshold/);
+    expect(() => defineThresholdRule({ ...base, eventNames: [], errorCodes: [] })).toThrow(/neither/);
+  });
+});
