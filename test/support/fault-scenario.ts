@@ -204,12 +204,15 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     outcomes: {},
     problems: [],
   };
-  let crashAfter: number | undefined;
-  let publishedThisTick = 0;
+  // Armed at random during faulty ticks, a crash waits for the next accepted alert: every further
+  // lookup of that run then fails outright, as if the run died after the alert went out.
+  let crashArmed = false;
   h.onPublish(() => {
-    publishedThisTick += 1;
-    // A crash after some alerts went out: every further lookup of this run fails outright.
-    if (crashAfter !== undefined && publishedThisTick === crashAfter) h.cloudtrail.failNext(1000, 'fatal');
+    if (crashArmed) {
+      crashArmed = false;
+      result.faults.crashesAfterAlerts += 1;
+      h.cloudtrail.failNext(1000, 'fatal');
+    }
   });
   try {
     // A stretch of about two and a half hours with SNS down, a third of the way in.
@@ -228,10 +231,8 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       h.sns.setFailing(faulty && t >= snsDownFrom && t < snsDownTo ? 'InternalError' : false);
       proxy.setThrottleRate(faulty ? 0.05 : 0);
       const budgetKill = faulty && rand() < 0.06;
-      const crash = faulty && rand() < 0.05;
+      if (faulty && rand() < 0.05) crashArmed = true;
       const concurrent = faulty && rand() < 0.04;
-      crashAfter = crash ? 2 : undefined;
-      publishedThisTick = 0;
       if (budgetKill) result.faults.timeBudgetKills += 1;
       if (concurrent) result.faults.concurrentRuns += 1;
       const remaining = budgetKill ? 21_000 + rand() * 10_000 : 240_000;
@@ -249,9 +250,8 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       const outcomes = concurrent
         ? await Promise.all([invoke(`tick-${t}-a`), invoke(`tick-${t}-b`)])
         : [await invoke(`tick-${t}`)];
-      if (crash && publishedThisTick >= 2) result.faults.crashesAfterAlerts += 1;
       h.cloudtrail.clearFailNext();
-      crashAfter = undefined;
+      if (!faulty) crashArmed = false;
       if (outcomes.some((ok) => !ok)) {
         result.faults.failedInvocations += 1;
         // Lambda retries a failed asynchronous invocation with the same event.
