@@ -250,12 +250,17 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       const outcomes = concurrent
         ? await Promise.all([invoke(`tick-${t}-a`), invoke(`tick-${t}-b`)])
         : [await invoke(`tick-${t}`)];
+      // A crash ends with its run: its queued lookup failures must not spill into the next run.
       h.cloudtrail.clearFailNext();
-      if (!faulty) crashArmed = false;
+      crashArmed = faulty && crashArmed;
       if (outcomes.some((ok) => !ok)) {
         result.faults.failedInvocations += 1;
         // Lambda retries a failed asynchronous invocation with the same event.
+        const armed: boolean = crashArmed;
+        crashArmed = false;
         await invoke(`tick-${t}-retry`);
+        h.cloudtrail.clearFailNext();
+        crashArmed = armed;
       }
     }
   } finally {
