@@ -46,6 +46,10 @@ export function safeStringify(value: unknown): string {
   try {
     return JSON.stringify(value) ?? '';
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 }

@@ -291,7 +291,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function quote(value: unknown): string {
-  return JSON.stringify(sanitize(typeof value === 'string' ? value : String(value), 80));
+  // sanitize stringifies non-strings without calling their (possibly hostile) toString.
+  return JSON.stringify(sanitize(value, 80));
 }
 
 /**

@@ -695,3 +695,11 @@ describe('examples/suppressions.json', () => {
     expect(suppressions.match(finding('iam.policy-changed', 'critical'), NOW)).toBeUndefined();
   });
 });
+
+describe('a suppression file with hostile values', () => {
+  it('reports an object posing as a string instead of throwing', () => {
+    expect(() =>
+      parseSuppressions({ version: [], suppressions: [{ id: { toString: 0 } }] }, Date.now()),
+    ).toThrow(SuppressionError);
+  });
+});
