@@ -20,7 +20,8 @@ export interface RuleContext {
 
 export const EMPTY_CONTEXT: RuleContext = Object.freeze({ ownResources: Object.freeze({}) });
 
-export interface RuleDefinition {
+/** What every detection (event rule or threshold rule) carries beside its logic. */
+export interface RuleMetadata {
   /** Stable, dotted, lower-case: `cloudtrail.logging-stopped`. Used in dedup records and filters. */
   readonly id: string;
   readonly title: string;
@@ -36,13 +37,16 @@ export interface RuleDefinition {
   readonly mitre: readonly string[];
   /** The engine only calls the rule for these event names. */
   readonly eventNames: readonly string[];
+  /** Optional: only these event sources (guards against a same-named call of another service). */
+  readonly eventSources?: readonly string[];
+}
+
+export interface RuleDefinition extends RuleMetadata {
   /**
    * Rules whose findings this one replaces on the same event: a more specific rule (tampering with
    * trailwatch itself) pages once instead of alongside the general one (a KMS key disabled).
    */
   readonly supersedes?: readonly string[];
-  /** Optional: only these event sources (guards against a same-named call of another service). */
-  readonly eventSources?: readonly string[];
   /** A fixed severity, or one derived from the event (e.g. admin policy -> critical). */
   readonly severity: Severity | ((event: TrailEvent, context: RuleContext) => Severity);
   /** True when the event is a finding. Must not throw on odd input; the engine catches it if it does. */
@@ -58,12 +62,18 @@ export type Rule = Readonly<RuleDefinition>;
 export const RULE_ID_PATTERN = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
 export const MITRE_PATTERN = /^TA\d{4}:T\d{4}(?:\.\d{3})?$/;
 
+/** The checks every detection's metadata must pass, shared by event and threshold rules. */
+export function metadataProblems(metadata: RuleMetadata): string[] {
+  const problems: string[] = [];
+  if (!RULE_ID_PATTERN.test(metadata.id)) problems.push(`id "${metadata.id}" is not dotted lower-case`);
+  for (const m of metadata.mitre) if (!MITRE_PATTERN.test(m)) problems.push(`MITRE id "${m}" is malformed`);
+  return problems;
+}
+
 /** Declares a rule; validates its metadata once, at module load, so a typo fails fast. */
 export function defineRule(definition: RuleDefinition): Rule {
-  const problems: string[] = [];
-  if (!RULE_ID_PATTERN.test(definition.id)) problems.push(`id "${definition.id}" is not dotted lower-case`);
+  const problems = metadataProblems(definition);
   if (definition.eventNames.length === 0) problems.push('eventNames is empty');
-  for (const m of definition.mitre) if (!MITRE_PATTERN.test(m)) problems.push(`MITRE id "${m}" is malformed`);
   if (problems.length > 0) throw new Error(`rule ${definition.id}: ${problems.join('; ')}`);
   return Object.freeze({ ...definition });
 }

@@ -235,9 +235,8 @@ function anyOf(patterns: readonly string[]): Matcher {
 // The file format
 
 const TOP_KEYS = new Set(['version', 'suppressions']);
-const ENTRY_KEYS = new Set([
-  'id',
-  'reason',
+/** The fields that select findings; an entry needs at least one. */
+const CRITERIA = [
   'ruleIds',
   'eventNames',
   'principalArn',
@@ -245,9 +244,8 @@ const ENTRY_KEYS = new Set([
   'sourceIpCidr',
   'userAgentContains',
   'invokedBy',
-  'maxSeverity',
-  'expires',
-]);
+] as const;
+const ENTRY_KEYS = new Set<string>(['id', 'reason', ...CRITERIA, 'maxSeverity', 'expires']);
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ACCOUNT = /^\d{12}$/;
@@ -422,17 +420,8 @@ function parseEntry(
         'chosen by the caller, so on its own it would let an attacker silence alerts',
     );
   }
-  const criteria = [
-    'ruleIds',
-    'eventNames',
-    'principalArn',
-    'accounts',
-    'sourceIpCidr',
-    'userAgentContains',
-    'invokedBy',
-  ];
-  if (!criteria.some(has)) {
-    problem(`has no criteria (${criteria.join(', ')}); it would suppress every finding`);
+  if (!CRITERIA.some(has)) {
+    problem(`has no criteria (${CRITERIA.join(', ')}); it would suppress every finding`);
   }
 
   let maxSeverity: Severity = 'high';

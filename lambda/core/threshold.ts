@@ -10,24 +10,13 @@
 // a burst straddling a bucket boundary is split in two and may stay under the threshold in both.
 import type { CounterRef, CountResult } from '../ports';
 import type { RuleFailure } from './engine';
-import { MITRE_PATTERN, RULE_ID_PATTERN } from './rule';
+import { metadataProblems, type RuleMetadata } from './rule';
 import { sanitize } from './sanitize';
 import type { Finding, Severity, TrailEvent } from './types';
 
-export interface ThresholdRuleDefinition {
-  /** Stable, dotted, lower-case. Used in counters, dedup keys and idempotency records. */
-  readonly id: string;
-  readonly title: string;
-  readonly description: string;
-  readonly whyItMatters: string;
-  readonly runbook: string;
-  readonly reference: string;
-  readonly mitre: readonly string[];
-  /** Index: the rule meets events with these names... */
-  readonly eventNames: readonly string[];
-  /** ...and events failing with these error codes, whatever their name (checked first, cheaply). */
+/** Indexed by `eventNames` (may be empty) and by `errorCodes`: events failing with these codes, whatever their name. */
+export interface ThresholdRuleDefinition extends RuleMetadata {
   readonly errorCodes?: readonly string[];
-  readonly eventSources?: readonly string[];
   readonly severity: Severity;
   /** Count at which the rule fires, once per subject and bucket. */
   readonly threshold: number;
@@ -48,12 +37,10 @@ export type ThresholdRule = Readonly<ThresholdRuleDefinition>;
 const MAX_KEY_CHARS = 512;
 
 export function defineThresholdRule(definition: ThresholdRuleDefinition): ThresholdRule {
-  const problems: string[] = [];
-  if (!RULE_ID_PATTERN.test(definition.id)) problems.push(`id "${definition.id}" is not dotted lower-case`);
+  const problems = metadataProblems(definition);
   if (definition.eventNames.length === 0 && (definition.errorCodes ?? []).length === 0) {
     problems.push('neither eventNames nor errorCodes given');
   }
-  for (const m of definition.mitre) if (!MITRE_PATTERN.test(m)) problems.push(`MITRE id "${m}" is malformed`);
   if (!Number.isInteger(definition.threshold) || definition.threshold < 2) {
     problems.push('threshold must be an integer of at least 2');
   }
