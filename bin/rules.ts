@@ -1,4 +1,6 @@
 // `npm run rules [-- --json]`: the detection catalogue, as a table or as JSON.
+
+import { eventsOf } from '../lambda/cli/rules';
 import type { Rule } from '../lambda/core/rule';
 import type { ThresholdRule } from '../lambda/core/threshold';
 import { RULES } from '../lambda/rules';
@@ -27,6 +29,7 @@ function row(rule: Rule) {
     tactics: [...new Set(rule.mitre.map((m) => TACTICS[m.split(':')[0] ?? ''] ?? m))],
     mitre: rule.mitre,
     eventNames: rule.eventNames,
+    ...(rule.everyEvent ? { everyEventContaining: rule.everyEvent.bodyIncludes } : {}),
     description: rule.description,
   };
 }
@@ -55,7 +58,7 @@ if (process.argv.includes('--json')) {
   const width = Math.max(...rows.map((r) => r.id.length));
   for (const r of rows) {
     process.stdout.write(
-      `${r.id.padEnd(width)}  ${r.severity.padEnd(20)}  ${r.tactics.join(', ')}\n${' '.repeat(width + 2)}${r.eventNames.join(', ')}\n`,
+      `${r.id.padEnd(width)}  ${r.severity.padEnd(20)}  ${r.tactics.join(', ')}\n${' '.repeat(width + 2)}${eventsOf(r)}\n`,
     );
   }
   process.stdout.write(

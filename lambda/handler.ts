@@ -115,6 +115,8 @@ export interface RunSummary {
   readonly regions: readonly string[];
   readonly pages: number;
   readonly events: number;
+  /** Counted but not parsed: no rule looks at them. */
+  readonly unwatchedEvents: number;
   readonly unparseableEvents: number;
   readonly ruleFailures: number;
   readonly findingsBySeverity: RunReport['totals']['findingsBySeverity'];
@@ -131,6 +133,7 @@ function summarize(report: RunReport): RunSummary {
     regions: report.regions.map((r) => r.region),
     pages: report.totals.pages,
     events: report.totals.events,
+    unwatchedEvents: report.totals.unwatchedEvents,
     unparseableEvents: report.totals.unparseableEvents,
     ruleFailures: report.totals.ruleFailures,
     findingsBySeverity: report.totals.findingsBySeverity,

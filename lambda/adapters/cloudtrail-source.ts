@@ -8,6 +8,7 @@ import {
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { EventSource, LookupPage, LookupQuery } from '../ports';
 import { Pacer, type PacerTime, realTime } from './pacer';
+import { UnmeteredRetryStrategy } from './retry';
 
 /** LookupEvents returns at most 50 events a page. */
 export const PAGE_SIZE = 50;
@@ -15,7 +16,10 @@ export const PAGE_SIZE = 50;
 export interface CloudTrailSourceOptions {
   /** Per region; CloudTrail's limit is 2. */
   readonly requestsPerSecond?: number;
-  /** SDK attempts per call (throttling and 5xx are retried with backoff). @default 8 */
+  /**
+   * SDK attempts per call: throttling and 5xx are retried with backoff, without the SDK's
+   * client-wide retry quota (see retry.ts). @default 8
+   */
   readonly maxAttempts?: number;
   /** For tests: build the client yourself. Default: SDK defaults (env credentials and endpoints). */
   readonly clientFor?: (region: string) => CloudTrailClient;
@@ -60,7 +64,11 @@ export class CloudTrailEventSource implements EventSource {
     if (client === undefined) {
       client =
         this.options.clientFor?.(region) ??
-        new CloudTrailClient({ region, maxAttempts: this.maxAttempts, retryMode: 'standard' });
+        new CloudTrailClient({
+          region,
+          maxAttempts: this.maxAttempts,
+          retryStrategy: new UnmeteredRetryStrategy(this.maxAttempts),
+        });
       const pacer = new Pacer(this.rps, this.time);
       const paced: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> =
         (next) => async (args) => {

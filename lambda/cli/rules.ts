@@ -24,6 +24,8 @@ export interface RuleLine {
   readonly severity: string;
   readonly mitre: readonly string[];
   readonly eventNames: readonly string[];
+  /** Every-event rules: the text an event's body must contain for the rule to see it. */
+  readonly everyEventContaining?: string;
   readonly title: string;
   readonly description: string;
 }
@@ -34,9 +36,17 @@ export function ruleLine(rule: Rule): RuleLine {
     severity: typeof rule.severity === 'function' ? 'varies' : rule.severity,
     mitre: rule.mitre,
     eventNames: rule.eventNames,
+    ...(rule.everyEvent ? { everyEventContaining: rule.everyEvent.bodyIncludes } : {}),
     title: rule.title,
     description: rule.description,
   };
+}
+
+/** The events a rule sees, in words. */
+export function eventsOf(line: Pick<RuleLine, 'eventNames' | 'everyEventContaining'>): string {
+  if (line.everyEventContaining !== undefined)
+    return `any event whose body contains ${line.everyEventContaining}`;
+  return line.eventNames.join(', ');
 }
 
 export function rulesCommand(argv: readonly string[], io: CliIo): number {
@@ -62,7 +72,7 @@ export function rulesCommand(argv: readonly string[], io: CliIo): number {
     io.stdout.write(
       `${cell(l.id, idWidth)}  ${cell(l.severity, 8)}  ${cell(l.mitre.join(' '), 30)}  ${l.title}\n`,
     );
-    io.stdout.write(`${' '.repeat(idWidth + 2)}events: ${l.eventNames.join(', ')}\n`);
+    io.stdout.write(`${' '.repeat(idWidth + 2)}events: ${eventsOf(l)}\n`);
   }
   const events = new Set(lines.flatMap((l) => l.eventNames)).size;
   io.stdout.write(`\n${lines.length} rules over ${events} event names\n`);

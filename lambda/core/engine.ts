@@ -1,8 +1,8 @@
 // Scores events against the rule catalogue. Rules are indexed by event name so an event
-// only meets the rules that look at it.
+// only meets the rules that look at it, and an event that no rule looks at is not even parsed.
 import { EMPTY_CONTEXT, type Rule, type RuleContext } from './rule';
 import { sanitize } from './sanitize';
-import type { Finding, Severity, TrailEvent } from './types';
+import { atLeast, type Finding, type Severity, type TrailEvent } from './types';
 
 export interface RuleFailure {
   readonly ruleId: string;
@@ -17,12 +17,17 @@ export interface Evaluation {
 }
 
 export class Engine {
+  /** Named rules and, after them, every every-event rule. */
   private readonly byEventName: ReadonlyMap<string, readonly Rule[]>;
+  private readonly everyEvent: readonly Rule[];
+  private readonly bodyNeedles: readonly string[];
 
   constructor(
     readonly rules: readonly Rule[],
     private readonly context: RuleContext = EMPTY_CONTEXT,
   ) {
+    this.everyEvent = rules.filter((rule) => rule.everyEvent !== undefined);
+    this.bodyNeedles = [...new Set(this.everyEvent.map((rule) => rule.everyEvent!.bodyIncludes))];
     const index = new Map<string, Rule[]>();
     for (const rule of rules) {
       for (const name of rule.eventNames) {
@@ -31,12 +36,25 @@ export class Engine {
         index.set(name, list);
       }
     }
+    for (const list of index.values()) list.push(...this.everyEvent);
     this.byEventName = index;
   }
 
+  /**
+   * Whether any rule could match an event of this name and raw body. False means the event can be
+   * left unparsed: no rule lists its name and its body lacks every every-event rule's pre-filter.
+   * An unknown name (a broken envelope) or a body that is not text is always watched.
+   */
+  watches(eventName: string | undefined, body: unknown): boolean {
+    if (!eventName || typeof body !== 'string') return true;
+    if (this.byEventName.has(eventName)) return true;
+    for (const needle of this.bodyNeedles) if (body.includes(needle)) return true;
+    return false;
+  }
+
   evaluate(event: TrailEvent): Evaluation {
-    const candidates = this.byEventName.get(event.eventName);
-    if (candidates === undefined) return NOTHING;
+    const candidates = this.byEventName.get(event.eventName) ?? this.everyEvent;
+    if (candidates.length === 0) return NOTHING;
     // Most candidates do not match: the arrays are only allocated once something is found.
     let findings: Finding[] | undefined;
     let failures: RuleFailure[] | undefined;
@@ -58,23 +76,35 @@ export class Engine {
     if (findings === undefined && failures === undefined) return NOTHING;
     findings ??= [];
     return {
-      findings: findings.length > 1 ? withoutSuperseded(findings, this.rules) : findings,
+      findings: findings.length > 1 ? this.withoutSuperseded(findings) : findings,
       failures: failures ?? [],
     };
+  }
+
+  /**
+   * Drops findings another finding on the same event makes redundant: those of rules superseded by
+   * a rule that fired, and an every-event rule's when a rule naming the event fired at the same
+   * severity or higher (its alert already names the actor: root's StopLogging pages once).
+   */
+  private withoutSuperseded(findings: Finding[]): Finding[] {
+    const fired = new Set(findings.map((f) => f.ruleId));
+    const dropped = new Set<string>();
+    for (const rule of this.rules) {
+      if (rule.supersedes && fired.has(rule.id)) for (const id of rule.supersedes) dropped.add(id);
+    }
+    const everyEventIds = new Set(this.everyEvent.map((rule) => rule.id));
+    for (const finding of findings) {
+      if (!everyEventIds.has(finding.ruleId)) continue;
+      const covered = findings.some(
+        (other) => !everyEventIds.has(other.ruleId) && atLeast(other.severity, finding.severity),
+      );
+      if (covered) dropped.add(finding.ruleId);
+    }
+    return dropped.size === 0 ? findings : findings.filter((f) => !dropped.has(f.ruleId));
   }
 }
 
 const NOTHING: Evaluation = Object.freeze({ findings: [], failures: [] }) as Evaluation;
-
-/** Drops findings whose rule is superseded by another rule that fired on the same event. */
-function withoutSuperseded(findings: Finding[], rules: readonly Rule[]): Finding[] {
-  const fired = new Set(findings.map((f) => f.ruleId));
-  const superseded = new Set<string>();
-  for (const rule of rules) {
-    if (rule.supersedes && fired.has(rule.id)) for (const id of rule.supersedes) superseded.add(id);
-  }
-  return superseded.size === 0 ? findings : findings.filter((f) => !superseded.has(f.ruleId));
-}
 
 function toFinding(rule: Rule, event: TrailEvent, context: RuleContext): Finding {
   const severity: Severity =

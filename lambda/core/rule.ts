@@ -35,13 +35,19 @@ export interface RuleMetadata {
   readonly reference: string;
   /** MITRE ATT&CK `TAxxxx:Txxxx[.xxx]` pairs. */
   readonly mitre: readonly string[];
-  /** The engine only calls the rule for these event names. */
+  /** The engine only calls the rule for these event names (empty for an every-event rule). */
   readonly eventNames: readonly string[];
   /** Optional: only these event sources (guards against a same-named call of another service). */
   readonly eventSources?: readonly string[];
 }
 
 export interface RuleDefinition extends RuleMetadata {
+  /**
+   * An every-event rule (root activity, whatever the call): the engine calls it for any event
+   * whose raw `CloudTrailEvent` contains `bodyIncludes`. The text is a cheap pre-filter that lets
+   * the engine leave unparsed the events no rule can match; `matches` still decides.
+   */
+  readonly everyEvent?: { readonly bodyIncludes: string };
   /**
    * Rules whose findings this one replaces on the same event: a more specific rule (tampering with
    * trailwatch itself) pages once instead of alongside the general one (a KMS key disabled).
@@ -73,7 +79,15 @@ export function metadataProblems(metadata: RuleMetadata): string[] {
 /** Declares a rule; validates its metadata once, at module load, so a typo fails fast. */
 export function defineRule(definition: RuleDefinition): Rule {
   const problems = metadataProblems(definition);
-  if (definition.eventNames.length === 0) problems.push('eventNames is empty');
+  if (definition.everyEvent === undefined && definition.eventNames.length === 0) {
+    problems.push('eventNames is empty and the rule is not an every-event rule');
+  }
+  if (definition.everyEvent !== undefined && definition.eventNames.length > 0) {
+    problems.push('an every-event rule lists no eventNames');
+  }
+  if (definition.everyEvent !== undefined && definition.everyEvent.bodyIncludes.length < 3) {
+    problems.push('everyEvent.bodyIncludes must be at least 3 characters, or every event is parsed');
+  }
   if (problems.length > 0) throw new Error(`rule ${definition.id}: ${problems.join('; ')}`);
   return Object.freeze({ ...definition });
 }

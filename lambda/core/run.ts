@@ -82,6 +82,8 @@ export interface RegionReport {
   pages: number;
   events: number;
   duplicateEvents: number;
+  /** Read and counted but left unparsed: no rule looks at their name or body (see `isWatched`). */
+  unwatchedEvents: number;
   unparseableEvents: number;
   findings: number;
   /** Findings at or above the threshold that a suppression entry kept from alerting. */
@@ -128,6 +130,7 @@ export interface RunReport {
   totals: {
     pages: number;
     events: number;
+    unwatchedEvents: number;
     unparseableEvents: number;
     ruleFailures: number;
     findingsBySeverity: Record<Severity, number>;
@@ -170,6 +173,7 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
   for (const r of report.regions) {
     report.totals.pages += r.pages;
     report.totals.events += r.events;
+    report.totals.unwatchedEvents += r.unwatchedEvents;
     report.totals.unparseableEvents += r.unparseableEvents;
     report.totals.alertsSent += r.alertsSent;
     report.totals.digestsSent += r.digestsSent;
@@ -264,11 +268,9 @@ class RegionRun {
     }
     this.r.cursorBeforeMs = cursor.processedUntilMs;
     let firstOfRun = true;
-    let rereadFromMs: number | undefined;
     for (;;) {
-      const slice = nextSlice(cursor, this.input.windowEndMs, this.settings, firstOfRun, rereadFromMs);
+      const slice = nextSlice(cursor, this.input.windowEndMs, this.settings, firstOfRun);
       firstOfRun = false;
-      rereadFromMs = undefined;
       if (slice === undefined) {
         this.r.outcome = 'caught-up';
         break;
@@ -278,11 +280,8 @@ class RegionRun {
         ? completeSlice(cursor, slice)
         : interruptSlice(cursor, slice, read.oldestSeenMs, read.nextToken);
       // The done part of a resumed slice was read in an earlier run, perhaps before some of its
-      // late events were visible: once the slice is finished, read all of it again with the overlap.
-      if (read.complete && slice.resumed) {
-        firstOfRun = true;
-        rereadFromMs = slice.startMs;
-      }
+      // late events were visible: once the slice is finished, re-read the overlap before it.
+      if (read.complete && slice.resumed) firstOfRun = true;
       // Every page counted in `read` is scored and its alerts delivered (a page whose alert
       // failed is not counted), so the cursor may record it whatever stopped the slice.
       try {
@@ -370,6 +369,10 @@ class RegionRun {
         continue;
       }
       if (id) this.seen.add(id);
+      if (!isWatched(record, this.deps.engine, this.deps.thresholds)) {
+        this.r.unwatchedEvents += 1;
+        continue;
+      }
       const parsed = parseCloudTrailEvent(record.body, record);
       if (!parsed.ok) {
         this.r.unparseableEvents += 1;
@@ -563,6 +566,23 @@ function findingRecord(
   };
 }
 
+/**
+ * Whether an event needs parsing: some event rule or threshold rule could match it. Most of a
+ * trail (reads nobody watches) is not, and skipping its `JSON.parse` is most of the scoring cost.
+ * Such an event is counted, not inspected, so a malformed body there goes unreported: no rule
+ * would have looked at it.
+ */
+export function isWatched(
+  record: Pick<LookupEventRecord, 'eventName' | 'body'>,
+  engine: Engine,
+  thresholds: ThresholdEngine | undefined,
+): boolean {
+  return (
+    engine.watches(record.eventName, record.body) ||
+    thresholds?.watches(record.eventName, record.body) === true
+  );
+}
+
 function emptyRegion(region: string, cursorMs: number): RegionReport {
   return {
     region,
@@ -570,6 +590,7 @@ function emptyRegion(region: string, cursorMs: number): RegionReport {
     pages: 0,
     events: 0,
     duplicateEvents: 0,
+    unwatchedEvents: 0,
     unparseableEvents: 0,
     findings: 0,
     suppressed: 0,
@@ -593,6 +614,7 @@ function emptyReport(input: RunInput): RunReport {
     totals: {
       pages: 0,
       events: 0,
+      unwatchedEvents: 0,
       unparseableEvents: 0,
       ruleFailures: 0,
       findingsBySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,

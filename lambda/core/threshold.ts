@@ -83,6 +83,16 @@ export class ThresholdEngine {
     }
   }
 
+  /**
+   * Whether an event of this name and raw body could count: its name is listed, or it carries an
+   * `errorCode` and some rule counts error codes. False lets the event be left unparsed.
+   */
+  watches(eventName: string | undefined, body: unknown): boolean {
+    if (!eventName || typeof body !== 'string') return true;
+    if (this.byEventName.has(eventName)) return true;
+    return this.byErrorCode.size > 0 && body.includes('"errorCode"');
+  }
+
   /** The counters this event goes into. Most events meet no rule and cost two map lookups. */
   candidates(event: TrailEvent): ThresholdCandidates {
     const byName = this.byEventName.get(event.eventName);

@@ -43,16 +43,17 @@ export function initialCursor(region: string, nowMs: number, settings: WindowSet
 
 /**
  * The next slice to read, or undefined when the region is caught up to `nowMs`.
- * `firstOfRun`: the first slice of a run re-reads the overlap before the cursor.
- * `rereadFromMs`: re-read from at least this far back (after a resumed slice, whose done part was
- * read in an earlier run, possibly before some of its late events became visible).
+ * `firstOfRun`: re-read the overlap before the cursor. Due on a run's first slice, and after a
+ * resumed slice completes: its done part was read in an earlier run, so its late events are only
+ * known to have been visible then. The overlap is enough: that earlier run's window end was at
+ * least the slice's end, so whatever it could not see yet is within the overlap of the cursor.
+ * Every slice starts at most one overlap before the cursor, so no old start is ever carried on.
  */
 export function nextSlice(
   cursor: RegionCursor,
   nowMs: number,
   settings: WindowSettings,
   firstOfRun: boolean,
-  rereadFromMs?: number,
 ): Slice | undefined {
   const oldestAllowed = ceilSecond(nowMs - EVENT_HISTORY_MS);
   if (cursor.inProgress) {
@@ -72,9 +73,7 @@ export function nextSlice(
   // Nothing new since the cursor (e.g. a retried invocation of the same schedule): the next
   // scheduled run re-reads the overlap anyway.
   if (end <= from) return undefined;
-  const start = firstOfRun
-    ? Math.min(from - settings.overlapMs, rereadFromMs ?? Number.POSITIVE_INFINITY)
-    : from;
+  const start = firstOfRun ? from - settings.overlapMs : from;
   return {
     startMs: Math.max(floorSecond(start), oldestAllowed),
     endMs: Math.max(end, oldestAllowed),

@@ -1,18 +1,16 @@
-// Root user activity (CIS / Security Hub CloudWatch.1), for an explicit list of calls: the engine
-// indexes rules by event name, so a rule cannot ask to see every event the root user makes.
+// Root user activity (CIS / Security Hub CloudWatch.1), whatever the call: an every-event rule,
+// pre-filtered on the text "Root" so that the engine still leaves most events unparsed.
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
 import { dedup, failed, origin, outcome, param, show } from './helpers';
 import { viaAwsService } from './helpers-network';
 
 /**
- * Security-relevant writes the root user can make, chosen where root use means something:
- * tasks that only root can do (account name and contacts, regions, MFA delete on a bucket, a
- * bucket policy that locks everyone out), and identity changes that an intruder holding root
- * makes to stay in. ConsoleLogin (signin.console-login), CreateAccessKey (iam.access-key-created)
- * and CreateUser (iam.user-created) already rate root as high/critical and are left to those rules.
+ * Writes where root use means something: tasks only root can do (account name and contacts,
+ * regions, MFA delete on a bucket, a bucket policy that locks everyone out) and identity changes an
+ * intruder holding root makes to stay in. Named in the alert as such; every other root write is high too.
  */
-const ROOT_EVENTS = [
+const SENSITIVE_ROOT_WRITES = new Set([
   // Identities and credentials
   'DeleteUser',
   'CreateRole',
@@ -42,10 +40,17 @@ const ROOT_EVENTS = [
   // Root-only S3 tasks
   'PutBucketVersioning',
   'DeleteBucketPolicy',
-];
+]);
 
+/** Their own rules already rate root high or critical: one alert per event, not two. */
+const RATED_ELSEWHERE = new Set(['ConsoleLogin', 'CreateAccessKey', 'CreateUser']);
+
+/** CIS CloudWatch.1's filter: root, not invoked by an AWS service, not an AWS service event. */
 const isRootCall = (e: TrailEvent): boolean =>
-  e.actor.type === 'Root' && e.eventType !== 'AwsServiceEvent' && !viaAwsService(e);
+  e.actor.type === 'Root' &&
+  e.eventType !== 'AwsServiceEvent' &&
+  !viaAwsService(e) &&
+  !RATED_ELSEWHERE.has(e.eventName);
 
 /** CloudTrail's placeholder for fields it will not record. */
 const REDACTED = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -64,20 +69,23 @@ function subject(e: TrailEvent): string {
   return keys.map((key) => param(e, key)).find((value) => value !== '' && value !== REDACTED) ?? '';
 }
 
-/** Root holding credentials is the finding; a refused call (an SCP, a missing MFA) is still root. */
-const severity = (e: TrailEvent): Severity => (failed(e) ? 'medium' : 'high');
+/**
+ * Root holding credentials is the finding, so any write is high. Reads (a root console session
+ * browsing) and refused calls (an SCP, a missing MFA) are medium: recorded, and the sign-in that
+ * started the session already paged.
+ */
+const severity = (e: TrailEvent): Severity => (failed(e) || e.readOnly === true ? 'medium' : 'high');
 
 export default defineRule({
   id: 'account.root-activity',
   title: 'Root user activity',
   description:
-    'The root user made one of a fixed list of security-relevant calls: IAM user deletion, roles, ' +
-    'groups, login profiles, access keys (update/delete), signing certificates, password policy and MFA ' +
-    'devices; account name, contacts, primary e-mail, regions and closure; S3 MFA delete ' +
-    '(PutBucketVersioning) and DeleteBucketPolicy. High; medium when the call failed. Not ' +
-    'covered: every other root call (the engine only runs rules on the event names they list), ' +
+    'The root user made a call, any call (the CIS CloudWatch.1 filter). High for every write, and ' +
+    'the alert names the tasks where root use means most (IAM users, roles, login profiles, access ' +
+    'keys, password policy and MFA devices; account name, contacts, primary e-mail, regions and ' +
+    'closure; S3 MFA delete and DeleteBucketPolicy). Medium for reads and for refused calls. ' +
     'ConsoleLogin (signin.console-login), CreateAccessKey (iam.access-key-created) and CreateUser ' +
-    '(iam.user-created), whose rules already rate root high or critical. Calls an ' +
+    '(iam.user-created) are left to their rules, which already rate root high or critical. Calls an ' +
     'AWS service made (invokedBy other than the console, or eventType AwsServiceEvent) are not ' +
     'matched.',
   whyItMatters:
@@ -91,21 +99,18 @@ export default defineRule({
     '(users, contacts, MFA, regions) and check the account e-mail address is still yours.',
   reference: 'https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html',
   mitre: ['TA0001:T1078.004', 'TA0003:T1098'],
-  eventNames: ROOT_EVENTS,
-  eventSources: [
-    'iam.amazonaws.com',
-    'account.amazonaws.com',
-    'organizations.amazonaws.com',
-    's3.amazonaws.com',
-  ],
+  eventNames: [],
+  // CloudTrail writes userIdentity.type as "Root"; an event without that text cannot be root's.
+  everyEvent: { bodyIncludes: '"Root"' },
   severity,
   matches: isRootCall,
   explain: (e) => {
     const target = subject(e);
     const on = target ? ` on ${show(target, 80)}` : '';
+    const task = SENSITIVE_ROOT_WRITES.has(e.eventName) ? ' (a sensitive root task)' : '';
     return (
       `Root user of account ${show(e.actor.accountId, 16)} ${failed(e) ? 'tried to call' : 'called'} ` +
-      `${show(e.eventName, 64)}${on} ${origin(e)}${outcome(e)}.`
+      `${show(e.eventName, 64)}${on}${task} ${origin(e)}${outcome(e)}.`
     );
   },
   dedupKey: (e) => dedup('account.root-activity', e.actor.accountId, e.eventName),

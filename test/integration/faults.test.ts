@@ -2,10 +2,16 @@
 // Local behind a throttling proxy, and local CloudTrail and SNS servers, over simulated days on
 // virtual time. Every expected alert must reach SNS exactly once.
 
+import { writeFileSync } from 'node:fs';
 import type { RunDeps } from '../../lambda/core/run';
 import { createHandler } from '../../lambda/handler';
 import { type DetectorHarness, startDetectorHarness } from '../support/detector-harness';
-import { formatResult, runScenario, type ScenarioOptions } from '../support/fault-scenario';
+import {
+  formatResult,
+  runScenario,
+  type ScenarioOptions,
+  type ScenarioResult,
+} from '../support/fault-scenario';
 import { startVirtualTime } from '../support/virtual-time';
 
 jest.setTimeout(15 * 60_000);
@@ -41,6 +47,28 @@ const SMALL: ScenarioOptions = {
  * alerts under an unusually heavy load of CloudTrail failures: a gap not yet found. Until it is, it
  * runs with `npm run test:faults` rather than gating every `npm test`.
  */
+/** `TRAILWATCH_FAULT_TRACE=<file>`: write the cursor trace and the lookups behind any problem there. */
+const traceFile = process.env.TRAILWATCH_FAULT_TRACE;
+
+function writeTrace(file: string, result: ScenarioResult, harness: DetectorHarness): void {
+  const lines = [formatResult(result), JSON.stringify(result.outcomes)];
+  for (const p of result.problems) {
+    lines.push(JSON.stringify(p));
+    const at = Date.parse(p.eventTime);
+    for (const r of harness.cloudtrail.requests) {
+      if (r.region !== p.region || r.startMs === undefined || r.endMs === undefined) continue;
+      if (r.startMs > at || r.endMs < at) continue;
+      lines.push(
+        `  lookup [${new Date(r.startMs).toISOString()}, ${new Date(r.endMs).toISOString()}] ` +
+          `server ${r.serverNowMs === undefined ? '-' : new Date(r.serverNowMs).toISOString()} ` +
+          `${r.status}${r.errorType ? ` ${r.errorType}` : ''} returned ${r.returned}${r.nextToken ? ' +token' : ''}`,
+      );
+    }
+  }
+  lines.push(...result.trace);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
 const fullScenario = process.env.TRAILWATCH_FAULT_SUITE === '1' ? it : it.skip;
 
 describe('delivery guarantees under faults', () => {
@@ -50,7 +78,7 @@ describe('delivery guarantees under faults', () => {
       const result = await onVirtualTime((advanceWallTo) =>
         runScenario(h, {
           advanceWallTo,
-          seed: 20261127,
+          seed: Number(process.env.TRAILWATCH_FAULT_SEED ?? 20261127),
           regions: ['eu-west-1', 'us-east-1', 'ap-southeast-2'],
           backlogEvents: 100_000,
           liveEvents: 12_000,
@@ -58,9 +86,11 @@ describe('delivery guarantees under faults', () => {
           alertFraction: 0.004,
           maxDelayMinutes: 60,
           faults: true,
+          trace: traceFile !== undefined,
         }),
       );
       process.stdout.write(`fault suite: ${formatResult(result)}\n`);
+      if (traceFile) writeTrace(traceFile, result, h);
       expect(result.expectedAlerts).toBeGreaterThan(300);
       expect(result.faults.snsFailures).toBeGreaterThan(0);
       expect(result.faults.crashesAfterAlerts).toBeGreaterThan(0);

@@ -4,8 +4,10 @@
 // the pure engine; the verdict is read from what the local SNS server accepted.
 import { Engine } from '../../lambda/core/engine';
 import { normalizeRecord } from '../../lambda/core/event';
+import type { RunDeps } from '../../lambda/core/run';
 import { atLeast } from '../../lambda/core/types';
-import type { Handler } from '../../lambda/handler';
+import { createHandler, type Handler } from '../../lambda/handler';
+import type { RegionCursor } from '../../lambda/ports';
 import { RULES } from '../../lambda/rules';
 import type { DetectorHarness } from './detector-harness';
 import { startFaultProxy } from './fault-proxy';
@@ -35,6 +37,8 @@ export interface ScenarioOptions {
    * minutes apart on the clock that leases and budgets use, as on the real schedule.
    */
   readonly advanceWallTo?: (ms: number) => void;
+  /** Records every cursor write, to explain a miss (ignored when `invoke` is given). */
+  readonly trace?: boolean;
 }
 
 export interface ScenarioResult {
@@ -65,7 +69,11 @@ export interface ScenarioResult {
     eventTime: string;
     visibleAt: string;
     count: number;
+    /** Successful LookupEvents answers that carried the event: 0 means a gap in the windows read. */
+    timesReturned: number;
   }>;
+  /** With `trace`: one line per cursor write and per invocation, in order. */
+  trace: string[];
 }
 
 export function formatResult(r: ScenarioResult): string {
@@ -203,7 +211,32 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     ticks: 0,
     outcomes: {},
     problems: [],
+    trace: [],
   };
+  const iso = (ms: number): string => new Date(ms).toISOString().slice(5, 19);
+  const tracing = (deps: RunDeps): RunDeps => ({
+    ...deps,
+    state: Object.assign(Object.create(deps.state), {
+      saveCursor: async (next: Parameters<RunDeps['state']['saveCursor']>[0], expected: RegionCursor) => {
+        const p = next.inProgress;
+        const line =
+          `  cursor ${next.region} v${expected.version} ${iso(expected.processedUntilMs)} -> ${iso(next.processedUntilMs)}` +
+          (p
+            ? ` slice [${iso(p.startMs)}, ${iso(p.endMs)}] of ..${iso(p.sliceEndMs)}${p.nextToken ? ' +token' : ''}`
+            : '');
+        try {
+          const saved = await deps.state.saveCursor(next, expected);
+          result.trace.push(line);
+          return saved;
+        } catch (error) {
+          result.trace.push(`${line} FAILED ${(error as Error).name}`);
+          throw error;
+        }
+      },
+    }),
+  });
+  const invokeWith: Handler | undefined =
+    o.invoke ?? (o.trace ? createHandler({ wrapDeps: tracing }) : undefined);
   // Armed at random during faulty ticks, a crash waits for the next accepted alert: every further
   // lookup of that run then fails outright, as if the run died after the alert went out.
   let crashArmed = false;
@@ -236,17 +269,22 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       if (budgetKill) result.faults.timeBudgetKills += 1;
       if (concurrent) result.faults.concurrentRuns += 1;
       const remaining = budgetKill ? 21_000 + rand() * 10_000 : 240_000;
-      const invoke = (id: string) =>
-        h.tick(t, id, remaining, o.invoke).then(
+      const invoke = (id: string) => {
+        if (o.trace) result.trace.push(`tick ${iso(t)} ${id} budget ${Math.round(remaining)}`);
+        return h.tick(t, id, remaining, invokeWith).then(
           (summary) => {
             result.outcomes[summary.status] = (result.outcomes[summary.status] ?? 0) + 1;
+            if (o.trace) result.trace.push(`  end ${id} ${summary.status}`);
             return true;
           },
-          () => {
+          (error: unknown) => {
             result.outcomes.failed = (result.outcomes.failed ?? 0) + 1;
+            if (o.trace)
+              result.trace.push(`  end ${id} failed ${(error as Error).name}: ${(error as Error).message}`);
             return false;
           },
         );
+      };
       const outcomes = concurrent
         ? await Promise.all([invoke(`tick-${t}-a`), invoke(`tick-${t}-b`)])
         : [await invoke(`tick-${t}`)];
@@ -289,6 +327,7 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       eventTime: e ? new Date(e.timeMs).toISOString() : '?',
       visibleAt: e ? new Date(e.visibleAtMs).toISOString() : '?',
       count,
+      timesReturned: h.cloudtrail.timesReturned(id),
     });
   };
   for (const [id, count] of delivered) {

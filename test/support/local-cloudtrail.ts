@@ -233,6 +233,8 @@ export interface LookupRequestLog {
   lookupAttribute?: { key: string; value: string } | undefined;
   /** Wall-clock arrival time (Date.now()), not the controllable server clock. */
   atMs: number;
+  /** The controllable server clock when the call was answered (what was visible); undefined if refused earlier. */
+  serverNowMs?: number | undefined;
   /** HTTP status answered. */
   status: number;
   /** `__type` of the error answered, e.g. `ThrottlingException`. */
@@ -319,6 +321,8 @@ export interface LocalCloudTrail {
   eventCount(region?: string): number;
   /** Per-region counters (regions seen in requests or stores). */
   stats(): Record<string, RegionStats>;
+  /** How many successful (200) answers carried the event: fault suites tell a window gap from a lost alert. */
+  timesReturned(eventId: string): number;
   /** Changes the fault rates from now on (unset keys keep their value). */
   setFaults(faults: CloudTrailFaults): void;
   /** Answers the next `n` otherwise-valid calls with `fault` (before the random faults apply). */
@@ -520,6 +524,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
   const buckets = new Map<string, { tokens: number; atMs: number }>();
   const regionStats = new Map<string, RegionStats>();
   const requests: LookupRequestLog[] = [];
+  const returnedCounts = new Map<string, number>();
 
   const storeOf = (region: string): RegionStore => {
     let store = stores.get(region);
@@ -639,8 +644,9 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
     region: string,
     input: Record<string, unknown>,
     log: LookupRequestLog,
-  ): Record<string, unknown> => {
+  ): { body: Record<string, unknown>; ids: string[] } => {
     const nowMs = clock();
+    log.serverNowMs = nowMs;
     const rawStart = secondsToMs(input['StartTime'], 'StartTime');
     const rawEnd = secondsToMs(input['EndTime'], 'EndTime');
     const startMs = rawStart ?? nowMs - NINETY_DAYS_MS;
@@ -747,7 +753,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
     const body: Record<string, unknown> = { Events: page.map(toWireEvent) };
     const last = page[page.length - 1];
     if (more && last) body['NextToken'] = encodeToken(paramsHash, last);
-    return body;
+    return { body, ids: page.map((e) => e.id) };
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void => {
@@ -807,7 +813,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       // The real service meters every call at the front door, valid or not.
       if (!takeToken(log.region))
         throw new ApiError(400, 'ThrottlingException', 'Rate exceeded', 'rate-limit');
-      const body = lookup(log.region, input, log);
+      const { body, ids } = lookup(log.region, input, log);
       const fault = nextFault();
       if (fault) {
         log.returned = 0;
@@ -820,6 +826,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       }
       stats.okPages++;
       stats.eventsReturned += log.returned;
+      for (const id of ids) returnedCounts.set(id, (returnedCounts.get(id) ?? 0) + 1);
       send(res, 200, body);
     } catch (error) {
       const apiError =
@@ -912,6 +919,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       for (const [region, s] of regionStats) out[region] = { ...s };
       return out;
     },
+    timesReturned: (eventId) => returnedCounts.get(eventId) ?? 0,
     setFaults(faults) {
       if (faults.throttleRate !== undefined) throttleRate = faults.throttleRate;
       if (faults.serverErrorRate !== undefined) serverErrorRate = faults.serverErrorRate;
@@ -936,6 +944,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       buckets.clear();
       regionStats.clear();
       requests.length = 0;
+      returnedCounts.clear();
       queuedFaults = [];
       requestCounter = 0;
       injected.throttles = 0;

@@ -1,5 +1,6 @@
 import { Engine } from '../../lambda/core/engine';
 import { normalizeRecord } from '../../lambda/core/event';
+import { defineRule } from '../../lambda/core/rule';
 import { RULES } from '../../lambda/rules';
 import { TEST_CONTEXT } from '../support/rule-context';
 
@@ -42,5 +43,78 @@ describe('Engine with the whole catalogue', () => {
       findings: [],
       failures: [],
     });
+  });
+});
+
+function rootCall(eventName: string, eventSource: string, readOnly: boolean) {
+  const record = {
+    eventID: `root-${eventName}`,
+    eventName,
+    eventSource,
+    eventTime: '2026-11-27T10:05:00Z',
+    awsRegion: 'us-east-1',
+    recipientAccountId: '111122223333',
+    sourceIPAddress: '198.51.100.7',
+    readOnly,
+    eventType: 'AwsApiCall',
+    userIdentity: { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root' },
+    requestParameters: { name: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main' },
+  };
+  const result = normalizeRecord(record);
+  if (!result.ok) throw new Error(result.reason);
+  return { event: result.event, body: JSON.stringify(record) };
+}
+
+describe('every-event rules and unparsed events', () => {
+  const engine = new Engine(RULES, TEST_CONTEXT);
+
+  it('sees a root call whatever its name', () => {
+    const { event, body } = rootCall('GetBucketAcl', 's3.amazonaws.com', true);
+    expect(engine.watches(event.eventName, body)).toBe(true);
+    expect(engine.evaluate(event).findings.map((f) => [f.ruleId, f.severity])).toEqual([
+      ['account.root-activity', 'medium'],
+    ]);
+  });
+
+  it('pages once when a named rule already fired on root’s call at that severity or higher', () => {
+    const { event } = rootCall('StopLogging', 'cloudtrail.amazonaws.com', false);
+    expect(engine.evaluate(event).findings.map((f) => f.ruleId)).toEqual(['cloudtrail.logging-stopped']);
+  });
+
+  it('leaves an unwatched event unparsed, and watches what it cannot tell', () => {
+    const body = JSON.stringify({ eventName: 'DescribeInstances', userIdentity: { type: 'IAMUser' } });
+    expect(engine.watches('DescribeInstances', body)).toBe(false);
+    expect(engine.watches('DescribeInstances', '{"userIdentity":{"type":"Root"}}')).toBe(true);
+    expect(engine.watches('StopLogging', '{not json')).toBe(true);
+    expect(engine.watches(undefined, body)).toBe(true);
+    expect(engine.watches('DescribeInstances', undefined)).toBe(true);
+  });
+});
+
+describe('every-event rule definitions', () => {
+  const base = {
+    id: 'test.every',
+    title: 't',
+    description: 't',
+    whyItMatters: 't',
+    runbook: 't',
+    reference: 'https://example.com',
+    mitre: ['TA0001:T1078'],
+    severity: 'high' as const,
+    matches: () => true,
+    explain: () => 't',
+  };
+
+  it('needs either event names or a pre-filter, not both, and a pre-filter that filters', () => {
+    expect(() => defineRule({ ...base, eventNames: [] })).toThrow(/not an every-event rule/);
+    expect(() => defineRule({ ...base, eventNames: ['X'], everyEvent: { bodyIncludes: '"Root"' } })).toThrow(
+      /lists no eventNames/,
+    );
+    expect(() => defineRule({ ...base, eventNames: [], everyEvent: { bodyIncludes: '"' } })).toThrow(
+      /at least 3 characters/,
+    );
+    expect(defineRule({ ...base, eventNames: [], everyEvent: { bodyIncludes: '"Root"' } }).id).toBe(
+      'test.every',
+    );
   });
 });

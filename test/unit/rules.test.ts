@@ -52,8 +52,12 @@ function toEvent(record: JsonObject): TrailEvent {
   return result.event;
 }
 
-/** The engine's contract: a rule only sees its event names (and event sources, when declared). */
+/**
+ * The engine's contract: a rule only sees its event names (and event sources, when declared); an
+ * every-event rule sees the events whose raw JSON contains its pre-filter text.
+ */
 function applies(rule: Rule, e: TrailEvent): boolean {
+  if (rule.everyEvent) return JSON.stringify(e.raw).includes(rule.everyEvent.bodyIncludes);
   return (
     rule.eventNames.includes(e.eventName) && (!rule.eventSources || rule.eventSources.includes(e.eventSource))
   );
@@ -363,9 +367,11 @@ describe('every rule on hostile input', () => {
     },
   ];
 
+  /** An every-event rule is tried on one arbitrary call. */
+  const namesOf = (rule: Rule): readonly string[] => (rule.everyEvent ? ['ListBuckets'] : rule.eventNames);
   const cases: [string, TrailEvent][] = [];
   for (const rule of RULES) {
-    for (const eventName of rule.eventNames) {
+    for (const eventName of namesOf(rule)) {
       bases.forEach((base, index) => {
         const result = normalizeRecord({
           ...base,
@@ -379,7 +385,7 @@ describe('every rule on hostile input', () => {
   }
 
   it('has cases for every rule', () => {
-    expect(cases.length).toBe(RULES.reduce((n, r) => n + r.eventNames.length, 0) * bases.length);
+    expect(cases.length).toBe(RULES.reduce((n, r) => n + namesOf(r).length, 0) * bases.length);
   });
 
   it.each(cases)('%s: never throws, explains safely', (name, e) => {

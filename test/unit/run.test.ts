@@ -177,6 +177,21 @@ describe('one scheduled run', () => {
     expect(sink.published).toHaveLength(1);
   });
 
+  it('counts the events no rule watches without parsing them', async () => {
+    const { source, sink, run } = setup();
+    source.add(
+      REGION,
+      record('read', 'ListBuckets', NOW - 4 * MINUTE_MS),
+      // Broken, but nothing would look at it: counted as unwatched, not reported as unparseable.
+      record('broken-read', 'ListBuckets', NOW - 3 * MINUTE_MS, '{"eventID": "broken-read", '),
+      record('stop', 'StopLogging', NOW - 2 * MINUTE_MS),
+    );
+    const report = await run(NOW);
+    expect(report.totals).toMatchObject({ events: 3, unwatchedEvents: 2, unparseableEvents: 0 });
+    expect(report.regions[0]).toMatchObject({ events: 3, unwatchedEvents: 2 });
+    expect(sink.published).toHaveLength(1);
+  });
+
   it('stops at the page cap with the cursor narrowed, and finishes on the next run', async () => {
     const { source, state, sink, run } = setup({ maxPagesPerRun: 2 });
     await run(NOW);

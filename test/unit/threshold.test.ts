@@ -84,6 +84,14 @@ describe('threshold rule matching', () => {
     expect(ruleIds(denied('n2', 'ListBuckets', ''))).toEqual([]);
   });
 
+  it('asks for parsing only events it could count', () => {
+    const thresholds = new ThresholdEngine(THRESHOLD_RULES);
+    expect(thresholds.watches('ConsoleLogin', '{}')).toBe(true);
+    expect(thresholds.watches('DescribeInstances', '{"errorCode":"UnauthorizedOperation"}')).toBe(true);
+    expect(thresholds.watches('DescribeInstances', '{"eventName":"DescribeInstances"}')).toBe(false);
+    expect(thresholds.watches(undefined, '{}')).toBe(true);
+  });
+
   it('skips an event without a time or a subject', () => {
     expect(ruleIds(event('no-time', { eventTime: 'garbage' }))).toEqual([]);
     expect(ruleIds(event('anon', { sourceIPAddress: '', userIdentity: { type: 'IAMUser' } }))).toEqual([]);
