@@ -1,5 +1,6 @@
 // Root user activity (CIS / Security Hub CloudWatch.1), whatever the call: an every-event rule,
 // pre-filtered on the text "Root" so that the engine still leaves most events unparsed.
+import { str } from '../core/event';
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
 import { dedup, failed, origin, outcome, param, show } from './helpers';
@@ -69,12 +70,23 @@ function subject(e: TrailEvent): string {
   return keys.map((key) => param(e, key)).find((value) => value !== '' && value !== REDACTED) ?? '';
 }
 
+/** The console creates these as a side effect of first using a service; the role trusts only that service. */
+const ROUTINE_ROOT_WRITES = new Set(['CreateServiceLinkedRole']);
+
+/** Sign-in events (PasswordUpdated, ExternalIdPDirectoryLogin...) report failure in their response, not errorCode. */
+function refused(e: TrailEvent): boolean {
+  return (
+    failed(e) || (e.eventType === 'AwsConsoleSignIn' && str(e.responseElements[e.eventName]) === 'Failure')
+  );
+}
+
 /**
  * Root holding credentials is the finding, so any write is high. Reads (a root console session
- * browsing) and refused calls (an SCP, a missing MFA) are medium: recorded, and the sign-in that
- * started the session already paged.
+ * browsing), refused calls (an SCP, a missing MFA, a failed sign-in step) and service-linked roles
+ * the console creates are medium: recorded, and the sign-in that started the session already paged.
  */
-const severity = (e: TrailEvent): Severity => (failed(e) || e.readOnly === true ? 'medium' : 'high');
+const severity = (e: TrailEvent): Severity =>
+  refused(e) || e.readOnly === true || ROUTINE_ROOT_WRITES.has(e.eventName) ? 'medium' : 'high';
 
 export default defineRule({
   id: 'account.root-activity',
@@ -83,7 +95,8 @@ export default defineRule({
     'The root user made a call, any call (the CIS CloudWatch.1 filter). High for every write, and ' +
     'the alert names the tasks where root use means most (IAM users, roles, login profiles, access ' +
     'keys, password policy and MFA devices; account name, contacts, primary e-mail, regions and ' +
-    'closure; S3 MFA delete and DeleteBucketPolicy). Medium for reads and for refused calls. ' +
+    'closure; S3 MFA delete and DeleteBucketPolicy). Medium for reads, for refused calls (a failed ' +
+    'sign-in step included) and for the service-linked roles the console creates. ' +
     'ConsoleLogin (signin.console-login), CreateAccessKey (iam.access-key-created) and CreateUser ' +
     '(iam.user-created) are left to their rules, which already rate root high or critical. Calls an ' +
     'AWS service made (invokedBy other than the console, or eventType AwsServiceEvent) are not ' +
@@ -109,7 +122,7 @@ export default defineRule({
     const on = target ? ` on ${show(target, 80)}` : '';
     const task = SENSITIVE_ROOT_WRITES.has(e.eventName) ? ' (a sensitive root task)' : '';
     return (
-      `Root user of account ${show(e.actor.accountId, 16)} ${failed(e) ? 'tried to call' : 'called'} ` +
+      `Root user of account ${show(e.actor.accountId, 16)} ${refused(e) ? 'tried to call' : 'called'} ` +
       `${show(e.eventName, 64)}${on}${task} ${origin(e)}${outcome(e)}.`
     );
   },

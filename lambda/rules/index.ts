@@ -1,5 +1,5 @@
 // The rule catalogue. One import per rule file, listed by id; the registry test keeps it honest.
-import type { Rule } from '../core/rule';
+import { byId, type Rule } from '../core/rule';
 import { RULES as cisMonitoring } from './catalog/cis-monitoring';
 import { RULES as defenceEvasion } from './catalog/defence-evasion';
 import { RULES as exposureExecution } from './catalog/exposure-execution';
@@ -25,7 +25,5 @@ const SEED: readonly Rule[] = [
 ];
 
 export const RULES: readonly Rule[] = Object.freeze(
-  [...SEED, ...cisMonitoring, ...defenceEvasion, ...persistence, ...exposureExecution].sort((a, b) =>
-    a.id.localeCompare(b.id),
-  ),
+  [...SEED, ...cisMonitoring, ...defenceEvasion, ...persistence, ...exposureExecution].sort(byId),
 );
