@@ -21,6 +21,8 @@ export interface DetectorConfig {
   readonly maxPagesPerRun: number;
   /** Individual alert messages per run; past it, alerts go out as digests. */
   readonly maxAlertsPerRun: number;
+  /** Repeats of a finding within this window are folded into one summary; 0 = off. */
+  readonly repeatWindowMs: number;
   /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
   readonly ownResources: OwnResources;
   readonly suppressions: SuppressionList;
@@ -99,6 +101,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
   const retentionDays = integer('TRAILWATCH_ALERT_RETENTION_DAYS', 14, 2, 365);
   const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
   const maxAlerts = integer('TRAILWATCH_MAX_ALERTS_PER_RUN', 10, 1, 1000);
+  const repeatWindowMinutes = integer('TRAILWATCH_REPEAT_WINDOW_MINUTES', 60, 0, 1440);
 
   let suppressions = emptySuppressions();
   const suppressionText = env.TRAILWATCH_SUPPRESSIONS?.trim();
@@ -134,6 +137,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     alertRetentionMs: retentionDays * DAY_MS,
     maxPagesPerRun: maxPages,
     maxAlertsPerRun: maxAlerts,
+    repeatWindowMs: repeatWindowMinutes * MINUTE_MS,
     ownResources,
     suppressions,
   });

@@ -58,7 +58,7 @@ function init(overrides: HandlerOverrides): Runtime {
     clock: { nowMs: () => Date.now() },
     engine: new Engine(RULES, { ownResources: config.ownResources }),
     render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
-    renderDigest: (findings) => renderDigest(findings),
+    renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
     suppressions: config.suppressions,
     thresholds: new ThresholdEngine(THRESHOLD_RULES),
   };
@@ -122,6 +122,8 @@ export interface RunSummary {
   readonly findingsBySeverity: RunReport['totals']['findingsBySeverity'];
   readonly alertsSent: number;
   readonly digestsSent: number;
+  /** Repeats folded into a group this run; they go out in its summary. */
+  readonly alertsFolded: number;
 }
 
 function summarize(report: RunReport): RunSummary {
@@ -139,6 +141,7 @@ function summarize(report: RunReport): RunSummary {
     findingsBySeverity: report.totals.findingsBySeverity,
     alertsSent: report.totals.alertsSent,
     digestsSent: report.totals.digestsSent,
+    alertsFolded: report.totals.alertsFolded,
   };
 }
 

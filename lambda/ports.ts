@@ -82,6 +82,39 @@ export interface CountResult {
   readonly crossedBy?: string | undefined;
 }
 
+/** Repeats of one finding: the same dedup key (rule and subject) in one fixed window. */
+export interface RepeatGroupRef {
+  /** The findings' dedup key, bounded in length. */
+  readonly key: string;
+  /** The window, aligned to its length: [windowStartMs, windowEndMs). */
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  /** Members folded at most; past it, repeats are published on their own. */
+  readonly limit: number;
+}
+
+/** A finding folded into its group, kept there until the group's summary goes out. */
+export interface RepeatMember {
+  /** The alert's key, `eventId#ruleId`. */
+  readonly alertKey: string;
+  /** A compact JSON snapshot of the finding: enough to list it in the summary. */
+  readonly snapshot: string;
+}
+
+export interface RepeatGroup extends RepeatGroupRef {
+  /** The alert published for the group's first finding. */
+  readonly leadAlertKey: string;
+  readonly members: readonly RepeatMember[];
+}
+
+/**
+ * 'publish': the group's first finding, a finding already claimed as an alert, or one that no
+ * longer fits (group full, or summarised and closed): go on with `claimAlert` as usual.
+ * 'folded': counted in the group now; it goes out in the group's summary.
+ * 'folded-before': an earlier read folded it already (the overlap re-reads events).
+ */
+export type FoldResult = 'publish' | 'folded' | 'folded-before';
+
 export interface StateStore {
   /** Takes the run lease if free or expired. False when another run holds it. */
   acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean>;
@@ -103,6 +136,19 @@ export interface StateStore {
    * limit; either way returns the bucket's count. Re-reading an event never counts it twice.
    */
   countOnce(counter: CounterRef, eventId: string, nowMs: number): Promise<CountResult>;
+  /**
+   * Folds a finding into its repeat group, unless it leads the group or cannot join it. Folding
+   * writes the finding's idempotency record (status 'folded') with its membership, atomically:
+   * re-reading a folded finding finds it folded, never publishes it.
+   */
+  foldRepeat(group: RepeatGroupRef, member: RepeatMember, nowMs: number): Promise<FoldResult>;
+  /** Repeat groups whose window ended at or before `endedByMs`, oldest first. */
+  listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]>;
+  /**
+   * Removes the group and, when it has members, records their summary as an alert (idempotency
+   * record + outbox entry) in the same transaction. A group already removed is left alone.
+   */
+  closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, nowMs: number): Promise<void>;
 }
 
 export interface AlertSink {

@@ -15,6 +15,7 @@
  * | `alertRetentionDays` | `14` | whole number, 2..365 |
  * | `maxPagesPerRun` | `300` | whole number, 1..10000 |
  * | `maxAlertsPerRun` | `10` | whole number, 1..1000: individual messages per run; the rest go out as digests |
+ * | `repeatWindowMinutes` | `60` | whole number, 0..1440: repeats of a finding in this window go out as one summary; 0 = off |
  * | `memoryMb` | `256` | whole number, 128..10240 |
  * | `timeoutSeconds` | `240` (less on schedules under 5 minutes) | whole number, 1..900, shorter than the schedule |
  * | `logRetentionDays` | `30` | one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999 (never expire) |
@@ -88,6 +89,7 @@ export const CONTEXT_KEYS = [
   'alertRetentionDays',
   'maxPagesPerRun',
   'maxAlertsPerRun',
+  'repeatWindowMinutes',
   'memoryMb',
   'timeoutSeconds',
   'logRetentionDays',
@@ -138,6 +140,7 @@ export function readContext(
   const alertRetentionDays = int('alertRetentionDays', DETECTOR_LIMITS.alertRetentionDays);
   const maxPagesPerRun = int('maxPagesPerRun', DETECTOR_LIMITS.maxPagesPerRun);
   const maxAlertsPerRun = int('maxAlertsPerRun', DETECTOR_LIMITS.maxAlertsPerRun);
+  const repeatWindowMinutes = int('repeatWindowMinutes', DETECTOR_LIMITS.repeatWindowMinutes);
   const memoryMb = int('memoryMb', DETECTOR_LIMITS.memoryMb);
   const timeoutSeconds = int('timeoutSeconds', DETECTOR_LIMITS.timeoutSeconds);
   const reservedConcurrency = int('reservedConcurrency', { min: 1, max: 100000 });
@@ -189,6 +192,7 @@ export function readContext(
     alertRetention: alertRetentionDays === undefined ? undefined : Duration.days(alertRetentionDays),
     maxPagesPerRun,
     maxAlertsPerRun,
+    repeatWindow: repeatWindowMinutes === undefined ? undefined : Duration.minutes(repeatWindowMinutes),
     memorySize: memoryMb,
     timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
     logRetention: logRetentionDays as logs.RetentionDays | undefined,

@@ -87,6 +87,13 @@ export interface TrailwatchDetectorProps {
    */
   readonly maxAlertsPerRun?: number;
   /**
+   * Repeats of a finding (same rule and subject, its dedup key) within this fixed window are
+   * folded: the first is alerted at once, the rest go out as one summary message once the window
+   * and the overlap have passed. Whole minutes, 0 (off) to 1440.
+   * @default Duration.minutes(60)
+   */
+  readonly repeatWindow?: Duration;
+  /**
    * A region's lag (time not yet fully processed) above this raises its alarm on the health topic.
    * @default 30
    */
@@ -140,6 +147,7 @@ export const DETECTOR_DEFAULTS = {
   alertRetentionDays: 14,
   maxPagesPerRun: 300,
   maxAlertsPerRun: 10,
+  repeatWindowMinutes: 60,
   lagAlarmMinutes: 30,
   memoryMb: 256,
   timeoutSeconds: 240,
@@ -156,6 +164,7 @@ export const DETECTOR_LIMITS = {
   alertRetentionDays: { min: 2, max: 365 },
   maxPagesPerRun: { min: 1, max: 10000 },
   maxAlertsPerRun: { min: 1, max: 1000 },
+  repeatWindowMinutes: { min: 0, max: 1440 },
   memoryMb: { min: 128, max: 10240 },
   timeoutSeconds: { min: 1, max: 900 },
 } as const;
@@ -194,6 +203,7 @@ export class TrailwatchDetector extends Construct {
       : DETECTOR_DEFAULTS.alertRetentionDays;
     const maxPagesPerRun = props.maxPagesPerRun ?? DETECTOR_DEFAULTS.maxPagesPerRun;
     const maxAlertsPerRun = props.maxAlertsPerRun ?? DETECTOR_DEFAULTS.maxAlertsPerRun;
+    const repeatWindowMinutes = wholeMinutes(props.repeatWindow, DETECTOR_DEFAULTS.repeatWindowMinutes);
     const memoryMb = props.memorySize ?? DETECTOR_DEFAULTS.memoryMb;
     const minSeverity = props.minSeverity ?? DETECTOR_DEFAULTS.minSeverity;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -210,6 +220,7 @@ export class TrailwatchDetector extends Construct {
       ...checkRange('alertRetention (days)', alertRetentionDays, DETECTOR_LIMITS.alertRetentionDays),
       ...checkRange('maxPagesPerRun', maxPagesPerRun, DETECTOR_LIMITS.maxPagesPerRun),
       ...checkRange('maxAlertsPerRun', maxAlertsPerRun, DETECTOR_LIMITS.maxAlertsPerRun),
+      ...checkRange('repeatWindow (minutes)', repeatWindowMinutes, DETECTOR_LIMITS.repeatWindowMinutes),
       ...checkRange('memorySize (MB)', memoryMb, DETECTOR_LIMITS.memoryMb),
       ...checkRange('timeout (seconds)', timeoutSeconds, DETECTOR_LIMITS.timeoutSeconds),
       ...(timeoutSeconds >= scheduleMinutes * 60
@@ -346,6 +357,7 @@ export class TrailwatchDetector extends Construct {
         TRAILWATCH_ALERT_RETENTION_DAYS: String(alertRetentionDays),
         TRAILWATCH_MAX_PAGES_PER_RUN: String(maxPagesPerRun),
         TRAILWATCH_MAX_ALERTS_PER_RUN: String(maxAlertsPerRun),
+        TRAILWATCH_REPEAT_WINDOW_MINUTES: String(repeatWindowMinutes),
         // trailwatch's own resources, so that tampering with them is recognised; the function and
         // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
         TRAILWATCH_STACK_NAME: stack.stackName,

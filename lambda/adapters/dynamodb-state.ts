@@ -7,8 +7,15 @@
 //   pk=outbox  sk=<eventId#ruleId>       an alert not yet accepted by SNS, with its message
 //   pk=count#<ruleId|subject> sk=<bucketStartMs>  a threshold counter: ids (string set, at most
 //              `limit` ids), n, lastId (the crossing event once n = limit); TTL bucket end + 1 day
+//   pk=repeat  sk=<windowEnd>#<windowStart>#<sha256(dedupKey)>  a repeat group: leader (the alert
+//              published for its first finding), members (map alertKey -> snapshot), memberCount;
+//              removed when its summary is queued; TTL as a backstop
+// A folded finding gets an idempotency record with status `folded`, written in one transaction
+// with its membership, so a re-read finds it folded and never publishes it on its own.
 // The idempotency record and the outbox entry are written in one transaction, so an alert is
 // either unknown, or known and kept until SNS has it.
+
+import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -18,11 +25,23 @@ import {
   PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { RenderedAlert } from '../core/types';
-import type { ClaimResult, CounterRef, CountResult, RegionCursor, StateStore, StoredAlert } from '../ports';
+import type {
+  ClaimResult,
+  CounterRef,
+  CountResult,
+  FoldResult,
+  RegionCursor,
+  RepeatGroup,
+  RepeatGroupRef,
+  RepeatMember,
+  StateStore,
+  StoredAlert,
+} from '../ports';
 import { CursorConflictError } from '../ports';
 
 export interface DynamoDbStateOptions {
@@ -132,40 +151,9 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async claimAlert(alert: StoredAlert, nowMs: number): Promise<ClaimResult> {
-    const expiresAt = Math.ceil((nowMs + this.options.alertRetentionMs) / 1000);
     try {
       await this.client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk: s(`alert#${alert.key}`),
-                  sk: s('alert'),
-                  status: s('pending'),
-                  region: s(alert.region),
-                  createdAtMs: n(nowMs),
-                  expiresAt: n(expiresAt),
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk: s('outbox'),
-                  sk: s(alert.key),
-                  region: s(alert.region),
-                  eventTimeMs: n(Number.isFinite(alert.eventTimeMs) ? alert.eventTimeMs : 0),
-                  createdAtMs: n(nowMs),
-                  alert: s(JSON.stringify(alert.alert)),
-                },
-              },
-            },
-          ],
-        }),
+        new TransactWriteItemsCommand({ TransactItems: this.alertRecordItems(alert, nowMs) }),
       );
       return 'claimed';
     } catch (error) {
@@ -179,6 +167,40 @@ export class DynamoDbStateStore implements StateStore {
       }),
     );
     return existing.Item?.status?.S === 'sent' ? 'sent' : 'pending';
+  }
+
+  /** The idempotency record (only if new) and the outbox entry of an alert: one transaction's items. */
+  private alertRecordItems(alert: StoredAlert, nowMs: number): TransactWriteItem[] {
+    const expiresAt = Math.ceil((nowMs + this.options.alertRetentionMs) / 1000);
+    return [
+      {
+        Put: {
+          TableName: this.table,
+          Item: {
+            pk: s(`alert#${alert.key}`),
+            sk: s('alert'),
+            status: s('pending'),
+            region: s(alert.region),
+            createdAtMs: n(nowMs),
+            expiresAt: n(expiresAt),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: {
+            pk: s('outbox'),
+            sk: s(alert.key),
+            region: s(alert.region),
+            eventTimeMs: n(Number.isFinite(alert.eventTimeMs) ? alert.eventTimeMs : 0),
+            createdAtMs: n(nowMs),
+            alert: s(JSON.stringify(alert.alert)),
+          },
+        },
+      },
+    ];
   }
 
   async markSent(key: string, messageId: string, nowMs: number): Promise<void> {
@@ -261,6 +283,150 @@ export class DynamoDbStateStore implements StateStore {
     );
     return decodeCount(existing.Item ?? {}, counter.limit);
   }
+
+  async foldRepeat(group: RepeatGroupRef, member: RepeatMember, nowMs: number): Promise<FoldResult> {
+    const known = await this.alertStatus(member.alertKey);
+    if (known !== undefined) return known === 'folded' ? 'folded-before' : 'publish';
+    const groupKey = { pk: s('repeat'), sk: s(repeatSortKey(group)) };
+    // Join the group or found it: the first writer becomes its leader and is published.
+    const joined = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: groupKey,
+        UpdateExpression:
+          'SET leader = if_not_exists(leader, :me), groupKey = :key, windowStartMs = :start, ' +
+          'windowEndMs = :end, memberLimit = :limit, expiresAt = :expiresAt, ' +
+          'members = if_not_exists(members, :none), memberCount = if_not_exists(memberCount, :zero)',
+        ExpressionAttributeValues: {
+          ':me': s(member.alertKey),
+          ':key': s(group.key),
+          ':start': n(group.windowStartMs),
+          ':end': n(group.windowEndMs),
+          ':limit': n(group.limit),
+          ':expiresAt': n(Math.ceil((group.windowEndMs + this.options.alertRetentionMs) / 1000)),
+          ':none': { M: {} },
+          ':zero': n(0),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (joined.Attributes?.leader?.S === member.alertKey) return 'publish';
+    try {
+      // Two runs folding the same event at once can meet in a transaction conflict: retried, the
+      // loser then finds the record and follows the winner.
+      await persist(async () => {
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: {
+                    pk: s(`alert#${member.alertKey}`),
+                    sk: s('alert'),
+                    status: s('folded'),
+                    createdAtMs: n(nowMs),
+                    expiresAt: n(Math.ceil((nowMs + this.options.alertRetentionMs) / 1000)),
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: groupKey,
+                  UpdateExpression: 'SET members.#member = :snapshot ADD memberCount :one',
+                  ConditionExpression: 'attribute_exists(leader) AND memberCount < memberLimit',
+                  ExpressionAttributeNames: { '#member': member.alertKey },
+                  ExpressionAttributeValues: { ':snapshot': s(member.snapshot), ':one': n(1) },
+                },
+              },
+            ],
+          }),
+        );
+      });
+      return 'folded';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [record, membership] = error.CancellationReasons ?? [];
+      if (record?.Code === 'ConditionalCheckFailed') {
+        // Another run recorded this alert meanwhile: follow what it decided.
+        return (await this.alertStatus(member.alertKey)) === 'folded' ? 'folded-before' : 'publish';
+      }
+      // The group is full, or was summarised and removed meanwhile: publish on its own.
+      if (membership?.Code === 'ConditionalCheckFailed') return 'publish';
+      throw error;
+    }
+  }
+
+  private async alertStatus(key: string): Promise<string | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { pk: s(`alert#${key}`), sk: s('alert') },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item === undefined ? undefined : (out.Item.status?.S ?? 'pending');
+  }
+
+  async listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]> {
+    const bound = `${String(Math.max(0, Math.floor(endedByMs))).padStart(15, '0')}#~`;
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :repeat AND sk <= :bound',
+        ExpressionAttributeValues: { ':repeat': s('repeat'), ':bound': s(bound) },
+        ConsistentRead: true,
+        Limit: Math.max(1, limit),
+      }),
+    );
+    return (out.Items ?? []).map(decodeRepeatGroup);
+  }
+
+  async closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, nowMs: number): Promise<void> {
+    const groupKey = { pk: s('repeat'), sk: s(repeatSortKey(group)) };
+    if (summary === undefined) {
+      await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: groupKey }));
+      return;
+    }
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Delete: { TableName: this.table, Key: groupKey, ConditionExpression: 'attribute_exists(pk)' },
+            },
+            ...this.alertRecordItems(summary, nowMs),
+          ],
+        }),
+      );
+    } catch (error) {
+      // Closed by another run already: its summary is on its way.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+function repeatSortKey(group: RepeatGroupRef): string {
+  const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
+  const digest = createHash('sha256').update(group.key).digest('hex').slice(0, 40);
+  return `${pad(group.windowEndMs)}#${pad(group.windowStartMs)}#${digest}`;
+}
+
+function decodeRepeatGroup(item: Item): RepeatGroup {
+  const members = Object.entries(item.members?.M ?? {}).map(([alertKey, value]) => ({
+    alertKey,
+    snapshot: value.S ?? '',
+  }));
+  return {
+    key: item.groupKey?.S ?? '',
+    windowStartMs: num(item.windowStartMs),
+    windowEndMs: num(item.windowEndMs),
+    limit: num(item.memberLimit),
+    leadAlertKey: item.leader?.S ?? '',
+    members,
+  };
 }
 
 function decodeCount(item: Item, limit: number): CountResult {

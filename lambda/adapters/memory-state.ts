@@ -5,7 +5,11 @@ import {
   type CounterRef,
   type CountResult,
   CursorConflictError,
+  type FoldResult,
   type RegionCursor,
+  type RepeatGroup,
+  type RepeatGroupRef,
+  type RepeatMember,
   type StateStore,
   type StoredAlert,
 } from '../ports';
@@ -61,6 +65,66 @@ export class MemoryStateStore implements StateStore {
   async countOnce(counter: CounterRef, eventId: string): Promise<CountResult> {
     return countInMemory(this.counters, counter, eventId);
   }
+
+  private readonly repeats = new MemoryRepeatGroups();
+
+  async foldRepeat(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
+    return this.repeats.fold(group, member, (key) => this.alerts.has(key));
+  }
+
+  async listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]> {
+    return this.repeats.listEnded(endedByMs, limit);
+  }
+
+  async closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
+    if (this.repeats.close(group) && summary) await this.claimAlert(summary);
+  }
+}
+
+/** The DynamoDB store's repeat-group semantics, in memory (shared with the tests' store). */
+export class MemoryRepeatGroups {
+  private readonly groups = new Map<
+    string,
+    { ref: RepeatGroupRef; lead: string; members: Map<string, string> }
+  >();
+  private readonly folded = new Set<string>();
+
+  /** `claimed`: whether an alert record exists for the key (a lead or a separately published repeat). */
+  fold(group: RepeatGroupRef, member: RepeatMember, claimed: (alertKey: string) => boolean): FoldResult {
+    if (this.folded.has(member.alertKey)) return 'folded-before';
+    if (claimed(member.alertKey)) return 'publish';
+    const id = groupId(group);
+    const existing = this.groups.get(id);
+    if (existing === undefined) {
+      this.groups.set(id, { ref: group, lead: member.alertKey, members: new Map() });
+      return 'publish';
+    }
+    if (existing.lead === member.alertKey || existing.members.size >= group.limit) return 'publish';
+    existing.members.set(member.alertKey, member.snapshot);
+    this.folded.add(member.alertKey);
+    return 'folded';
+  }
+
+  listEnded(endedByMs: number, limit: number): RepeatGroup[] {
+    return [...this.groups.values()]
+      .filter((g) => g.ref.windowEndMs <= endedByMs)
+      .sort((a, b) => a.ref.windowEndMs - b.ref.windowEndMs)
+      .slice(0, Math.max(0, limit))
+      .map((g) => ({
+        ...g.ref,
+        leadAlertKey: g.lead,
+        members: [...g.members].map(([alertKey, snapshot]) => ({ alertKey, snapshot })),
+      }));
+  }
+
+  /** True when the group existed (and is now removed). */
+  close(group: RepeatGroupRef): boolean {
+    return this.groups.delete(groupId(group));
+  }
+}
+
+function groupId(group: RepeatGroupRef): string {
+  return `${group.windowStartMs}@${group.key}`;
 }
 
 /** The DynamoDB counter's semantics: distinct ids, bounded by the limit, the crossing id frozen. */

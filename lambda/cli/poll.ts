@@ -175,6 +175,8 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
     alertRetentionMs: 14 * DAY_MS,
     maxOutboxPerRun: 200,
     maxAlertsPerRun: 10,
+    // With a table, repeats are folded as the Lambda folds them; a one-off run prints every finding.
+    repeatWindowMs: tableName ? 60 * MINUTE_MS : 0,
     // In memory there is no earlier run to overlap with, and one slice covers the window.
     overlapMs: tableName ? 60 * MINUTE_MS : 0,
     initialLookbackMs: sinceMs,

@@ -55,6 +55,15 @@ export interface RenderOptions {
 
 export interface DigestOptions {
   readonly generatedAtMs?: number | undefined;
+  /** The findings repeat an alert already sent: they were folded over this window (see repeats.ts). */
+  readonly repeatsOf?: RepeatsOf | undefined;
+}
+
+export interface RepeatsOf {
+  /** `eventId#ruleId` of the alert sent for the window's first finding. */
+  readonly leadAlertKey: string;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,8 +468,9 @@ export function renderDigest(findings: readonly Finding[], options: DigestOption
   const generatedAt = isoTime(options.generatedAtMs);
   // Sorted keys: the same set of findings gets the same id whatever order the run found them in.
   const id = stableId(JSON.stringify(findings.map((f) => `${f.event.eventId}#${f.ruleId}`).sort()));
+  const repeatsOf = options.repeatsOf;
   const render = (idCount: number, itemCount: number) =>
-    renderDigestWith(sorted, eventIds, { id, idCount, itemCount, generatedAt });
+    renderDigestWith(sorted, eventIds, { id, idCount, itemCount, generatedAt, repeatsOf });
   // Event ids first (they are what subscribers filter and deduplicate on), with up to half the
   // budget; the listed findings get the rest.
   const ids = largestFitting(eventIds.length, (k) => renderedBytes(render(k, 0)) <= MESSAGE_BUDGET / 2);
@@ -476,9 +486,10 @@ function renderDigestWith(
     readonly idCount: number;
     readonly itemCount: number;
     readonly generatedAt: string;
+    readonly repeatsOf: RepeatsOf | undefined;
   },
 ): RenderedAlert {
-  const { id, idCount, itemCount, generatedAt } = shape;
+  const { id, idCount, itemCount, generatedAt, repeatsOf } = shape;
   const top = sorted[0]!;
   const counts = countBySeverity(sorted);
   const listedIds = eventIds.slice(0, idCount);
@@ -493,19 +504,28 @@ function renderDigestWith(
     findingsOmitted: sorted.length - entries.length,
     eventIds: listedIds,
     eventIdsOmitted: eventIds.length - listedIds.length,
+    ...(repeatsOf
+      ? {
+          repeatsOf: {
+            alert: clean(repeatsOf.leadAlertKey, 300),
+            windowStart: isoTime(repeatsOf.windowStartMs),
+            windowEnd: isoTime(repeatsOf.windowEndMs),
+          },
+        }
+      : {}),
     ...(generatedAt ? { generatedAt } : {}),
   };
   const machine = JSON.stringify(document);
   const message = perProtocol(
     {
-      default: digestEmail(sorted, counts, Math.min(itemCount, 20), generatedAt),
-      email: digestEmail(sorted, counts, itemCount, generatedAt),
-      sms: digestSms(sorted, counts),
+      default: digestEmail(sorted, counts, Math.min(itemCount, 20), generatedAt, repeatsOf),
+      email: digestEmail(sorted, counts, itemCount, generatedAt, repeatsOf),
+      sms: digestSms(sorted, counts, repeatsOf),
     },
     machine,
   );
   return {
-    subject: digestSubject(sorted, counts),
+    subject: digestSubject(sorted, counts, repeatsOf),
     message,
     attributes: attributesOf({
       severity: top.severity,
@@ -541,10 +561,21 @@ function digestEmail(
   counts: Record<Severity, number>,
   itemCount: number,
   generatedAt: string,
+  repeatsOf: RepeatsOf | undefined,
 ): string {
   const out = [
-    `${sorted[0]!.severity.toUpperCase()}: trailwatch digest, ${sorted.length} findings in one run (${countsText(counts)})`,
+    repeatsOf
+      ? `${sorted[0]!.severity.toUpperCase()}: trailwatch, ${sorted.length} repeats of an alert already sent (${countsText(counts)})`
+      : `${sorted[0]!.severity.toUpperCase()}: trailwatch digest, ${sorted.length} findings in one run (${countsText(counts)})`,
     '',
+    ...(repeatsOf
+      ? [
+          `The first finding with the same rule and subject between ${humanTime(isoTime(repeatsOf.windowStartMs))} and ` +
+            `${humanTime(isoTime(repeatsOf.windowEndMs))} was alerted on its own (${or(clean(repeatsOf.leadAlertKey, 200))});`,
+          'these repeated it in that window and were folded into this one message.',
+          '',
+        ]
+      : []),
     'Highest severity first. Each finding: severity, event time (UTC), event, actor, source IP, account, region;',
     'then the rule and its summary; then the event id and its CloudTrail console link.',
     '',
@@ -568,7 +599,11 @@ function digestEmail(
   return out.join('\n');
 }
 
-function digestSubject(sorted: readonly Finding[], counts: Record<Severity, number>): string {
+function digestSubject(
+  sorted: readonly Finding[],
+  counts: Record<Severity, number>,
+  repeatsOf: RepeatsOf | undefined,
+): string {
   const headline = sorted
     .slice(0, DIGEST_HEADLINE_TOP)
     .map(
@@ -576,12 +611,17 @@ function digestSubject(sorted: readonly Finding[], counts: Record<Severity, numb
         `${clipAscii(ascii(f.event.eventName, 64), 24)} by ${clipAscii(ascii(displayActor(f), 64) || UNKNOWN, 16)}`,
     )
     .join('; ');
-  const text = `${sorted[0]!.severity.toUpperCase()}: ${sorted.length} findings (${countsText(counts)}): ${headline}`;
+  const what = repeatsOf ? `${sorted.length} repeats of an alert sent` : `${sorted.length} findings`;
+  const text = `${sorted[0]!.severity.toUpperCase()}: ${what} (${countsText(counts)}): ${headline}`;
   return clipAscii(text, SUBJECT_LIMIT, '...');
 }
 
 /** E.g. `CRIT 37 alerts: 3 CRIT 10 HIGH 24 MED. StopLogging by alice; DeleteTrail by bob`. */
-function digestSms(sorted: readonly Finding[], counts: Record<Severity, number>): string {
+function digestSms(
+  sorted: readonly Finding[],
+  counts: Record<Severity, number>,
+  repeatsOf: RepeatsOf | undefined,
+): string {
   const tally = [...SEVERITIES]
     .reverse()
     .filter((s) => counts[s] > 0)
@@ -592,7 +632,7 @@ function digestSms(sorted: readonly Finding[], counts: Record<Severity, number>)
     .map((f) => `${gsm(f.event.eventName, 24)} by ${gsm(displayActor(f), 16)}`)
     .join('; ');
   return clipAscii(
-    `${SEVERITY_SHORT[sorted[0]!.severity]} ${sorted.length} alerts: ${tally}. ${headline}`,
+    `${SEVERITY_SHORT[sorted[0]!.severity]} ${sorted.length} ${repeatsOf ? 'repeats' : 'alerts'}: ${tally}. ${headline}`,
     MAX_SMS_BYTES,
   );
 }

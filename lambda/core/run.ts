@@ -4,14 +4,17 @@ import type {
   AlertSink,
   Clock,
   EventSource,
+  FoldResult,
   LookupEventRecord,
   RegionCursor,
   StateStore,
   StoredAlert,
 } from '../ports';
 import { CursorConflictError } from '../ports';
+import type { RepeatsOf } from './alert';
 import type { Engine, RuleFailure } from './engine';
 import { parseCloudTrailEvent } from './event';
+import { alertKeyOf, findingsOf, memberOf, repeatGroupOf } from './repeats';
 import { sanitize } from './sanitize';
 import type { SuppressionList } from './suppression';
 import type { ThresholdEngine, ThresholdHit } from './threshold';
@@ -41,6 +44,12 @@ export interface RunSettings extends WindowSettings {
    * burst pages once instead of N times.
    */
   readonly maxAlertsPerRun: number;
+  /**
+   * Repeats of a finding (the same dedup key: rule and subject) within this fixed window are
+   * folded: the first is alerted at once, the rest go out as one summary once the window has
+   * ended and the overlap has passed. 0 turns folding off.
+   */
+  readonly repeatWindowMs: number;
 }
 
 export interface RunDeps {
@@ -51,7 +60,7 @@ export interface RunDeps {
   readonly clock: Clock;
   readonly engine: Engine;
   readonly render: (finding: Finding, related: readonly Finding[]) => RenderedAlert;
-  readonly renderDigest: (findings: readonly Finding[]) => RenderedAlert;
+  readonly renderDigest: (findings: readonly Finding[], repeatsOf?: RepeatsOf) => RenderedAlert;
   /** Findings a reviewed suppression list says not to alert on; they are still reported. */
   readonly suppressions: SuppressionList;
   /** Threshold rules, counted once per event in the state table; none when absent. */
@@ -90,6 +99,8 @@ export interface RegionReport {
   suppressed: number;
   /** Findings delivered, individually or inside a digest. */
   alertsSent: number;
+  /** Findings folded into a repeat group by this run (delivered later, in its summary). */
+  alertsFolded: number;
   digestsSent: number;
   alertsAlreadySent: number;
   cursorBeforeMs: number;
@@ -110,6 +121,8 @@ export interface FindingRecord {
   readonly alerted: boolean;
   /** The suppression entry that kept it from alerting, if any. */
   readonly suppressedBy?: string;
+  /** Folded into its repeat group: it goes out in the group's summary, not on its own. */
+  readonly folded?: true;
 }
 
 export interface ProblemRecord {
@@ -126,6 +139,8 @@ export interface RunReport {
   windowEndMs: number;
   durationMs: number;
   outbox: { pendingFound: number; delivered: number; failed: number; error?: string };
+  /** Repeat groups whose window ended: closed, and their summaries queued in the outbox. */
+  repeats: { groupsClosed: number; summariesQueued: number; error?: string };
   regions: RegionReport[];
   totals: {
     pages: number;
@@ -136,6 +151,7 @@ export interface RunReport {
     findingsBySeverity: Record<Severity, number>;
     alertsSent: number;
     digestsSent: number;
+    alertsFolded: number;
   };
   /** Every finding, alerted or not, so thresholds can be changed without losing history. */
   findings: FindingRecord[];
@@ -158,6 +174,8 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
   }
   try {
     const budget: AlertBudget = { remaining: settings.maxAlertsPerRun };
+    // Summaries first: they are queued in the outbox, which the drain then delivers.
+    await queueRepeatSummaries(deps, settings, input, report);
     const outboxClear = await drainOutbox(deps, settings, report, budget);
     const seen = new Set<string>();
     report.regions = await Promise.all(
@@ -177,9 +195,13 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
     report.totals.unparseableEvents += r.unparseableEvents;
     report.totals.alertsSent += r.alertsSent;
     report.totals.digestsSent += r.digestsSent;
+    report.totals.alertsFolded += r.alertsFolded;
   }
   report.totals.alertsSent += report.outbox.delivered;
-  const healthy = report.outbox.failed === 0 && report.regions.every((r) => isHealthy(r.outcome));
+  const healthy =
+    report.outbox.failed === 0 &&
+    report.repeats.error === undefined &&
+    report.regions.every((r) => isHealthy(r.outcome));
   report.status = healthy ? 'completed' : 'incomplete';
   report.durationMs = deps.clock.nowMs() - startedAt;
   return report;
@@ -229,6 +251,55 @@ async function drainOutbox(
     }
   }
   return true;
+}
+
+/** Event times for sorting: an event without one goes last. */
+function timeOrder(ms: number): number {
+  return Number.isFinite(ms) ? ms : Number.MAX_SAFE_INTEGER;
+}
+
+/** Repeat groups closed per run, at most; the rest wait for the next run. */
+const MAX_REPEAT_GROUPS_PER_RUN = 25;
+
+/**
+ * Closes the repeat groups whose window ended at least one overlap ago (their late events have
+ * been read by then, unless a region lags; a member read later starts a group of its own) and
+ * queues each group's summary in the outbox, in the same transaction as the group's removal.
+ */
+async function queueRepeatSummaries(
+  deps: RunDeps,
+  settings: RunSettings,
+  input: RunInput,
+  report: RunReport,
+): Promise<void> {
+  if (settings.repeatWindowMs <= 0) return;
+  try {
+    const ended = await deps.state.listEndedRepeats(
+      input.windowEndMs - settings.overlapMs,
+      MAX_REPEAT_GROUPS_PER_RUN,
+    );
+    for (const group of ended) {
+      const findings = findingsOf(group);
+      const summary: StoredAlert | undefined =
+        findings.length === 0
+          ? undefined
+          : {
+              key: `repeats#${group.leadAlertKey}`,
+              region: findings[0]!.event.awsRegion,
+              eventTimeMs: group.windowEndMs,
+              alert: deps.renderDigest(findings, {
+                leadAlertKey: group.leadAlertKey,
+                windowStartMs: group.windowStartMs,
+                windowEndMs: group.windowEndMs,
+              }),
+            };
+      await deps.state.closeRepeatGroup(group, summary, deps.clock.nowMs());
+      report.repeats.groupsClosed += 1;
+      if (summary) report.repeats.summariesQueued += 1;
+    }
+  } catch (error) {
+    report.repeats.error = `closing repeat groups failed: ${describe(error)}`;
+  }
 }
 
 async function skippedRegion(deps: RunDeps, region: string, input: RunInput): Promise<RegionReport> {
@@ -341,7 +412,11 @@ class RegionRun {
         // Nothing of the page is published: it is read again, and counting is idempotent.
         return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'state-failed', error } };
       }
-      const published = await this.publish([...scored.findings, ...crossed]);
+      // Oldest first: a page comes newest first, but a repeat group should be led by its earliest event.
+      const found = [...scored.findings, ...crossed].sort(
+        (a, b) => timeOrder(a.event.eventTimeMs) - timeOrder(b.event.eventTimeMs),
+      );
+      const published = await this.publish(found);
       if (published !== undefined) {
         // The page whose alert failed is not done: resume from its own token next time.
         return { complete: false, oldestSeenMs, nextToken, failure: published };
@@ -437,13 +512,33 @@ class RegionRun {
       this.r.findings += 1;
       if (suppression) this.r.suppressed += 1;
       this.report.totals.findingsBySeverity[finding.severity] += 1;
-      this.report.findings.push(findingRecord(finding, this.region, alerted, suppression?.id));
-      if (!alerted) continue;
+      if (!alerted) {
+        this.report.findings.push(findingRecord(finding, this.region, false, suppression?.id));
+        continue;
+      }
+      if (this.settings.repeatWindowMs > 0) {
+        let fold: FoldResult;
+        try {
+          fold = await this.deps.state.foldRepeat(
+            repeatGroupOf(finding, this.settings.repeatWindowMs),
+            memberOf(finding),
+            this.deps.clock.nowMs(),
+          );
+        } catch (error) {
+          return { outcome: 'state-failed', error };
+        }
+        if (fold !== 'publish') {
+          if (fold === 'folded') this.r.alertsFolded += 1;
+          this.report.findings.push({ ...findingRecord(finding, this.region, true), folded: true });
+          continue;
+        }
+      }
+      this.report.findings.push(findingRecord(finding, this.region, true));
       const related = findings.filter(
         (other) => other !== finding && sameActor(other, finding) && atLeast(other.severity, 'low'),
       );
       const stored: StoredAlert = {
-        key: `${finding.event.eventId}#${finding.ruleId}`,
+        key: alertKeyOf(finding),
         region: this.region,
         eventTimeMs: finding.event.eventTimeMs,
         alert: this.deps.render(finding, related),
@@ -595,6 +690,7 @@ function emptyRegion(region: string, cursorMs: number): RegionReport {
     findings: 0,
     suppressed: 0,
     alertsSent: 0,
+    alertsFolded: 0,
     digestsSent: 0,
     alertsAlreadySent: 0,
     cursorBeforeMs: cursorMs,
@@ -610,6 +706,7 @@ function emptyReport(input: RunInput): RunReport {
     windowEndMs: input.windowEndMs,
     durationMs: 0,
     outbox: { pendingFound: 0, delivered: 0, failed: 0 },
+    repeats: { groupsClosed: 0, summariesQueued: 0 },
     regions: [],
     totals: {
       pages: 0,
@@ -620,6 +717,7 @@ function emptyReport(input: RunInput): RunReport {
       findingsBySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
       alertsSent: 0,
       digestsSent: 0,
+      alertsFolded: 0,
     },
     findings: [],
     problems: [],

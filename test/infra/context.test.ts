@@ -136,6 +136,7 @@ describe('readContext', () => {
       ['alertRetentionDays', '1', /alertRetentionDays: "1" is not a whole number from 2 to 365/],
       ['maxPagesPerRun', '10001', /maxPagesPerRun: "10001" is not a whole number from 1 to 10000/],
       ['maxAlertsPerRun', '0', /maxAlertsPerRun: "0" is not a whole number from 1 to 1000/],
+      ['repeatWindowMinutes', '1441', /repeatWindowMinutes: "1441" is not a whole number from 0 to 1440/],
       ['memoryMb', '64', /memoryMb: "64" is not a whole number from 128 to 10240/],
       ['timeoutSeconds', '901', /timeoutSeconds: "901" is not a whole number from 1 to 900/],
       ['timeoutSeconds', '300', /timeoutSeconds: 300 is not shorter than the schedule of 5 minute\(s\)/],

@@ -318,6 +318,7 @@ describe('TrailwatchStack with context', () => {
       alertRetentionDays: '30',
       maxPagesPerRun: '50',
       maxAlertsPerRun: '25',
+      repeatWindowMinutes: '0',
       logRetentionDays: '90',
       reservedConcurrency: '1',
     });
@@ -334,6 +335,7 @@ describe('TrailwatchStack with context', () => {
           TRAILWATCH_ALERT_RETENTION_DAYS: '30',
           TRAILWATCH_MAX_PAGES_PER_RUN: '50',
           TRAILWATCH_MAX_ALERTS_PER_RUN: '25',
+          TRAILWATCH_REPEAT_WINDOW_MINUTES: '0',
         }),
       },
     });

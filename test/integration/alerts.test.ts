@@ -81,7 +81,8 @@ describe('alerts as each subscriber receives them', () => {
   });
 
   it('turns a burst into individual alerts up to the budget and one digest for the rest', async () => {
-    await h.reset({ TRAILWATCH_MAX_ALERTS_PER_RUN: '2' });
+    // The same actor stops logging seven times: with folding off, the budget is what limits the burst.
+    await h.reset({ TRAILWATCH_MAX_ALERTS_PER_RUN: '2', TRAILWATCH_REPEAT_WINDOW_MINUTES: '0' });
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
       const record = hostileStopLogging(h.t0 - 10 * MINUTE + i * 1000);
@@ -105,5 +106,50 @@ describe('alerts as each subscriber receives them', () => {
     // Nothing of the burst comes again in the next, overlapping window.
     await h.tick(h.t0 + 5 * MINUTE);
     expect(h.sns.published).toHaveLength(3);
+  });
+
+  it('folds repeats of one finding into one safe summary, sent once after the window and the overlap', async () => {
+    const HOUR = 60 * MINUTE;
+    // Four in one fixed hour, all within the first run's lookback (60 minutes).
+    const windowStart = Math.floor((h.t0 - 30 * MINUTE) / HOUR) * HOUR;
+    const from = Math.max(windowStart, h.t0 - 60 * MINUTE);
+    const records = [0, 1, 2, 3].map((i) => hostileStopLogging(from + i * 60_000));
+    for (const record of records) h.cloudtrail.addEvent(HOME, record);
+
+    const first = await h.tick(h.t0);
+    expect(first).toMatchObject({ alertsSent: 1, alertsFolded: 3 });
+    expect(JSON.parse(h.sns.published[0]!.attributes.eventIds!.value)).toEqual([records[0]!.eventID]);
+
+    // The summary goes out on the first run at or after the window's end plus the overlap (60 minutes).
+    const due = windowStart + 2 * HOUR;
+    let t = h.t0;
+    while (t + 5 * MINUTE < due) {
+      t += 5 * MINUTE;
+      await h.tick(t);
+    }
+    expect(h.sns.published).toHaveLength(1);
+    await h.tick(t + 5 * MINUTE);
+    expect(h.sns.published).toHaveLength(2);
+    const summary = h.sns.published[1]!;
+    expect(JSON.parse(summary.attributes.eventIds!.value).sort()).toEqual(
+      records
+        .slice(1)
+        .map((r) => r.eventID)
+        .sort(),
+    );
+    const doc = JSON.parse(h.sns.deliveries('https')[1]!.body);
+    expect(validDigest(doc)).toBe(true);
+    expect(doc.repeatsOf).toMatchObject({ alert: `${records[0]!.eventID}#cloudtrail.logging-stopped` });
+    const sms = h.sns.deliveries('sms')[1]!.body;
+    expect(Buffer.byteLength(sms, 'utf8')).toBeLessThanOrEqual(MAX_SMS_BYTES);
+    expect(sms).toMatch(/^CRIT 3 repeats: /);
+    const email = h.sns.deliveries('email')[1]!;
+    expect(email.subject!.length).toBeLessThanOrEqual(MAX_SUBJECT_CHARS);
+    expect(email.subject).toMatch(/^[A-Za-z][\x20-\x7e]*$/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is about control characters.
+    expect(email.body.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f\u202e\u200b]/);
+
+    for (let later = t + 10 * MINUTE; later <= t + 30 * MINUTE; later += 5 * MINUTE) await h.tick(later);
+    expect(h.sns.published).toHaveLength(2);
   });
 });

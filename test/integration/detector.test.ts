@@ -82,17 +82,28 @@ describe('the scheduled detector against local AWS parts', () => {
   });
 
   it('does not alert twice on an event seen again in the overlap, and catches a late one', async () => {
-    const early = stopLogging(T0 - 3 * MINUTE);
+    const HOUR = 60 * MINUTE;
+    // Both in one fixed hour and within the first run's lookback: the late one repeats the early one.
+    const windowStart = Math.floor((T0 - 30 * MINUTE) / HOUR) * HOUR;
+    const base = Math.max(windowStart, T0 - 60 * MINUTE);
+    const early = stopLogging(base + MINUTE);
     h.cloudtrail.addEvent(HOME, early);
     await tick(T0);
-    // Happened before the first run's window end, visible only 30 minutes later.
-    const late = stopLogging(T0 - 2 * MINUTE);
-    h.cloudtrail.addEvent(HOME, late, { visibleAtMs: T0 + 28 * MINUTE });
+    // Happened before the first run's window end, visible only 40 minutes later (the overlap is 60).
+    const late = stopLogging(base + 2 * MINUTE);
+    h.cloudtrail.addEvent(HOME, late, { visibleAtMs: base + 42 * MINUTE });
 
-    for (let t = T0 + 5 * MINUTE; t <= T0 + 35 * MINUTE; t += 5 * MINUTE) await tick(t);
+    // The same actor stopped the same trail: the late one is folded as a repeat and goes out in the
+    // group's summary on the first run at or after the window's end plus the overlap.
+    const due = windowStart + 2 * HOUR;
+    for (let t = T0 + 5 * MINUTE; t < due + 5 * MINUTE; t += 5 * MINUTE) {
+      await tick(t);
+      if (t < due) expect(h.sns.published).toHaveLength(1);
+    }
 
-    const alerted = h.sns.published.map((m) => JSON.parse(m.attributes.eventIds!.value)[0]);
-    expect(alerted).toEqual([early.eventID, late.eventID]);
+    const alerted = h.sns.published.map((m) => JSON.parse(m.attributes.eventIds!.value) as string[]);
+    expect(alerted).toEqual([[early.eventID], [late.eventID]]);
+    expect(h.sns.published[1]!.attributes.ruleId?.value).toBe('digest');
   });
 
   it('keeps the cursor and the alert when SNS refuses, then delivers once when it recovers', async () => {

@@ -128,4 +128,83 @@ describe('DynamoDbStateStore', () => {
     );
     expect(new Set(crossing.map((r) => r.crossedBy))).toEqual(new Set([final.crossedBy]));
   });
+
+  describe('repeat groups', () => {
+    const group = {
+      key: 'cloudtrail.logging-stopped|arn:aws:iam::1:user/a',
+      windowStartMs: 3_600_000,
+      windowEndMs: 7_200_000,
+      limit: 3,
+    };
+    const member = (id: string) => ({
+      alertKey: `${id}#cloudtrail.logging-stopped`,
+      snapshot: `{"eventId":"${id}"}`,
+    });
+
+    it('lets the first finding lead, folds the repeats once each, and publishes past the limit', async () => {
+      expect(await store.foldRepeat(group, member('a'), 1)).toBe('publish');
+      // The lead is claimed as an ordinary alert; a re-read of it still says publish (claimAlert dedups).
+      await store.claimAlert({ key: member('a').alertKey, region: 'r', eventTimeMs: 1, alert }, 1);
+      expect(await store.foldRepeat(group, member('a'), 2)).toBe('publish');
+      expect(await store.foldRepeat(group, member('b'), 3)).toBe('folded');
+      expect(await store.foldRepeat(group, member('b'), 4)).toBe('folded-before');
+      expect(await store.foldRepeat(group, member('c'), 5)).toBe('folded');
+      expect(await store.foldRepeat(group, member('d'), 6)).toBe('folded');
+      expect(await store.foldRepeat(group, member('e'), 7)).toBe('publish');
+      const [listed] = await store.listEndedRepeats(group.windowEndMs, 10);
+      expect(listed).toMatchObject({ ...group, leadAlertKey: member('a').alertKey });
+      expect(listed?.members.map((m) => m.alertKey).sort()).toEqual(
+        ['b', 'c', 'd'].map((id) => member(id).alertKey),
+      );
+      expect(listed?.members.find((m) => m.alertKey === member('b').alertKey)?.snapshot).toBe(
+        '{"eventId":"b"}',
+      );
+      // A folded finding's idempotency record keeps claimAlert from publishing it on its own.
+      expect(
+        await store.claimAlert({ key: member('b').alertKey, region: 'r', eventTimeMs: 1, alert }, 8),
+      ).not.toBe('claimed');
+    });
+
+    it('folds one of two concurrent reads of the same repeat, and agrees on one leader', async () => {
+      const leaders = await Promise.all(['x', 'y', 'z'].map((id) => store.foldRepeat(group, member(id), 1)));
+      expect(leaders.filter((r) => r === 'publish')).toHaveLength(1);
+      const twice = await Promise.all([
+        store.foldRepeat(group, member('w'), 2),
+        store.foldRepeat(group, member('w'), 2),
+      ]);
+      expect(twice.sort()).toEqual(['folded', 'folded-before']);
+      const [listed] = await store.listEndedRepeats(group.windowEndMs, 10);
+      expect(listed?.members).toHaveLength(3);
+    });
+
+    it('lists only the groups whose window ended, and closes a group with its summary exactly once', async () => {
+      const later = { ...group, windowStartMs: 7_200_000, windowEndMs: 10_800_000 };
+      await store.foldRepeat(group, member('a'), 1);
+      await store.foldRepeat(group, member('b'), 1);
+      await store.foldRepeat(later, member('c'), 1);
+      expect((await store.listEndedRepeats(group.windowEndMs - 1, 10)).length).toBe(0);
+      const ended = await store.listEndedRepeats(group.windowEndMs, 10);
+      expect(ended.map((g) => g.leadAlertKey)).toEqual([member('a').alertKey]);
+      const summary = {
+        key: `repeats#${member('a').alertKey}`,
+        region: 'r',
+        eventTimeMs: group.windowEndMs,
+        alert,
+      };
+      await store.closeRepeatGroup(ended[0]!, summary, 10);
+      await store.closeRepeatGroup(ended[0]!, summary, 11);
+      expect(await store.listPending(10)).toEqual([summary]);
+      expect(await store.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).toHaveLength(1);
+      // A repeat of the closed window read later founds a new group and is published.
+      expect(await store.foldRepeat(group, member('late'), 12)).toBe('publish');
+      // A group without members is removed without a summary.
+      const [alone] = await store
+        .listEndedRepeats(later.windowEndMs, 10)
+        .then((g) => g.filter((x) => x.windowStartMs === later.windowStartMs));
+      await store.closeRepeatGroup(alone!, undefined, 13);
+      expect((await store.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).map((g) => g.windowStartMs)).toEqual(
+        [group.windowStartMs],
+      );
+    });
+  });
 });

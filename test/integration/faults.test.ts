@@ -65,39 +65,34 @@ function writeTrace(file: string, result: ScenarioResult, harness: DetectorHarne
 }
 
 describe('delivery guarantees under faults', () => {
-  it(
-    'delivers every expected alert exactly once through throttling, outages, crashes and a 100,000-event backlog',
-    async () => {
-      const result = await onVirtualTime((advanceWallTo) =>
-        runScenario(h, {
-          advanceWallTo,
-          // TRAILWATCH_FAULT_SEED=<n> tries another seeded schedule of faults and events.
-          seed: Number(process.env.TRAILWATCH_FAULT_SEED ?? 20261127),
-          regions: ['eu-west-1', 'us-east-1', 'ap-southeast-2'],
-          backlogEvents: 100_000,
-          liveEvents: 12_000,
-          liveHours: 24,
-          alertFraction: 0.004,
-          maxDelayMinutes: 60,
-          faults: true,
-          trace: traceFile !== undefined,
-        }),
-      );
-      process.stdout.write(`fault suite: ${formatResult(result)}\n`);
-      if (traceFile) writeTrace(traceFile, result, h);
-      expect(result.expectedAlerts).toBeGreaterThan(300);
-      expect(result.faults.snsFailures).toBeGreaterThan(0);
-      expect(result.faults.crashesAfterAlerts).toBeGreaterThan(0);
-      expect({ missed: result.missed, duplicates: result.duplicates, unexpected: result.unexpected }).toEqual(
-        {
-          missed: 0,
-          duplicates: 0,
-          unexpected: 0,
-        },
-      );
-      expect(result.delivered).toBe(result.expectedAlerts);
-    },
-  );
+  it('delivers every expected alert exactly once through throttling, outages, crashes and a 100,000-event backlog', async () => {
+    const result = await onVirtualTime((advanceWallTo) =>
+      runScenario(h, {
+        advanceWallTo,
+        // TRAILWATCH_FAULT_SEED=<n> tries another seeded schedule of faults and events.
+        seed: Number(process.env.TRAILWATCH_FAULT_SEED ?? 20261127),
+        regions: ['eu-west-1', 'us-east-1', 'ap-southeast-2'],
+        backlogEvents: 100_000,
+        liveEvents: 12_000,
+        liveHours: 24,
+        alertFraction: 0.004,
+        maxDelayMinutes: 60,
+        faults: true,
+        trace: traceFile !== undefined,
+      }),
+    );
+    process.stdout.write(`fault suite: ${formatResult(result)}\n`);
+    if (traceFile) writeTrace(traceFile, result, h);
+    expect(result.expectedAlerts).toBeGreaterThan(300);
+    expect(result.faults.snsFailures).toBeGreaterThan(0);
+    expect(result.faults.crashesAfterAlerts).toBeGreaterThan(0);
+    expect({ missed: result.missed, duplicates: result.duplicates, unexpected: result.unexpected }).toEqual({
+      missed: 0,
+      duplicates: 0,
+      unexpected: 0,
+    });
+    expect(result.delivered).toBe(result.expectedAlerts);
+  });
 
   it('fails when the overlap is removed: late events are missed', async () => {
     const result = await onVirtualTime((advanceWallTo) =>

@@ -59,6 +59,9 @@ export interface ScenarioResult {
     failedInvocations: number;
   };
   ticks: number;
+  /** SNS messages accepted, and how many of the delivered alerts came inside a digest or repeat summary. */
+  messages: number;
+  deliveredInDigests: number;
   /** How the invocations ended: completed, skipped-lease-held, failed. */
   outcomes: Record<string, number>;
   /** The events behind any miss or duplicate, to debug from. */
@@ -92,7 +95,8 @@ export function formatResult(r: ScenarioResult): string {
     `(CloudTrail throttles ${f.cloudtrailThrottles}, 5xx ${f.cloudtrailServerErrors}, SNS failures ${f.snsFailures}, ` +
     `DynamoDB throttles ${f.dynamodbThrottles}, time-budget stops ${f.timeBudgetKills}, ` +
     `crashes after alerts ${f.crashesAfterAlerts}, concurrent runs ${f.concurrentRuns}; ` +
-    `failed invocations ${f.failedInvocations}), ticks ${r.ticks}`
+    `failed invocations ${f.failedInvocations}), ticks ${r.ticks}, SNS messages ${r.messages} ` +
+    `(${r.deliveredInDigests} alerts inside digests and repeat summaries)`
   );
 }
 
@@ -209,6 +213,8 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       failedInvocations: 0,
     },
     ticks: 0,
+    messages: 0,
+    deliveredInDigests: 0,
     outcomes: {},
     problems: [],
     trace: [],
@@ -316,6 +322,8 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
   for (const message of h.sns.published) {
     const ids = JSON.parse(message.attributes.eventIds?.value ?? '[]') as string[];
     for (const id of ids) delivered.set(id, (delivered.get(id) ?? 0) + 1);
+    result.messages += 1;
+    if (message.attributes.ruleId?.value === 'digest') result.deliveredInDigests += ids.length;
   }
   const byId = new Map(planned.map((e) => [e.eventId, e]));
   const describe = (kind: 'missed' | 'duplicate', id: string, count: number) => {

@@ -1,6 +1,6 @@
 // In-memory implementations of the ports, for unit tests of the core's orchestration.
 // The integration tests use the real adapters against DynamoDB Local and local servers.
-import { countInMemory } from '../../lambda/adapters/memory-state';
+import { countInMemory, MemoryRepeatGroups } from '../../lambda/adapters/memory-state';
 import type { RenderedAlert } from '../../lambda/core/types';
 import {
   type AlertSink,
@@ -9,10 +9,14 @@ import {
   type CountResult,
   CursorConflictError,
   type EventSource,
+  type FoldResult,
   type LookupEventRecord,
   type LookupPage,
   type LookupQuery,
   type RegionCursor,
+  type RepeatGroup,
+  type RepeatGroupRef,
+  type RepeatMember,
   type StateStore,
   type StoredAlert,
 } from '../../lambda/ports';
@@ -61,6 +65,16 @@ export class MemoryStateStore implements StateStore {
   readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
   async countOnce(counter: CounterRef, eventId: string): Promise<CountResult> {
     return countInMemory(this.counters, counter, eventId);
+  }
+  readonly repeats = new MemoryRepeatGroups();
+  async foldRepeat(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
+    return this.repeats.fold(group, member, (key) => this.alerts.has(key));
+  }
+  async listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]> {
+    return this.repeats.listEnded(endedByMs, limit);
+  }
+  async closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
+    if (this.repeats.close(group) && summary) await this.claimAlert(summary);
   }
 }
 

@@ -548,6 +548,29 @@ describe('renderDigest', () => {
   );
   const digest = renderDigest(findings, { generatedAtMs: Date.UTC(2024, 4, 1, 4) });
 
+  it('says when the findings repeat an alert already sent, and for which window', () => {
+    const repeats = renderDigest(findings.slice(0, 3), {
+      repeatsOf: {
+        leadAlertKey: 'evt-lead#rule.r0',
+        windowStartMs: Date.UTC(2024, 4, 1, 3),
+        windowEndMs: Date.UTC(2024, 4, 1, 4),
+      },
+    });
+    expect(repeats.subject).toMatch(/^CRITICAL: 3 repeats of an alert sent \(/);
+    expectSubjectSafe(repeats.subject);
+    expect(channel(repeats, 'sms')).toMatch(/^CRIT 3 repeats: /);
+    expectSmsSafe(channel(repeats, 'sms'));
+    expect(channel(repeats, 'email')).toContain('alerted on its own (evt-lead#rule.r0)');
+    const document = documentOf(repeats);
+    expect(validateDigest(document)).toBe(true);
+    expect(document.repeatsOf).toEqual({
+      alert: 'evt-lead#rule.r0',
+      windowStart: '2024-05-01T03:00:00.000Z',
+      windowEnd: '2024-05-01T04:00:00.000Z',
+    });
+    expect(JSON.parse(repeats.attributes.eventIds?.value ?? '[]')).toHaveLength(3);
+  });
+
   it('counts the findings by severity', () => {
     expect(digest.subject).toMatch(/^CRITICAL: 5 findings \(2 critical, 1 high, 1 medium, 1 low\)/);
     expect(channel(digest, 'sms')).toMatch(/^CRIT 5 alerts: 2 CRIT 1 HIGH 1 MED 1 LOW\. /);

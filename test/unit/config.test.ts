@@ -26,8 +26,10 @@ describe('Lambda configuration', () => {
       initialLookbackMs: 24 * 60 * 60_000,
       minSeverity: 'high',
       maxPagesPerRun: 300,
+      repeatWindowMs: 60 * 60_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(loadConfig({ ...valid, TRAILWATCH_REPEAT_WINDOW_MINUTES: '0' }, NOW).repeatWindowMs).toBe(0);
   });
 
   it('de-duplicates regions (the stack region may itself be us-east-1)', () => {
@@ -50,9 +52,17 @@ describe('Lambda configuration', () => {
       TRAILWATCH_MIN_SEVERITY: 'urgent',
       TRAILWATCH_OVERLAP_MINUTES: '2',
       TRAILWATCH_MAX_PAGES_PER_RUN: 'many',
+      TRAILWATCH_REPEAT_WINDOW_MINUTES: '-5',
     });
-    expect(problems).toHaveLength(5);
-    for (const name of ['TOPIC_ARN', 'REGIONS', 'MIN_SEVERITY', 'OVERLAP_MINUTES', 'MAX_PAGES_PER_RUN']) {
+    expect(problems).toHaveLength(6);
+    for (const name of [
+      'TOPIC_ARN',
+      'REGIONS',
+      'MIN_SEVERITY',
+      'OVERLAP_MINUTES',
+      'MAX_PAGES_PER_RUN',
+      'REPEAT_WINDOW_MINUTES',
+    ]) {
       expect(problems.some((p) => p.startsWith(`TRAILWATCH_${name}`))).toBe(true);
     }
   });

@@ -69,7 +69,7 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
   const state = new MemoryStateStore();
   const sink = new RecordingSink();
   const clock = new ManualClock(NOW);
-  const deps: RunDeps = {
+  const deps: { -readonly [K in keyof RunDeps]: RunDeps[K] } = {
     source,
     state,
     sink,
@@ -93,12 +93,13 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
     maxPagesPerRun: 100,
     alertRetentionMs: 14 * 24 * 60 * MINUTE_MS,
     maxOutboxPerRun: 100,
+    repeatWindowMs: 0,
     maxAlertsPerRun: 10,
     ...overrides,
   };
   const run = (windowEndMs: number, runId = `run-${windowEndMs}`) =>
     runOnce(deps, settings, { runId, windowEndMs, deadlineMs: NOW + 60_000 });
-  return { source, state, sink, clock, run };
+  return { source, state, sink, clock, run, deps };
 }
 
 describe('one scheduled run', () => {
@@ -407,5 +408,120 @@ describe('threshold detections', () => {
     state.countOnce = count;
     await run(NOW + 11 * MINUTE_MS);
     expect(sprayAlerts(sink)).toHaveLength(1);
+  });
+});
+
+describe('folding repeated findings', () => {
+  const HOUR = 60 * MINUTE_MS;
+  // NOW is on the hour: the window [NOW, NOW + 1 h) holds the repeats below.
+  const stop = (id: string, atMs: number, user = 'alice') =>
+    record(
+      id,
+      'StopLogging',
+      atMs,
+      JSON.stringify({
+        eventID: id,
+        eventName: 'StopLogging',
+        eventTime: new Date(atMs).toISOString(),
+        eventSource: 'cloudtrail.amazonaws.com',
+        awsRegion: REGION,
+        userIdentity: { type: 'IAMUser', userName: user, arn: `arn:aws:iam::111122223333:user/${user}` },
+      }),
+    );
+  const textOf = (alert: RenderedAlert) => JSON.parse(alert.message).default as string;
+  const threeByAlice = () => [
+    stop('s1', NOW + 1 * MINUTE_MS),
+    stop('s2', NOW + 2 * MINUTE_MS),
+    stop('s3', NOW + 3 * MINUTE_MS),
+  ];
+
+  it('alerts the first finding at once and folds the repeats of the same rule and actor', async () => {
+    const { source, state, sink, run } = setup({ repeatWindowMs: HOUR });
+    await run(NOW);
+    source.add(REGION, ...threeByAlice(), stop('b1', NOW + 4 * MINUTE_MS, 'bob'));
+    const first = await run(NOW + 5 * MINUTE_MS);
+    expect(sink.published.map(textOf)).toEqual(['stopped by alice s1', 'stopped by bob b1']);
+    expect(first.totals.alertsFolded).toBe(2);
+    expect(first.findings.filter((f) => f.folded).map((f) => f.eventId)).toEqual(['s2', 's3']);
+    // The overlap reads them again: nothing more is sent, nothing is counted twice.
+    const again = await run(NOW + 10 * MINUTE_MS);
+    expect(sink.published).toHaveLength(2);
+    expect(again.totals.alertsFolded).toBe(0);
+    const groups = await state.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10);
+    expect(groups.map((g) => [g.leadAlertKey, g.members.map((m) => m.alertKey)])).toEqual([
+      ['s1#test.stop-logging', ['s2#test.stop-logging', 's3#test.stop-logging']],
+      ['b1#test.stop-logging', []],
+    ]);
+  });
+
+  it('sends one summary of the repeats once the window and the overlap have passed, and only once', async () => {
+    const { source, sink, run, deps } = setup({ repeatWindowMs: HOUR });
+    const summaries: unknown[] = [];
+    const renderDigest = deps.renderDigest;
+    deps.renderDigest = (findings, repeatsOf) => {
+      summaries.push({ ids: findings.map((f) => f.event.eventId), repeatsOf });
+      return renderDigest(findings, repeatsOf);
+    };
+    await run(NOW);
+    source.add(REGION, ...threeByAlice());
+    await run(NOW + 5 * MINUTE_MS);
+    const beforeEnd = await run(NOW + HOUR + 55 * MINUTE_MS);
+    expect(beforeEnd.repeats).toEqual({ groupsClosed: 0, summariesQueued: 0 });
+    const closing = await run(NOW + 2 * HOUR);
+    expect(closing.repeats).toEqual({ groupsClosed: 1, summariesQueued: 1 });
+    expect(summaries).toEqual([
+      {
+        ids: ['s2', 's3'],
+        repeatsOf: { leadAlertKey: 's1#test.stop-logging', windowStartMs: NOW, windowEndMs: NOW + HOUR },
+      },
+    ]);
+    expect(sink.published.map((a) => a.subject)).toEqual(['critical test.stop-logging', 'digest of 2']);
+    await run(NOW + 2 * HOUR + 5 * MINUTE_MS);
+    expect(sink.published).toHaveLength(2);
+  });
+
+  it('publishes on its own a repeat read after its group was summarised, and never re-sends a folded one', async () => {
+    const { source, sink, run, state } = setup({ repeatWindowMs: HOUR });
+    await run(NOW);
+    source.add(REGION, ...threeByAlice());
+    await run(NOW + 5 * MINUTE_MS);
+    await run(NOW + 2 * HOUR);
+    expect(sink.published).toHaveLength(2);
+    // Re-reading the folded events (a cursor reset) finds them folded: no second message.
+    state.cursors.clear();
+    await run(NOW + 2 * HOUR + 5 * MINUTE_MS);
+    expect(sink.published).toHaveLength(2);
+    // A repeat of the closed window that arrives later still goes out, as an alert of its own.
+    source.add(REGION, stop('late', NOW + 30 * MINUTE_MS));
+    state.cursors.clear();
+    await run(NOW + 2 * HOUR + 10 * MINUTE_MS);
+    expect(sink.published.slice(2).map(textOf)).toEqual(['stopped by alice late']);
+  });
+
+  it('publishes repeats on their own once the group is full', async () => {
+    const { source, sink, run } = setup({ repeatWindowMs: HOUR, maxAlertsPerRun: 1000 });
+    await run(NOW);
+    for (let i = 0; i < 105; i++)
+      source.add(REGION, stop(`r${String(i).padStart(3, '0')}`, NOW + 60_000 + i * 1000));
+    const report = await run(NOW + 5 * MINUTE_MS);
+    expect(report.totals.alertsFolded).toBe(100);
+    expect(sink.published).toHaveLength(5);
+  });
+
+  it('reports a failing state table while folding as a state failure, and folds on the next run', async () => {
+    const { source, state, sink, run } = setup({ repeatWindowMs: HOUR });
+    await run(NOW);
+    source.add(REGION, ...threeByAlice());
+    const fold = state.foldRepeat.bind(state);
+    state.foldRepeat = async () => {
+      throw Object.assign(new Error('down'), { name: 'InternalServerError' });
+    };
+    const failed = await run(NOW + 5 * MINUTE_MS);
+    expect(failed.regions[0]).toMatchObject({ outcome: 'state-failed', cursorAfterMs: NOW });
+    expect(sink.published).toHaveLength(0);
+    state.foldRepeat = fold;
+    const next = await run(NOW + 10 * MINUTE_MS);
+    expect(next.totals.alertsFolded).toBe(2);
+    expect(sink.published).toHaveLength(1);
   });
 });
