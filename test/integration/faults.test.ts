@@ -86,6 +86,8 @@ describe('delivery guarantees under faults', () => {
     expect(result.expectedAlerts).toBeGreaterThan(300);
     expect(result.faults.snsFailures).toBeGreaterThan(0);
     expect(result.faults.crashesAfterAlerts).toBeGreaterThan(0);
+    // The same actor stops the same trail again and again: most alerts go out as folded repeats.
+    expect(result.deliveredInDigests).toBeGreaterThan(0);
     expect({ missed: result.missed, duplicates: result.duplicates, unexpected: result.unexpected }).toEqual({
       missed: 0,
       duplicates: 0,
