@@ -395,14 +395,20 @@ export class DynamoDbStateStore implements StateStore {
         new TransactWriteItemsCommand({
           TransactItems: [
             {
-              Delete: { TableName: this.table, Key: groupKey, ConditionExpression: 'attribute_exists(pk)' },
+              // Only the membership the summary lists: had a repeat joined since, the next run closes it.
+              Delete: {
+                TableName: this.table,
+                Key: groupKey,
+                ConditionExpression: 'memberCount = :count',
+                ExpressionAttributeValues: { ':count': n(group.members.length) },
+              },
             },
             ...this.alertRecordItems(summary, nowMs),
           ],
         }),
       );
     } catch (error) {
-      // Closed by another run already: its summary is on its way.
+      // Closed by another run already (its summary is on its way), or grown since it was listed.
       if (!isConditionFailure(error)) throw error;
     }
   }

@@ -66,19 +66,23 @@ export class MemoryStateStore implements StateStore {
     return countInMemory(this.counters, counter, eventId);
   }
 
-  private readonly repeats = new MemoryRepeatGroups();
+  private readonly repeats = new MemoryRepeatGroups({
+    has: (key) => this.alerts.has(key),
+    claim: (alert) => this.claimAlert(alert),
+  });
+  readonly foldRepeat: StateStore['foldRepeat'] = (group, member) => this.repeats.fold(group, member);
+  readonly listEndedRepeats: StateStore['listEndedRepeats'] = async (endedByMs, limit) =>
+    this.repeats.listEnded(endedByMs, limit);
+  readonly closeRepeatGroup: StateStore['closeRepeatGroup'] = (group, summary) =>
+    this.repeats.close(group, summary);
+}
 
-  async foldRepeat(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
-    return this.repeats.fold(group, member, (key) => this.alerts.has(key));
-  }
-
-  async listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]> {
-    return this.repeats.listEnded(endedByMs, limit);
-  }
-
-  async closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
-    if (this.repeats.close(group) && summary) await this.claimAlert(summary);
-  }
+/** The alert records a store keeps, as repeat groups need them. */
+export interface AlertRecords {
+  /** Whether an alert record exists for the key (a lead, or a repeat published on its own). */
+  has(alertKey: string): boolean;
+  /** Records an alert (idempotency record + outbox entry), as `claimAlert` does. */
+  claim(alert: StoredAlert): Promise<unknown>;
 }
 
 /** The DynamoDB store's repeat-group semantics, in memory (shared with the tests' store). */
@@ -89,10 +93,11 @@ export class MemoryRepeatGroups {
   >();
   private readonly folded = new Set<string>();
 
-  /** `claimed`: whether an alert record exists for the key (a lead or a separately published repeat). */
-  fold(group: RepeatGroupRef, member: RepeatMember, claimed: (alertKey: string) => boolean): FoldResult {
+  constructor(private readonly alerts: AlertRecords) {}
+
+  async fold(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
     if (this.folded.has(member.alertKey)) return 'folded-before';
-    if (claimed(member.alertKey)) return 'publish';
+    if (this.alerts.has(member.alertKey)) return 'publish';
     const id = groupId(group);
     const existing = this.groups.get(id);
     if (existing === undefined) {
@@ -117,9 +122,12 @@ export class MemoryRepeatGroups {
       }));
   }
 
-  /** True when the group existed (and is now removed). */
-  close(group: RepeatGroupRef): boolean {
-    return this.groups.delete(groupId(group));
+  /** Removes the group and records its summary, unless it was removed already or has grown since listed. */
+  async close(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
+    const id = groupId(group);
+    if (this.groups.get(id)?.members.size !== group.members.length) return;
+    this.groups.delete(id);
+    if (summary) await this.alerts.claim(summary);
   }
 }
 

@@ -206,5 +206,24 @@ describe('DynamoDbStateStore', () => {
         [group.windowStartMs],
       );
     });
+
+    it('leaves a group that grew after it was listed for the next run to close in full', async () => {
+      await store.foldRepeat(group, member('a'), 1);
+      await store.foldRepeat(group, member('b'), 1);
+      const [stale] = await store.listEndedRepeats(group.windowEndMs, 10);
+      await store.foldRepeat(group, member('c'), 2);
+      const summary = {
+        key: `repeats#${member('a').alertKey}`,
+        region: 'r',
+        eventTimeMs: group.windowEndMs,
+        alert,
+      };
+      await store.closeRepeatGroup(stale!, summary, 3);
+      expect(await store.listPending(10)).toEqual([]);
+      const [current] = await store.listEndedRepeats(group.windowEndMs, 10);
+      expect(current?.members).toHaveLength(2);
+      await store.closeRepeatGroup(current!, summary, 4);
+      expect(await store.listPending(10)).toEqual([summary]);
+    });
   });
 });

@@ -9,14 +9,10 @@ import {
   type CountResult,
   CursorConflictError,
   type EventSource,
-  type FoldResult,
   type LookupEventRecord,
   type LookupPage,
   type LookupQuery,
   type RegionCursor,
-  type RepeatGroup,
-  type RepeatGroupRef,
-  type RepeatMember,
   type StateStore,
   type StoredAlert,
 } from '../../lambda/ports';
@@ -66,16 +62,14 @@ export class MemoryStateStore implements StateStore {
   async countOnce(counter: CounterRef, eventId: string): Promise<CountResult> {
     return countInMemory(this.counters, counter, eventId);
   }
-  readonly repeats = new MemoryRepeatGroups();
-  async foldRepeat(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
-    return this.repeats.fold(group, member, (key) => this.alerts.has(key));
-  }
-  async listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]> {
-    return this.repeats.listEnded(endedByMs, limit);
-  }
-  async closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
-    if (this.repeats.close(group) && summary) await this.claimAlert(summary);
-  }
+  readonly repeats = new MemoryRepeatGroups({
+    has: (key) => this.alerts.has(key),
+    claim: (alert) => this.claimAlert(alert),
+  });
+  foldRepeat: StateStore['foldRepeat'] = (group, member) => this.repeats.fold(group, member);
+  listEndedRepeats: StateStore['listEndedRepeats'] = async (endedByMs, limit) =>
+    this.repeats.listEnded(endedByMs, limit);
+  closeRepeatGroup: StateStore['closeRepeatGroup'] = (group, summary) => this.repeats.close(group, summary);
 }
 
 /** A CloudTrail stand-in with the API's ordering and bounds, 50 a page; no rate limit. */
