@@ -106,23 +106,51 @@ export class Engine {
 
 const NOTHING: Evaluation = Object.freeze({ findings: [], failures: [] }) as Evaluation;
 
+/**
+ * The summary and the dedup key are computed when first read: only alerted findings are rendered
+ * and grouped, and most findings (low, medium) are only logged. A rule whose `explain` or
+ * `dedupKey` throws then gets a fallback text instead of failing the run that reads it.
+ */
 function toFinding(rule: Rule, event: TrailEvent, context: RuleContext): Finding {
   const severity: Severity =
     typeof rule.severity === 'function' ? rule.severity(event, context) : rule.severity;
-  const dedupKey = rule.dedupKey
-    ? rule.dedupKey(event, context)
-    : `${rule.id}|${event.actor.arn || event.actor.principalId}`;
+  let summary: string | undefined;
+  let dedupKey: string | undefined;
   return {
     ruleId: rule.id,
     title: rule.title,
     severity,
     mitre: rule.mitre,
-    summary: rule.explain(event, context),
+    get summary(): string {
+      summary ??= guarded(
+        () => rule.explain(event, context),
+        (message) => `${rule.title} (the rule could not describe this event: ${message})`,
+      );
+      return summary;
+    },
     runbook: rule.runbook,
     reference: rule.reference,
-    dedupKey,
+    get dedupKey(): string {
+      dedupKey ??= guarded(
+        () => (rule.dedupKey ? rule.dedupKey(event, context) : defaultDedupKey(rule, event)),
+        () => defaultDedupKey(rule, event),
+      );
+      return dedupKey;
+    },
     event,
   };
+}
+
+function defaultDedupKey(rule: Rule, event: TrailEvent): string {
+  return `${rule.id}|${event.actor.arn || event.actor.principalId}`;
+}
+
+function guarded(compute: () => string, fallback: (message: string) => string): string {
+  try {
+    return compute();
+  } catch (error) {
+    return fallback(sanitize(errorMessage(error), 200));
+  }
 }
 
 function errorMessage(error: unknown): string {

@@ -118,3 +118,45 @@ describe('every-event rule definitions', () => {
     );
   });
 });
+
+describe('finding summaries and dedup keys', () => {
+  const base = {
+    id: 'test.lazy',
+    title: 'Lazy',
+    description: 't',
+    whyItMatters: 't',
+    runbook: 't',
+    reference: 'https://example.com',
+    mitre: ['TA0001:T1078'],
+    eventNames: ['DisableKey'],
+    severity: 'low' as const,
+    matches: () => true,
+  };
+
+  it('explains a finding only when its summary is read, once', () => {
+    let calls = 0;
+    const rule = defineRule({ ...base, explain: () => `explained ${++calls}` });
+    const [finding] = new Engine([rule]).evaluate(disableKey('k1')).findings;
+    expect(calls).toBe(0);
+    expect(finding!.summary).toBe('explained 1');
+    expect(finding!.summary).toBe('explained 1');
+    expect(calls).toBe(1);
+  });
+
+  it('gives a finding whose rule cannot explain it a safe fallback text and the default dedup key', () => {
+    const rule = defineRule({
+      ...base,
+      explain: () => {
+        throw new TypeError('odd \u001b[31mevent');
+      },
+      dedupKey: () => {
+        throw new Error('no key');
+      },
+    });
+    const evaluation = new Engine([rule]).evaluate(disableKey('k2'));
+    expect(evaluation.failures).toEqual([]);
+    const [finding] = evaluation.findings;
+    expect(finding!.summary).toBe('Lazy (the rule could not describe this event: TypeError: odd [31mevent)');
+    expect(finding!.dedupKey).toBe('test.lazy|arn:aws:iam::111122223333:user/mallory');
+  });
+});
