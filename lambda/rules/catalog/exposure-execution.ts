@@ -7,9 +7,13 @@ import ec2PasswordDataRead from '../ec2-password-data-read';
 import ec2SecurityGroupOpenedToWorld from '../ec2-security-group-opened-to-world';
 import ec2SerialConsoleAccess from '../ec2-serial-console-access';
 import ec2SnapshotShared from '../ec2-snapshot-shared';
+import ec2TrafficMirroringChanged from '../ec2-traffic-mirroring-changed';
 import ec2UserDataModified from '../ec2-user-data-modified';
 import ec2UserDataRead from '../ec2-user-data-read';
+import rdsDataRemovedOrExported from '../rds-data-removed-or-exported';
+import rdsDatabaseExposedOrUnprotected from '../rds-database-exposed-or-unprotected';
 import rdsSnapshotShared from '../rds-snapshot-shared';
+import s3BucketProtectionRemoved from '../s3-bucket-protection-removed';
 import s3PublicAccessBlockRemoved from '../s3-public-access-block-removed';
 import secretsmanagerSecretRead from '../secretsmanager-secret-read';
 import ssmCommandSent from '../ssm-command-sent';
@@ -23,9 +27,13 @@ export const RULES: readonly Rule[] = [
   ec2SecurityGroupOpenedToWorld,
   ec2SerialConsoleAccess,
   ec2SnapshotShared,
+  ec2TrafficMirroringChanged,
   ec2UserDataModified,
   ec2UserDataRead,
+  rdsDataRemovedOrExported,
+  rdsDatabaseExposedOrUnprotected,
   rdsSnapshotShared,
+  s3BucketProtectionRemoved,
   s3PublicAccessBlockRemoved,
   secretsmanagerSecretRead,
   ssmCommandSent,
