@@ -190,7 +190,7 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
       clock: { nowMs: io.nowMs },
       engine,
       render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
-      renderDigest: (findings) => renderDigest(findings),
+      renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
       suppressions,
     },
     settings,

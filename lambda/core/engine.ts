@@ -107,38 +107,57 @@ export class Engine {
 const NOTHING: Evaluation = Object.freeze({ findings: [], failures: [] }) as Evaluation;
 
 /**
- * The summary and the dedup key are computed when first read: only alerted findings are rendered
- * and grouped, and most findings (low, medium) are only logged. A rule whose `explain` or
- * `dedupKey` throws then gets a fallback text instead of failing the run that reads it.
+ * A rule's finding. The summary and the dedup key are computed when first read: only alerted
+ * findings are rendered and grouped, and most findings (low, medium) are only logged. A class with
+ * getters on its prototype, not per-object closures: those doubled the garbage of a long backlog.
+ * A rule whose `explain` or `dedupKey` throws gets a fallback text instead of failing the reader.
  */
+class RuleFinding implements Finding {
+  readonly ruleId: string;
+  readonly title: string;
+  readonly mitre: readonly string[];
+  readonly runbook: string;
+  readonly reference: string;
+  private summaryText: string | undefined;
+  private dedupKeyText: string | undefined;
+
+  constructor(
+    private readonly rule: Rule,
+    readonly event: TrailEvent,
+    private readonly context: RuleContext,
+    readonly severity: Severity,
+  ) {
+    this.ruleId = rule.id;
+    this.title = rule.title;
+    this.mitre = rule.mitre;
+    this.runbook = rule.runbook;
+    this.reference = rule.reference;
+  }
+
+  get summary(): string {
+    this.summaryText ??= guarded(
+      () => this.rule.explain(this.event, this.context),
+      (message) => `${this.rule.title} (the rule could not describe this event: ${message})`,
+    );
+    return this.summaryText;
+  }
+
+  get dedupKey(): string {
+    this.dedupKeyText ??= guarded(
+      () =>
+        this.rule.dedupKey
+          ? this.rule.dedupKey(this.event, this.context)
+          : defaultDedupKey(this.rule, this.event),
+      () => defaultDedupKey(this.rule, this.event),
+    );
+    return this.dedupKeyText;
+  }
+}
+
 function toFinding(rule: Rule, event: TrailEvent, context: RuleContext): Finding {
   const severity: Severity =
     typeof rule.severity === 'function' ? rule.severity(event, context) : rule.severity;
-  let summary: string | undefined;
-  let dedupKey: string | undefined;
-  return {
-    ruleId: rule.id,
-    title: rule.title,
-    severity,
-    mitre: rule.mitre,
-    get summary(): string {
-      summary ??= guarded(
-        () => rule.explain(event, context),
-        (message) => `${rule.title} (the rule could not describe this event: ${message})`,
-      );
-      return summary;
-    },
-    runbook: rule.runbook,
-    reference: rule.reference,
-    get dedupKey(): string {
-      dedupKey ??= guarded(
-        () => (rule.dedupKey ? rule.dedupKey(event, context) : defaultDedupKey(rule, event)),
-        () => defaultDedupKey(rule, event),
-      );
-      return dedupKey;
-    },
-    event,
-  };
+  return new RuleFinding(rule, event, context, severity);
 }
 
 function defaultDedupKey(rule: Rule, event: TrailEvent): string {

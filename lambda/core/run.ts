@@ -1,4 +1,4 @@
-// One scheduled run: outbox -> per region: slices -> events -> findings -> alerts -> cursor.
+// One scheduled run: repeat summaries -> outbox -> per region: slices -> events -> findings -> alerts -> cursor.
 // Pure orchestration over the ports: no SDK, no environment, and time only from the Clock.
 import type {
   AlertSink,

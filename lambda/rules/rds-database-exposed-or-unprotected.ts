@@ -24,9 +24,12 @@ interface Change {
 function changes(e: TrailEvent): Change[] {
   const p = e.requestParameters;
   const out: Change[] = [];
-  if (MODIFY.has(e.eventName) || RESTORE.has(e.eventName)) {
-    if (p.publiclyAccessible === true)
-      out.push({ what: 'made it publicly accessible', severity: 'critical' });
+  // A restore that does not say takes the default, which the response shows.
+  const publicNow =
+    p.publiclyAccessible === true ||
+    (RESTORE.has(e.eventName) && e.responseElements.publiclyAccessible === true);
+  if ((MODIFY.has(e.eventName) || RESTORE.has(e.eventName)) && publicNow) {
+    out.push({ what: 'made it publicly accessible', severity: 'critical' });
   }
   if (MODIFY.has(e.eventName)) {
     if (p.deletionProtection === false)
