@@ -21,6 +21,8 @@ export class Engine {
   private readonly byEventName: ReadonlyMap<string, readonly Rule[]>;
   private readonly everyEvent: readonly Rule[];
   private readonly bodyNeedles: readonly string[];
+  /** Per event name: the texts one of which the body must contain, or undefined when any body may match. */
+  private readonly namePrefilters: ReadonlyMap<string, readonly string[] | undefined>;
 
   constructor(
     readonly rules: readonly Rule[],
@@ -36,6 +38,15 @@ export class Engine {
         index.set(name, list);
       }
     }
+    const prefilters = new Map<string, readonly string[] | undefined>();
+    for (const [name, list] of index) {
+      const unconditional = list.some((rule) => rule.prefilter === undefined);
+      prefilters.set(
+        name,
+        unconditional ? undefined : [...new Set(list.flatMap((rule) => rule.prefilter ?? []))],
+      );
+    }
+    this.namePrefilters = prefilters;
     for (const list of index.values()) list.push(...this.everyEvent);
     this.byEventName = index;
   }
@@ -47,7 +58,11 @@ export class Engine {
    */
   watches(eventName: string | undefined, body: unknown): boolean {
     if (!eventName || typeof body !== 'string') return true;
-    if (this.byEventName.has(eventName)) return true;
+    if (this.namePrefilters.has(eventName)) {
+      const needles = this.namePrefilters.get(eventName);
+      if (needles === undefined) return true;
+      for (const needle of needles) if (body.includes(needle)) return true;
+    }
     for (const needle of this.bodyNeedles) if (body.includes(needle)) return true;
     return false;
   }

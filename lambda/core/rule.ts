@@ -49,6 +49,12 @@ export interface RuleDefinition extends RuleMetadata {
    */
   readonly everyEvent?: { readonly bodyIncludes: string };
   /**
+   * For a named rule that can only match events whose raw `CloudTrailEvent` contains one of these
+   * texts (a tool's name in the user agent): the engine leaves the rule's other events unparsed
+   * when no other rule needs them. `matches` still decides.
+   */
+  readonly prefilter?: readonly string[];
+  /**
    * Rules whose findings this one replaces on the same event: a more specific rule (tampering with
    * trailwatch itself) pages once instead of alongside the general one (a KMS key disabled).
    */
@@ -92,6 +98,9 @@ export function defineRule(definition: RuleDefinition): Rule {
   }
   if (definition.everyEvent !== undefined && definition.eventNames.length > 0) {
     problems.push('an every-event rule lists no eventNames');
+  }
+  if ((definition.prefilter ?? []).some((text) => text.length < 3)) {
+    problems.push('every prefilter text must be at least 3 characters');
   }
   if (definition.everyEvent !== undefined && definition.everyEvent.bodyIncludes.length < 3) {
     problems.push('everyEvent.bodyIncludes must be at least 3 characters, or every event is parsed');

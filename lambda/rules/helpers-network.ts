@@ -4,7 +4,7 @@
 import { isObject, obj, str } from '../core/event';
 import type { RuleContext } from '../core/rule';
 import type { JsonObject, JsonValue, Severity, TrailEvent } from '../core/types';
-import { arnAccount, isServiceLinkedRole } from './helpers';
+import { arnAccount, failed, isServiceLinkedRole } from './helpers';
 
 // ---------------------------------------------------------------------------------------------
 // Who
@@ -46,6 +46,12 @@ const LADDER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'
 /** One step down the ladder (info stays info). */
 export function lower(severity: Severity): Severity {
   return LADDER[Math.max(0, LADDER.indexOf(severity) - 1)] ?? 'info';
+}
+
+/** A change's usual judgement: `base`, one step lower when an AWS service made it, low when it failed. */
+export function judgeChange(e: TrailEvent, base: Severity): Severity {
+  if (failed(e)) return 'low';
+  return viaAwsService(e) ? lower(base) : base;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 // copies to another region.
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
-import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
-import { lower, viaAwsService } from './helpers-network';
+import { actorLabel, dedup, origin, outcome, param, show } from './helpers';
+import { judgeChange } from './helpers-network';
 
 const ACTIONS: ReadonlyMap<string, string> = new Map([
   ['DeleteDBInstance', 'deleted the database'],
@@ -45,12 +45,11 @@ function subject(e: TrailEvent): string {
 }
 
 function severity(e: TrailEvent): Severity {
-  if (failed(e)) return 'low';
-  let base: Severity = 'high';
   // Deleting without a final snapshot leaves nothing to restore.
-  if (e.eventName.startsWith('DeleteDB') && e.requestParameters.skipFinalSnapshot === true) base = 'critical';
-  if (COPIES.has(e.eventName)) base = 'medium';
-  return viaAwsService(e) ? lower(base) : base;
+  if (e.eventName.startsWith('DeleteDB') && e.requestParameters.skipFinalSnapshot === true) {
+    return judgeChange(e, 'critical');
+  }
+  return judgeChange(e, COPIES.has(e.eventName) ? 'medium' : 'high');
 }
 
 function detail(e: TrailEvent): string {

@@ -3,8 +3,8 @@
 import { str } from '../core/event';
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
-import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
-import { isWorldCidr, lower, viaAwsService } from './helpers-network';
+import { actorLabel, dedup, origin, outcome, param, show } from './helpers';
+import { isWorldCidr, judgeChange } from './helpers-network';
 
 const MODIFY = new Set(['ModifyDBInstance', 'ModifyDBCluster']);
 const RESTORE = new Set([
@@ -57,9 +57,8 @@ function changes(e: TrailEvent): Change[] {
 const RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 function severity(e: TrailEvent): Severity {
-  if (failed(e)) return 'low';
   const worst = changes(e).reduce<Severity>((w, c) => (RANK[c.severity] > RANK[w] ? c.severity : w), 'info');
-  return viaAwsService(e) ? lower(worst) : worst;
+  return judgeChange(e, worst);
 }
 
 function database(e: TrailEvent): string {

@@ -4,8 +4,8 @@
 import { isObject, obj, str } from '../core/event';
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
-import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
-import { lower, viaAwsService } from './helpers-network';
+import { actorLabel, dedup, origin, outcome, param, show } from './helpers';
+import { judgeChange } from './helpers-network';
 
 /** S3 records `Suspended`; some clients send `Disabled`, which S3 treats the same way. */
 const VERSIONING_OFF = new Set(['Suspended', 'Disabled']);
@@ -27,10 +27,7 @@ function removed(e: TrailEvent): string[] {
   return [];
 }
 
-function severity(e: TrailEvent): Severity {
-  if (failed(e)) return 'low';
-  return viaAwsService(e) ? lower('high') : 'high';
-}
+const severity = (e: TrailEvent): Severity => judgeChange(e, 'high');
 
 export default defineRule({
   id: 's3.bucket-protection-removed',

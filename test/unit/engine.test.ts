@@ -86,26 +86,33 @@ describe('every-event rules and unparsed events', () => {
     expect(engine.watches('DescribeInstances', body)).toBe(false);
     expect(engine.watches('DescribeInstances', '{"userIdentity":{"type":"Root"}}')).toBe(true);
     expect(engine.watches('StopLogging', '{not json')).toBe(true);
+    // A named rule with a pre-filter: only the bodies that carry one of its texts are parsed.
+    expect(engine.watches('GetCallerIdentity', '{"userAgent":"aws-cli/2.17.40"}')).toBe(false);
+    expect(engine.watches('GetCallerIdentity', '{"userAgent":"TruffleHog"}')).toBe(true);
     expect(engine.watches(undefined, body)).toBe(true);
     expect(engine.watches('DescribeInstances', undefined)).toBe(true);
   });
 });
 
+/** Metadata for the test rules below; each test adds what it is about. */
+const TEST_RULE = {
+  id: 'test.rule',
+  title: 'Test rule',
+  description: 't',
+  whyItMatters: 't',
+  runbook: 't',
+  reference: 'https://example.com',
+  mitre: ['TA0001:T1078'],
+  severity: 'high' as const,
+  matches: () => true,
+  explain: () => 't',
+};
+
 describe('every-event rule definitions', () => {
-  const base = {
-    id: 'test.every',
-    title: 't',
-    description: 't',
-    whyItMatters: 't',
-    runbook: 't',
-    reference: 'https://example.com',
-    mitre: ['TA0001:T1078'],
-    severity: 'high' as const,
-    matches: () => true,
-    explain: () => 't',
-  };
+  const base = { ...TEST_RULE, id: 'test.every' };
 
   it('needs either event names or a pre-filter, not both, and a pre-filter that filters', () => {
+    expect(() => defineRule({ ...base, eventNames: ['X'], prefilter: ['ok!', 'no'] })).toThrow(/at least 3/);
     expect(() => defineRule({ ...base, eventNames: [] })).toThrow(/not an every-event rule/);
     expect(() => defineRule({ ...base, eventNames: ['X'], everyEvent: { bodyIncludes: '"Root"' } })).toThrow(
       /lists no eventNames/,
@@ -121,16 +128,11 @@ describe('every-event rule definitions', () => {
 
 describe('finding summaries and dedup keys', () => {
   const base = {
+    ...TEST_RULE,
     id: 'test.lazy',
     title: 'Lazy',
-    description: 't',
-    whyItMatters: 't',
-    runbook: 't',
-    reference: 'https://example.com',
-    mitre: ['TA0001:T1078'],
     eventNames: ['DisableKey'],
     severity: 'low' as const,
-    matches: () => true,
   };
 
   it('explains a finding only when its summary is read, once', () => {

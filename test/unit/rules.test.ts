@@ -57,7 +57,9 @@ function toEvent(record: JsonObject): TrailEvent {
  * every-event rule sees the events whose raw JSON contains its pre-filter text.
  */
 function applies(rule: Rule, e: TrailEvent): boolean {
-  if (rule.everyEvent) return JSON.stringify(e.raw).includes(rule.everyEvent.bodyIncludes);
+  const body = JSON.stringify(e.raw);
+  if (rule.everyEvent) return body.includes(rule.everyEvent.bodyIncludes);
+  if (rule.prefilter && !rule.prefilter.some((text) => body.includes(text))) return false;
   return (
     rule.eventNames.includes(e.eventName) && (!rule.eventSources || rule.eventSources.includes(e.eventSource))
   );

@@ -1,6 +1,7 @@
 // Rules of this part of the catalogue; lambda/rules/index.ts merges every part.
 // Exposure and exfiltration, credential access and discovery, execution.
 import type { Rule } from '../../core/rule';
+import codebuildProjectMadePublic from '../codebuild-project-made-public';
 import ec2AmiShared from '../ec2-ami-shared';
 import ec2InstanceConnectKeySent from '../ec2-instance-connect-key-sent';
 import ec2PasswordDataRead from '../ec2-password-data-read';
@@ -19,8 +20,10 @@ import secretsmanagerSecretRead from '../secretsmanager-secret-read';
 import ssmCommandSent from '../ssm-command-sent';
 import ssmSecureParameterRead from '../ssm-secure-parameter-read';
 import ssmSessionStarted from '../ssm-session-started';
+import stsCredentialsCheckedByScanner from '../sts-credentials-checked-by-scanner';
 
 export const RULES: readonly Rule[] = [
+  codebuildProjectMadePublic,
   ec2AmiShared,
   ec2InstanceConnectKeySent,
   ec2PasswordDataRead,
@@ -39,4 +42,5 @@ export const RULES: readonly Rule[] = [
   ssmCommandSent,
   ssmSecureParameterRead,
   ssmSessionStarted,
+  stsCredentialsCheckedByScanner,
 ];
