@@ -5,13 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CloudTrailEventSource } from '../adapters/cloudtrail-source';
 import { MemoryStateStore } from '../adapters/memory-state';
-import { renderAlert, renderDigest } from '../core/alert';
+import { type AlertDetails, renderAlert, renderDigest } from '../core/alert';
 import { Engine, type Evaluation } from '../core/engine';
 import { EMPTY_CONTEXT, type Rule } from '../core/rule';
 import { type RunSettings, runOnce } from '../core/run';
+import { ThresholdEngine, type ThresholdHit, type ThresholdRule } from '../core/threshold';
 import { atLeast, type Finding, type Severity, type TrailEvent } from '../core/types';
-import type { AlertSink, EventSource, StateStore } from '../ports';
+import type { AlertSink, CountResult, EventSource, StateStore } from '../ports';
 import { RULES } from '../rules';
+import { THRESHOLD_RULES } from '../rules/thresholds';
 import {
   DAY_MS,
   parseCommandArgs,
@@ -72,10 +74,28 @@ const REPORTABLE: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 const MINUTE_MS = 60_000;
 
 /** The engine, reporting each finding as it is produced (the run report keeps only a summary). */
+type Observer = (findings: readonly Finding[], event: TrailEvent) => void;
+
+/** Threshold rules that also report each crossing, as the run counts it. */
+class ObservedThresholds extends ThresholdEngine {
+  constructor(
+    rules: readonly ThresholdRule[],
+    private readonly observe: Observer,
+  ) {
+    super(rules);
+  }
+
+  override verdict(hit: ThresholdHit, result: CountResult): Finding | undefined {
+    const finding = super.verdict(hit, result);
+    if (finding) this.observe([finding], hit.event);
+    return finding;
+  }
+}
+
 class ObservedEngine extends Engine {
   constructor(
     rules: readonly Rule[],
-    private readonly observe: (findings: readonly Finding[], event: TrailEvent) => void,
+    private readonly observe: Observer,
   ) {
     super(rules, EMPTY_CONTEXT);
   }
@@ -141,7 +161,7 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
   const shown = zeroCounts();
   let suppressed = 0;
   let failing = 0;
-  const engine = new ObservedEngine(RULES, (findings, event) => {
+  const observe: Observer = (findings, event) => {
     for (const finding of findings) {
       if (suppressions.match(finding, startedMs) !== undefined) {
         suppressed++;
@@ -153,7 +173,10 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
       progress.clear();
       printer.print(toFindingLine(finding, `cloudtrail:${event.awsRegion}`));
     }
-  });
+  };
+  const engine = new ObservedEngine(RULES, observe);
+  // Counted in memory, or in the table with --table, exactly as the Lambda counts them.
+  const thresholds = new ObservedThresholds(THRESHOLD_RULES, observe);
   let pages = 0;
   let events = 0;
   const cloudtrail = new CloudTrailEventSource();
@@ -166,7 +189,9 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
       return page;
     },
   };
-  const rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
+  const rulesById = new Map<string, AlertDetails>(
+    [...RULES, ...THRESHOLD_RULES].map((rule) => [rule.id, rule]),
+  );
   const settings: RunSettings = {
     regions,
     minSeverity,
@@ -192,6 +217,7 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
       render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
       renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
       suppressions,
+      thresholds,
     },
     settings,
     { runId: `cli-${randomUUID()}`, windowEndMs: startedMs, deadlineMs: startedMs + 6 * 60 * MINUTE_MS },

@@ -103,6 +103,32 @@ describe('trailwatch poll', () => {
     );
   });
 
+  it('counts the threshold rules as the Lambda does: five failed sign-ins from one address', async () => {
+    const now = Date.now();
+    for (let i = 0; i < 5; i++) {
+      cloudtrail.addEvent(
+        'us-east-1',
+        makeRecord({
+          eventTimeMs: now - 30 * MINUTE + i * 20_000,
+          eventName: 'ConsoleLogin',
+          eventSource: 'signin.amazonaws.com',
+          awsRegion: 'us-east-1',
+          userName: `guess-${i}`,
+          sourceIPAddress: '198.51.100.99',
+          responseElements: { ConsoleLogin: 'Failure' },
+          errorMessage: 'Failed authentication',
+        }),
+      );
+    }
+    const { code, stdout } = await runCli(['poll', '--regions', 'us-east-1', '--since', '1h', '--json'], {
+      env: env(),
+    });
+    expect(code).toBe(0);
+    const spray = jsonLines(stdout).filter((f) => f.ruleId === 'signin.failed-console-logins');
+    expect(spray).toHaveLength(1);
+    expect(spray[0]).toMatchObject({ severity: 'high', region: 'us-east-1' });
+  });
+
   it('exits 1 with --fail-on, and publishes to SNS only with --publish', async () => {
     const { code, stderr } = await runCli(
       ['poll', '--regions', 'eu-west-1', '--since', '90m', '--fail-on', 'critical', '--publish', TOPIC],
