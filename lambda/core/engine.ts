@@ -53,8 +53,9 @@ export class Engine {
 
   /**
    * Whether any rule could match an event of this name and raw body. False means the event can be
-   * left unparsed: no rule lists its name and its body lacks every every-event rule's pre-filter.
-   * An unknown name (a broken envelope) or a body that is not text is always watched.
+   * left unparsed: no rule lists its name (or every rule that does has a pre-filter the body lacks),
+   * and the body lacks every every-event rule's pre-filter. An unknown name (a broken envelope) or
+   * a body that is not text is always watched.
    */
   watches(eventName: string | undefined, body: unknown): boolean {
     if (!eventName || typeof body !== 'string') return true;
