@@ -104,12 +104,13 @@ describe('trailwatch poll', () => {
   });
 
   it('counts the threshold rules as the Lambda does: five failed sign-ins from one address', async () => {
-    const now = Date.now();
+    // Threshold windows are fixed 15-minute buckets: keep the five inside one.
+    const bucket = Math.floor((Date.now() - 40 * MINUTE) / (15 * MINUTE)) * 15 * MINUTE;
     for (let i = 0; i < 5; i++) {
       cloudtrail.addEvent(
         'us-east-1',
         makeRecord({
-          eventTimeMs: now - 30 * MINUTE + i * 20_000,
+          eventTimeMs: bucket + MINUTE + i * 20_000,
           eventName: 'ConsoleLogin',
           eventSource: 'signin.amazonaws.com',
           awsRegion: 'us-east-1',

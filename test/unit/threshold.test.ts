@@ -92,6 +92,52 @@ describe('threshold rule matching', () => {
     expect(thresholds.watches(undefined, '{}')).toBe(true);
   });
 
+  it('counts secret values read in clear, per principal (a role whatever its session), not by services', () => {
+    const role = {
+      type: 'AssumedRole',
+      arn: 'arn:aws:sts::111122223333:assumed-role/deploy/session-7',
+      principalId: 'AROAEXAMPLE:session-7',
+      sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/deploy' } },
+    };
+    const read = (id: string, overrides: JsonObject) =>
+      event(id, {
+        eventName: 'GetSecretValue',
+        eventSource: 'secretsmanager.amazonaws.com',
+        userIdentity: role,
+        ...overrides,
+      });
+    const counted = (e: ReturnType<typeof event>) =>
+      engine
+        .candidates(e)
+        .hits.filter((h) => h.rule.id === 'credentials.read-burst')
+        .map((h) => h.subject);
+    expect(counted(read('s1', { requestParameters: { secretId: 'db' } }))).toEqual([
+      'arn:aws:iam::111122223333:role/deploy',
+    ]);
+    expect(
+      counted(
+        read('s2', {
+          eventName: 'GetParameter',
+          eventSource: 'ssm.amazonaws.com',
+          requestParameters: { name: '/db/password', withDecryption: true },
+        }),
+      ),
+    ).toHaveLength(1);
+    expect(
+      counted(
+        read('s3', {
+          eventName: 'GetParameter',
+          eventSource: 'ssm.amazonaws.com',
+          requestParameters: { name: '/app/flag' },
+        }),
+      ),
+    ).toEqual([]);
+    expect(counted(read('s4', { errorCode: 'AccessDeniedException' }))).toEqual([]);
+    expect(
+      counted(read('s5', { userIdentity: { ...role, invokedBy: 'cloudformation.amazonaws.com' } })),
+    ).toEqual([]);
+  });
+
   it('skips an event without a time or a subject', () => {
     expect(ruleIds(event('no-time', { eventTime: 'garbage' }))).toEqual([]);
     expect(ruleIds(event('anon', { sourceIPAddress: '', userIdentity: { type: 'IAMUser' } }))).toEqual([]);
@@ -99,7 +145,7 @@ describe('threshold rule matching', () => {
 
   it('reports a rule that throws, and keeps the others', () => {
     const broken = defineThresholdRule({
-      ...THRESHOLD_RULES[0]!,
+      ...THRESHOLD_RULES.find((rule) => rule.id === 'signin.failed-console-logins')!,
       id: 'test.broken',
       eventNames: ['ConsoleLogin'],
       errorCodes: [],

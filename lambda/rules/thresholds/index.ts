@@ -3,8 +3,15 @@
 import { byId } from '../../core/rule';
 import type { ThresholdRule } from '../../core/threshold';
 import { accessDeniedBurst, accessDeniedFlood } from './access-denied-burst';
+import { credentialsReadBurst } from './credentials-read-burst';
 import { failedConsoleLoginsByIp, failedConsoleLoginsByUser } from './failed-console-logins';
 
 export const THRESHOLD_RULES: readonly ThresholdRule[] = Object.freeze(
-  [failedConsoleLoginsByIp, failedConsoleLoginsByUser, accessDeniedBurst, accessDeniedFlood].sort(byId),
+  [
+    failedConsoleLoginsByIp,
+    failedConsoleLoginsByUser,
+    accessDeniedBurst,
+    accessDeniedFlood,
+    credentialsReadBurst,
+  ].sort(byId),
 );
