@@ -8,6 +8,7 @@ import ec2FlowLogsDeleted from '../ec2-flow-logs-deleted';
 import eventsRuleDisabledOrDeleted from '../events-rule-disabled-or-deleted';
 import guarddutyDetectorDeletedOrDisabled from '../guardduty-detector-deleted-or-disabled';
 import guarddutyFindingsSuppressed from '../guardduty-findings-suppressed';
+import macieDisabledOrPaused from '../macie-disabled-or-paused';
 import organizationsLeftOrganization from '../organizations-left-organization';
 import route53resolverQueryLoggingDeleted from '../route53resolver-query-logging-deleted';
 import securityhubDisabled from '../securityhub-disabled';
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   eventsRuleDisabledOrDeleted,
   guarddutyDetectorDeletedOrDisabled,
   guarddutyFindingsSuppressed,
+  macieDisabledOrPaused,
   organizationsLeftOrganization,
   route53resolverQueryLoggingDeleted,
   securityhubDisabled,
