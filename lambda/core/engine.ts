@@ -20,6 +20,9 @@ export class Engine {
   /** Named rules and, after them, every every-event rule. */
   private readonly byEventName: ReadonlyMap<string, readonly Rule[]>;
   private readonly everyEvent: readonly Rule[];
+  private readonly everyEventIds: ReadonlySet<string>;
+  /** Rule id -> the rule ids its findings replace on the same event. */
+  private readonly supersededBy: ReadonlyMap<string, readonly string[]>;
   private readonly bodyNeedles: readonly string[];
   /** Per event name: the texts one of which the body must contain, or undefined when any body may match. */
   private readonly namePrefilters: ReadonlyMap<string, readonly string[] | undefined>;
@@ -29,6 +32,10 @@ export class Engine {
     private readonly context: RuleContext = EMPTY_CONTEXT,
   ) {
     this.everyEvent = rules.filter((rule) => rule.everyEvent !== undefined);
+    this.everyEventIds = new Set(this.everyEvent.map((rule) => rule.id));
+    this.supersededBy = new Map(
+      rules.filter((rule) => rule.supersedes !== undefined).map((rule) => [rule.id, rule.supersedes!]),
+    );
     this.bodyNeedles = [...new Set(this.everyEvent.map((rule) => rule.everyEvent!.bodyIncludes))];
     const index = new Map<string, Rule[]>();
     for (const rule of rules) {
@@ -103,16 +110,12 @@ export class Engine {
    * severity or higher (its alert already names the actor: root's StopLogging pages once).
    */
   private withoutSuperseded(findings: Finding[]): Finding[] {
-    const fired = new Set(findings.map((f) => f.ruleId));
     const dropped = new Set<string>();
-    for (const rule of this.rules) {
-      if (rule.supersedes && fired.has(rule.id)) for (const id of rule.supersedes) dropped.add(id);
-    }
-    const everyEventIds = new Set(this.everyEvent.map((rule) => rule.id));
     for (const finding of findings) {
-      if (!everyEventIds.has(finding.ruleId)) continue;
+      for (const id of this.supersededBy.get(finding.ruleId) ?? []) dropped.add(id);
+      if (!this.everyEventIds.has(finding.ruleId)) continue;
       const covered = findings.some(
-        (other) => !everyEventIds.has(other.ruleId) && atLeast(other.severity, finding.severity),
+        (other) => !this.everyEventIds.has(other.ruleId) && atLeast(other.severity, finding.severity),
       );
       if (covered) dropped.add(finding.ruleId);
     }

@@ -43,15 +43,9 @@ const SENSITIVE_ROOT_WRITES = new Set([
   'DeleteBucketPolicy',
 ]);
 
-/** Their own rules already rate root high or critical: one alert per event, not two. */
-const RATED_ELSEWHERE = new Set(['ConsoleLogin', 'CreateAccessKey', 'CreateUser']);
-
 /** CIS CloudWatch.1's filter: root, not invoked by an AWS service, not an AWS service event. */
 const isRootCall = (e: TrailEvent): boolean =>
-  e.actor.type === 'Root' &&
-  e.eventType !== 'AwsServiceEvent' &&
-  !viaAwsService(e) &&
-  !RATED_ELSEWHERE.has(e.eventName);
+  e.actor.type === 'Root' && e.eventType !== 'AwsServiceEvent' && !viaAwsService(e);
 
 /** CloudTrail's placeholder for fields it will not record. */
 const REDACTED = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -97,8 +91,8 @@ export default defineRule({
     'keys, password policy and MFA devices; account name, contacts, primary e-mail, regions and ' +
     'closure; S3 MFA delete and DeleteBucketPolicy). Medium for reads, for refused calls (a failed ' +
     'sign-in step included) and for the service-linked roles the console creates. ' +
-    'ConsoleLogin (signin.console-login), CreateAccessKey (iam.access-key-created) and CreateUser ' +
-    '(iam.user-created) are left to their rules, which already rate root high or critical. Calls an ' +
+    'When a rule that names the call fires at the same severity or higher (root sign-in, root access ' +
+    'keys, users created by root), the engine keeps that finding and drops this one. Calls an ' +
     'AWS service made (invokedBy other than the console, or eventType AwsServiceEvent) are not ' +
     'matched.',
   whyItMatters:

@@ -79,6 +79,11 @@ describe('every-event rules and unparsed events', () => {
   it('pages once when a named rule already fired on root’s call at that severity or higher', () => {
     const { event } = rootCall('StopLogging', 'cloudtrail.amazonaws.com', false);
     expect(engine.evaluate(event).findings.map((f) => f.ruleId)).toEqual(['cloudtrail.logging-stopped']);
+    // The same for the calls whose rules rate root themselves: one finding each, theirs.
+    const login = rootCall('CreateUser', 'iam.amazonaws.com', false).event;
+    expect(engine.evaluate(login).findings.map((f) => [f.ruleId, f.severity])).toEqual([
+      ['iam.user-created', 'high'],
+    ]);
   });
 
   it('leaves an unwatched event unparsed, and watches what it cannot tell', () => {
