@@ -120,6 +120,8 @@ export default defineRule({
   mitre: ['TA0003:T1098.003', 'TA0004:T1098.003'],
   eventNames: ['CreateRole', 'UpdateAssumeRolePolicy'],
   eventSources: ['iam.amazonaws.com'],
+  // A role created with an outside trust pages here; the plain "role created" record would repeat it.
+  supersedes: ['iam.role-created'],
   severity,
   matches: (e) => !isAwsItself(e) && isOpened(readTrust(e)),
   explain: (e) => {

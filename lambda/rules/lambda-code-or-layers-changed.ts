@@ -2,9 +2,10 @@
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
 import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
-import { byOutcome, isAwsItself, principalAccount, stringsOf } from './helpers-exposure';
+import { baseEventName } from './helpers-evasion';
+import { byOutcome, isAwsItself, lambdaEventNames, principalAccount, stringsOf } from './helpers-exposure';
 
-const isCodeUpdate = (e: TrailEvent): boolean => e.eventName === 'UpdateFunctionCode20150331v2';
+const isCodeUpdate = (e: TrailEvent): boolean => baseEventName(e.eventName) === 'UpdateFunctionCode';
 
 /** The layer ARNs the call sets; `layers` is only in the request when the caller changes them. */
 const requestedLayers = (e: TrailEvent): string[] => stringsOf(e.requestParameters.layers);
@@ -50,7 +51,7 @@ export default defineRule({
     'what the execution role did since.',
   reference: 'https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html',
   mitre: ['TA0003:T1546', 'TA0002:T1648'],
-  eventNames: ['UpdateFunctionCode20150331v2', 'UpdateFunctionConfiguration20150331v2'],
+  eventNames: lambdaEventNames('functions', 'UpdateFunctionCode', 'UpdateFunctionConfiguration'),
   eventSources: ['lambda.amazonaws.com'],
   severity,
   matches: (e) => !isAwsItself(e) && (isCodeUpdate(e) || setsLayers(e)),

@@ -2,7 +2,7 @@
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
 import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
-import { byOutcome, isAwsItself, principalAccount } from './helpers-exposure';
+import { byOutcome, isAwsItself, lambdaEventNames, principalAccount } from './helpers-exposure';
 
 type Grant = 'public' | 'external' | 'narrowed-wildcard' | 'internal';
 
@@ -72,7 +72,7 @@ export default defineRule({
     'change, and review what its execution role can reach.',
   reference: 'https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html',
   mitre: ['TA0003:T1546', 'TA0002:T1648'],
-  eventNames: ['AddPermission20150331', 'AddPermission20150331v2'],
+  eventNames: lambdaEventNames('functions', 'AddPermission'),
   eventSources: ['lambda.amazonaws.com'],
   severity,
   matches: (e) => !isAwsItself(e),

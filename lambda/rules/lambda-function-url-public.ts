@@ -2,7 +2,7 @@
 import { defineRule } from '../core/rule';
 import type { TrailEvent } from '../core/types';
 import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
-import { byOutcome, isAwsItself } from './helpers-exposure';
+import { byOutcome, isAwsItself, lambdaEventNames } from './helpers-exposure';
 
 /** AuthType NONE: Lambda does no IAM authentication; the function policy alone decides. */
 const isUnauthenticated = (e: TrailEvent): boolean => param(e, 'authType').trim().toUpperCase() === 'NONE';
@@ -24,7 +24,7 @@ export default defineRule({
     'policy, and review the function’s invocations and what its role can reach.',
   reference: 'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html',
   mitre: ['TA0003:T1546', 'TA0002:T1648'],
-  eventNames: ['CreateFunctionUrlConfig20211031', 'UpdateFunctionUrlConfig20211031'],
+  eventNames: lambdaEventNames('urls', 'CreateFunctionUrlConfig', 'UpdateFunctionUrlConfig'),
   eventSources: ['lambda.amazonaws.com'],
   severity: (e) => byOutcome(e, 'high'),
   matches: (e) => !isAwsItself(e) && isUnauthenticated(e),

@@ -308,6 +308,7 @@ export default defineRule({
     'lambda.code-or-layers-changed',
     'lambda.function-made-public',
     'lambda.function-url-public',
+    'resource-policy.made-public',
   ],
   eventSources: Object.keys(SOURCES),
   severity,
