@@ -11,6 +11,8 @@ export interface GeneratedEvent {
   readonly eventName: string;
   readonly eventSource: string;
   readonly eventTimeMs: number;
+  /** The envelope's `ReadOnly`, as LookupEvents gives it. */
+  readonly readOnly: boolean;
   /** The `CloudTrailEvent` string. */
   readonly body: string;
 }
@@ -1055,6 +1057,7 @@ export function createEventStream(options: CorpusOptions = {}): () => GeneratedE
       eventName,
       eventSource,
       eventTimeMs,
+      readOnly: record.readOnly === true,
       body: JSON.stringify(record),
     };
   };

@@ -4,11 +4,13 @@
 //                    unparsed, the rest parsed and met by the whole catalogue), keep nothing.
 //   handler        : one invocation of the real Lambda handler; endpoints and settings come from env.
 import { Engine } from '../lambda/core/engine';
-import { parseCloudTrailEvent } from '../lambda/core/event';
-import { isWatched } from '../lambda/core/run';
+import { parseCloudTrailEvent, parseRecordHead } from '../lambda/core/event';
+import { FIRST_SEEN_DIMENSIONS, FirstSeen } from '../lambda/core/first-seen';
+import { watchOf } from '../lambda/core/run';
 import { ThresholdEngine } from '../lambda/core/threshold';
 import { handler } from '../lambda/handler';
 import { RULES } from '../lambda/rules';
+import { firstSeen } from '../lambda/rules/anomalies/first-seen';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import { createEventStream } from './corpus';
 
@@ -22,6 +24,7 @@ function engineOnly(count: number): Record<string, number> {
   const engine = new Engine(RULES);
   // Counting itself is DynamoDB's work in a run; here only the candidates are found.
   const thresholds = new ThresholdEngine(THRESHOLD_RULES);
+  const novelty = new FirstSeen(firstSeen, { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 });
   // Generating a record costs more garbage than scoring it, and that garbage would be measured as
   // the detector's. So both sizes cycle through the same pool of generated records: the only
   // difference left between 10k and 1M events is how many the detector scored.
@@ -29,15 +32,23 @@ function engineOnly(count: number): Record<string, number> {
   const pool = Array.from({ length: Math.min(count, POOL_SIZE) }, () => next());
   let findings = 0;
   let thresholdHits = 0;
+  let observed = 0;
   for (let i = 0; i < count; i++) {
     const event = pool[i % pool.length]!;
-    if (!isWatched(event, engine, thresholds)) continue;
+    const watch = watchOf(event, engine, thresholds, novelty);
+    if (watch === 'none') continue;
+    if (watch === 'first-seen') {
+      const head = parseRecordHead(event.body, event);
+      if (head.ok && novelty.observe(head.event)) observed += 1;
+      continue;
+    }
     const parsed = parseCloudTrailEvent(event.body, event);
     if (!parsed.ok) continue;
     findings += engine.evaluate(parsed.event).findings.length;
     thresholdHits += thresholds.candidates(parsed.event).hits.length;
+    if (novelty.observe(parsed.event)) observed += 1;
   }
-  return { events: count, findings, thresholdHits };
+  return { events: count, findings, thresholdHits, observed };
 }
 
 async function viaHandler(): Promise<Record<string, number | string>> {

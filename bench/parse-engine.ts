@@ -1,10 +1,12 @@
 // Item 1: what scoring costs next to JSON.parse, on the same corpus, measured interleaved.
 import { countInMemory } from '../lambda/adapters/memory-state';
 import { Engine } from '../lambda/core/engine';
-import { parseCloudTrailEvent } from '../lambda/core/event';
-import { isWatched } from '../lambda/core/run';
+import { parseCloudTrailEvent, parseRecordHead } from '../lambda/core/event';
+import { FIRST_SEEN_DIMENSIONS, FirstSeen } from '../lambda/core/first-seen';
+import { watchOf } from '../lambda/core/run';
 import { ThresholdEngine } from '../lambda/core/threshold';
 import { RULES } from '../lambda/rules';
+import { firstSeen } from '../lambda/rules/anomalies/first-seen';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import type { GeneratedEvent } from './corpus';
 import { median } from './stats';
@@ -39,6 +41,8 @@ function parsePass(events: readonly GeneratedEvent[]): number {
 interface Engines {
   readonly engine: Engine;
   readonly thresholds: ThresholdEngine;
+  /** First-seen observations; judging them against profiles is the state table's work in a run. */
+  readonly firstSeen: FirstSeen;
   /** The threshold counters, in memory (the run keeps them in DynamoDB). */
   readonly counters: Map<string, { ids: Set<string>; lastId: string }>;
 }
@@ -46,20 +50,28 @@ interface Engines {
 /**
  * What a run's `score` does per event: events no rule watches are counted and left unparsed; the
  * rest are parsed and normalised, met by every rule indexed under their name and by the every-event
- * rules, and counted by the threshold rules. `everyEvent` parses all of them instead.
+ * rules, counted by the threshold rules, and observed for first-seen profiles. `everyEvent` parses
+ * all of them instead.
  */
 function enginePass(
   engines: Engines,
   events: readonly GeneratedEvent[],
   everyEvent = false,
-): { findings: number; failures: number; unwatched: number } {
-  const { engine, thresholds, counters } = engines;
+): { findings: number; failures: number; unwatched: number; observed: number } {
+  const { engine, thresholds, counters, firstSeen: novelty } = engines;
   let findings = 0;
   let failures = 0;
   let unwatched = 0;
+  let observed = 0;
   for (const e of events) {
-    if (!everyEvent && !isWatched(e, engine, thresholds)) {
+    const watch = everyEvent ? 'rules' : watchOf(e, engine, thresholds, novelty);
+    if (watch === 'none') {
       unwatched += 1;
+      continue;
+    }
+    if (watch === 'first-seen') {
+      const head = parseRecordHead(e.body, e);
+      if (head.ok && novelty.observe(head.event)) observed += 1;
       continue;
     }
     const parsed = parseCloudTrailEvent(e.body, e);
@@ -72,8 +84,9 @@ function enginePass(
     for (const hit of counted.hits) {
       if (thresholds.verdict(hit, countInMemory(counters, hit.counter, hit.event.eventId))) findings += 1;
     }
+    if (novelty.observe(parsed.event)) observed += 1;
   }
-  return { findings, failures, unwatched };
+  return { findings, failures, unwatched, observed };
 }
 
 function timed<T>(fn: () => T): { ms: number; value: T } {
@@ -86,6 +99,7 @@ export function measureParseVsEngine(events: readonly GeneratedEvent[], rounds: 
   const engines: Engines = {
     engine: new Engine(RULES),
     thresholds: new ThresholdEngine(THRESHOLD_RULES),
+    firstSeen: new FirstSeen(firstSeen, { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 }),
     counters: new Map(),
   };
   // Warm-up: let every path reach optimised code before anything is counted.

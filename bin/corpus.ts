@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Engine } from '../lambda/core/engine';
 import { normalizeRecord } from '../lambda/core/event';
 import { ThresholdEngine } from '../lambda/core/threshold';
-import { atLeast, type JsonObject } from '../lambda/core/types';
+import { atLeast, isSeverity, type JsonObject } from '../lambda/core/types';
 import { RULES } from '../lambda/rules';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 
@@ -14,6 +14,8 @@ interface Case {
   readonly ruleId: string;
   readonly testName: string;
   readonly expected: boolean;
+  /** The library's own static severity: Info, Low, Medium, High or Critical. */
+  readonly severity?: string;
   readonly enabled?: boolean;
   readonly hasMocks?: boolean;
   readonly record: JsonObject;
@@ -75,18 +77,20 @@ function main(): void {
   const engine = new Engine(RULES);
   const thresholds = new ThresholdEngine(THRESHOLD_RULES);
   const excluded = new Map<string, number>();
-  const positives = { total: 0, finding: 0, alert: 0, counted: 0, raised: 0 };
-  const negatives = { total: 0, alert: 0 };
+  const positives = { total: 0, finding: 0, alert: 0, counted: 0, raised: 0, asSevere: 0, medium: 0 };
+  const negatives = { total: 0, alert: 0, medium: 0 };
   const misses: string[] = [];
+  const milder: string[] = [];
   const noisy: string[] = [];
   const perRule = new Map<string, { positives: number; raised: number }>();
-  for (const c of cases) {
+  for (const [index, c] of cases.entries()) {
     const reason = outOfScope(c);
     if (reason) {
       excluded.set(reason, (excluded.get(reason) ?? 0) + 1);
       continue;
     }
-    const parsed = normalizeRecord(c.record);
+    // LookupEvents always gives the event id in its envelope; some curated records lack eventID.
+    const parsed = normalizeRecord(c.record, { eventId: `case-${index + 1}` });
     const findings = parsed.ok ? engine.evaluate(parsed.event).findings : [];
     const counted = parsed.ok ? thresholds.candidates(parsed.event).hits : [];
     const alerts = findings.filter((f) => atLeast(f.severity, 'high'));
@@ -98,7 +102,16 @@ function main(): void {
       if (alerts.length > 0) positives.alert += 1;
       if (counted.length > 0) positives.counted += 1;
       if (raised) positives.raised += 1;
+      if (raised || findings.some((f) => atLeast(f.severity, 'medium'))) positives.medium += 1;
+      // As severe as the library itself rates the case (the comparison it invites).
+      const theirs = c.severity?.toLowerCase();
+      if (counted.length > 0 || (isSeverity(theirs) && findings.some((f) => atLeast(f.severity, theirs))))
+        positives.asSevere += 1;
       else
+        milder.push(
+          `${label} (${theirs}) -> ${findings.map((f) => `${f.ruleId} (${f.severity})`).join(', ') || 'nothing'}`,
+        );
+      if (!raised)
         misses.push(
           `${label} -> ${findings.map((f) => `${f.ruleId} (${f.severity})`).join(', ') || 'nothing'}`,
         );
@@ -108,6 +121,7 @@ function main(): void {
       perRule.set(c.ruleId, rule);
     } else {
       negatives.total += 1;
+      if (findings.some((f) => atLeast(f.severity, 'medium'))) negatives.medium += 1;
       if (alerts.length > 0) {
         negatives.alert += 1;
         noisy.push(`${label} -> ${alerts.map((f) => `${f.ruleId} (${f.severity})`).join(', ')}`);
@@ -125,7 +139,7 @@ function main(): void {
     rulesFullyRaised: [...perRule.values()].filter((r) => r.raised === r.positives).length,
   };
   if (args.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ ...summary, misses, noisy })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...summary, misses, milder, noisy })}\n`);
     return;
   }
   const out = process.stdout;
@@ -137,7 +151,12 @@ function main(): void {
       `any finding at all on ${positives.finding} (${pct(positives.finding, positives.total)})\n`,
   );
   out.write(
-    `negatives ${negatives.total}: high or critical alert on ${negatives.alert} (${pct(negatives.alert, negatives.total)})\n`,
+    `  at minSeverity medium (email for medium too): raised ${positives.medium} (${pct(positives.medium, positives.total)}); ` +
+      `a finding at least as severe as the library's own rating: ${positives.asSevere} (${pct(positives.asSevere, positives.total)})\n`,
+  );
+  out.write(
+    `negatives ${negatives.total}: high or critical alert on ${negatives.alert} (${pct(negatives.alert, negatives.total)}); ` +
+      `medium or above on ${negatives.medium} (${pct(negatives.medium, negatives.total)})\n`,
   );
   out.write(
     `Panther rules with in-scope positives: ${summary.rulesWithPositives}, all positives raised for ${summary.rulesFullyRaised}\n`,
@@ -145,6 +164,8 @@ function main(): void {
   if (args.includes('--misses')) {
     out.write('\nPositives not raised:\n');
     for (const m of misses) out.write(`  ${m}\n`);
+    out.write('\nPositives rated milder than the library rates them:\n');
+    for (const m of milder) out.write(`  ${m}\n`);
     out.write('\nNegatives paged on:\n');
     for (const n of noisy) out.write(`  ${n}\n`);
   }

@@ -1,9 +1,11 @@
 // `npm run rules [-- --json]`: the detection catalogue, as a table or as JSON.
 
 import { eventsOf } from '../lambda/cli/rules';
+import { FIRST_SEEN_DIMENSIONS, type FirstSeenDefinition, PROFILE_LIMITS } from '../lambda/core/first-seen';
 import type { Rule } from '../lambda/core/rule';
 import type { ThresholdRule } from '../lambda/core/threshold';
 import { RULES } from '../lambda/rules';
+import { firstSeen } from '../lambda/rules/anomalies/first-seen';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 
 /** MITRE ATT&CK tactic ids to names, for the tactics the catalogue uses. */
@@ -50,10 +52,26 @@ function thresholdRow(rule: ThresholdRule) {
   };
 }
 
+function anomalyRow(detection: FirstSeenDefinition) {
+  return {
+    kind: 'first-seen' as const,
+    id: detection.id,
+    title: detection.title,
+    severity: 'depends on the event',
+    tactics: [...new Set(detection.mitre.map((m) => TACTICS[m.split(':')[0] ?? ''] ?? m))],
+    mitre: detection.mitre,
+    dimensions: FIRST_SEEN_DIMENSIONS,
+    valuesKept: PROFILE_LIMITS,
+    sensitiveApis: detection.sensitiveApis,
+    description: detection.description,
+  };
+}
+
 const rows = RULES.map(row);
+const anomalyRows = [anomalyRow(firstSeen)];
 const thresholdRows = THRESHOLD_RULES.map(thresholdRow);
 if (process.argv.includes('--json')) {
-  process.stdout.write(`${JSON.stringify([...rows, ...thresholdRows], null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify([...rows, ...thresholdRows, ...anomalyRows], null, 2)}\n`);
 } else {
   const width = Math.max(...rows.map((r) => r.id.length));
   for (const r of rows) {
@@ -70,6 +88,13 @@ if (process.argv.includes('--json')) {
     const on = [...r.eventNames, ...r.errorCodes.map((c) => `errorCode ${c}`)].join(', ');
     process.stdout.write(
       `${r.id.padEnd(tw)}  ${r.severity.padEnd(8)}  ${r.threshold} in ${r.windowMinutes} min  ${r.tactics.join(', ')}\n${' '.repeat(tw + 2)}${on}\n`,
+    );
+  }
+  process.stdout.write('\nFirst-seen detections (per principal, after a learning period):\n');
+  for (const r of anomalyRows) {
+    process.stdout.write(
+      `${r.id}  ${r.severity}  ${r.tactics.join(', ')}\n  new ${r.dimensions.join(', ')}; ` +
+        `sensitive APIs: ${r.sensitiveApis.join(', ')}\n`,
     );
   }
 }

@@ -1,4 +1,5 @@
 // The Lambda's configuration: read once from the environment, every problem reported together.
+import { FIRST_SEEN_DIMENSIONS, type FirstSeenSettings, isFirstSeenDimension } from './core/first-seen';
 import type { OwnResources } from './core/rule';
 import {
   emptySuppressions,
@@ -23,6 +24,8 @@ export interface DetectorConfig {
   readonly maxAlertsPerRun: number;
   /** Repeats of a finding within this window are folded into one summary; 0 = off. */
   readonly repeatWindowMs: number;
+  /** First-seen detections: the dimensions judged (none = off) and the learning period. */
+  readonly firstSeen: FirstSeenSettings;
   /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
   readonly ownResources: OwnResources;
   readonly suppressions: SuppressionList;
@@ -102,6 +105,17 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
   const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
   const maxAlerts = integer('TRAILWATCH_MAX_ALERTS_PER_RUN', 10, 1, 1000);
   const repeatWindowMinutes = integer('TRAILWATCH_REPEAT_WINDOW_MINUTES', 60, 0, 1440);
+  const learningDays = integer('TRAILWATCH_FIRST_SEEN_LEARNING_DAYS', 7, 0, 90);
+  const firstSeenRaw = env.TRAILWATCH_FIRST_SEEN?.trim() || FIRST_SEEN_DIMENSIONS.join(',');
+  const firstSeenList =
+    firstSeenRaw === 'off' ? [] : [...new Set(firstSeenRaw.split(',').map((d) => d.trim()))];
+  const badDimensions = firstSeenList.filter((d) => !isFirstSeenDimension(d));
+  if (badDimensions.length > 0) {
+    problems.push(
+      `TRAILWATCH_FIRST_SEEN has ${badDimensions.map((d) => `"${clip(d)}"`).join(', ')}: expected "off" ` +
+        `or a comma-separated list of ${FIRST_SEEN_DIMENSIONS.join(', ')}`,
+    );
+  }
 
   let suppressions = emptySuppressions();
   const suppressionText = env.TRAILWATCH_SUPPRESSIONS?.trim();
@@ -138,6 +152,10 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     maxPagesPerRun: maxPages,
     maxAlertsPerRun: maxAlerts,
     repeatWindowMs: repeatWindowMinutes * MINUTE_MS,
+    firstSeen: Object.freeze({
+      dimensions: Object.freeze(firstSeenList.filter(isFirstSeenDimension)),
+      learningMs: learningDays * DAY_MS,
+    }),
     ownResources,
     suppressions,
   });

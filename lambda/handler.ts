@@ -6,10 +6,12 @@ import { SnsAlertSink } from './adapters/sns-sink';
 import { type DetectorConfig, loadConfig } from './config';
 import { type AlertDetails, renderAlert, renderDigest } from './core/alert';
 import { Engine } from './core/engine';
+import { FirstSeen } from './core/first-seen';
 import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
 import { ThresholdEngine } from './core/threshold';
 import { logJson } from './log';
 import { RULES } from './rules';
+import { firstSeen } from './rules/anomalies/first-seen';
 import { THRESHOLD_RULES } from './rules/thresholds';
 
 /** The part of the Lambda context the handler uses. */
@@ -48,7 +50,7 @@ export type Handler = ((event: unknown, context: InvocationContext) => Promise<R
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
 function init(overrides: HandlerOverrides): Runtime {
   const rulesById = new Map<string, AlertDetails>(
-    [...RULES, ...THRESHOLD_RULES].map((rule) => [rule.id, rule]),
+    [...RULES, ...THRESHOLD_RULES, firstSeen].map((rule) => [rule.id, rule]),
   );
   const config = loadConfig(process.env, Date.now(), [...rulesById.keys()]);
   const deps: RunDeps = {
@@ -61,6 +63,7 @@ function init(overrides: HandlerOverrides): Runtime {
     renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
     suppressions: config.suppressions,
     thresholds: new ThresholdEngine(THRESHOLD_RULES),
+    firstSeen: new FirstSeen(firstSeen, config.firstSeen),
   };
   const settings: RunSettings = { ...config, maxOutboxPerRun: 200, ...overrides.settings };
   return { config, settings, deps: overrides.wrapDeps ? overrides.wrapDeps(deps) : deps };

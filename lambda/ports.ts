@@ -7,6 +7,8 @@ export interface LookupEventRecord {
   readonly eventName?: string | undefined;
   readonly eventSource?: string | undefined;
   readonly eventTimeMs?: number | undefined;
+  /** `ReadOnly` of the envelope, when given: lets a write be recognised without parsing its body. */
+  readonly readOnly?: boolean | undefined;
   readonly body?: string | undefined;
 }
 
@@ -115,6 +117,25 @@ export interface RepeatGroup extends RepeatGroupRef {
  */
 export type FoldResult = 'publish' | 'folded' | 'folded-before';
 
+/** One value a principal was seen with, and the event that introduced it. */
+export interface ProfileValue {
+  readonly eventId: string;
+  readonly timeMs: number;
+}
+
+/**
+ * What a principal has been seen doing (first-seen detections): values keyed
+ * `<dimension>|<value>` (`network|203.0.113.0/24`), each with the event that introduced it.
+ */
+export interface PrincipalProfile {
+  readonly key: string;
+  /** Event time of the first observation written: the learning period runs from here. */
+  readonly firstSeenMs: number;
+  /** Wall-clock time of the last write; the profile's expiry runs from here. */
+  readonly touchedMs: number;
+  readonly values: ReadonlyMap<string, ProfileValue>;
+}
+
 export interface StateStore {
   /** Takes the run lease if free or expired. False when another run holds it. */
   acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean>;
@@ -149,6 +170,20 @@ export interface StateStore {
    * record + outbox entry) in the same transaction. A group already removed is left alone.
    */
   closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, nowMs: number): Promise<void>;
+  /** The principal's profile, or undefined if it has none (never seen, or expired). */
+  getProfile(key: string): Promise<PrincipalProfile | undefined>;
+  /**
+   * Adds the values the profile lacks; a value already there keeps the event that introduced it,
+   * so re-reading an event never moves a value to another event. Creates the profile with
+   * `firstSeenMs` when it has none. With no values it only renews the profile's expiry.
+   * Returns the profile as stored afterwards.
+   */
+  addToProfile(
+    key: string,
+    firstSeenMs: number,
+    values: ReadonlyMap<string, ProfileValue>,
+    nowMs: number,
+  ): Promise<PrincipalProfile>;
 }
 
 export interface AlertSink {

@@ -16,6 +16,8 @@
  * | `maxPagesPerRun` | `300` | whole number, 1..10000 |
  * | `maxAlertsPerRun` | `10` | whole number, 1..1000: individual messages per run; the rest go out as digests |
  * | `repeatWindowMinutes` | `60` | whole number, 0..1440: repeats of a finding in this window go out as one summary; 0 = off |
+ * | `firstSeen` | `network,region,agent,api` | `off`, or a list (as `regions`) of `network`, `region`, `agent`, `api`: the first-seen dimensions judged |
+ * | `firstSeenLearningDays` | `7` | whole number, 0..90: days a principal is only learned before its novelties count |
  * | `memoryMb` | `256` | whole number, 128..10240 |
  * | `timeoutSeconds` | `240` (less on schedules under 5 minutes) | whole number, 1..900, shorter than the schedule |
  * | `logRetentionDays` | `30` | one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999 (never expire) |
@@ -29,9 +31,12 @@ import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
 import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
 import { RULES } from '../lambda/rules';
+import { firstSeen as firstSeenDetection } from '../lambda/rules/anomalies/first-seen';
+import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import {
   type AlertSubscriber,
   DETECTOR_DEFAULTS,
@@ -90,6 +95,8 @@ export const CONTEXT_KEYS = [
   'maxPagesPerRun',
   'maxAlertsPerRun',
   'repeatWindowMinutes',
+  'firstSeen',
+  'firstSeenLearningDays',
   'memoryMb',
   'timeoutSeconds',
   'logRetentionDays',
@@ -141,6 +148,18 @@ export function readContext(
   const maxPagesPerRun = int('maxPagesPerRun', DETECTOR_LIMITS.maxPagesPerRun);
   const maxAlertsPerRun = int('maxAlertsPerRun', DETECTOR_LIMITS.maxAlertsPerRun);
   const repeatWindowMinutes = int('repeatWindowMinutes', DETECTOR_LIMITS.repeatWindowMinutes);
+  const firstSeenLearningDays = int('firstSeenLearningDays', DETECTOR_LIMITS.firstSeenLearningDays);
+  const firstSeenRaw = get('firstSeen');
+  const firstSeen =
+    firstSeenRaw === 'off' ? [] : readList('firstSeen', firstSeenRaw, report)?.map((d) => d.toLowerCase());
+  for (const dimension of firstSeen ?? []) {
+    if (!isFirstSeenDimension(dimension)) {
+      report(
+        'firstSeen',
+        `"${dimension}" is not a first-seen dimension (expected "off" or a list of ${FIRST_SEEN_DIMENSIONS.join(', ')})`,
+      );
+    }
+  }
   const memoryMb = int('memoryMb', DETECTOR_LIMITS.memoryMb);
   const timeoutSeconds = int('timeoutSeconds', DETECTOR_LIMITS.timeoutSeconds);
   const reservedConcurrency = int('reservedConcurrency', { min: 1, max: 100000 });
@@ -193,6 +212,9 @@ export function readContext(
     maxPagesPerRun,
     maxAlertsPerRun,
     repeatWindow: repeatWindowMinutes === undefined ? undefined : Duration.minutes(repeatWindowMinutes),
+    firstSeen: firstSeen?.filter(isFirstSeenDimension),
+    firstSeenLearningPeriod:
+      firstSeenLearningDays === undefined ? undefined : Duration.days(firstSeenLearningDays),
     memorySize: memoryMb,
     timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
     logRetention: logRetentionDays as logs.RetentionDays | undefined,
@@ -222,7 +244,8 @@ function readSuppressionsFile(
     return undefined;
   }
   try {
-    parseSuppressions(document, nowMs, { knownRuleIds: RULES.map((rule) => rule.id) });
+    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection].map((rule) => rule.id);
+    parseSuppressions(document, nowMs, { knownRuleIds });
   } catch (error) {
     if (!(error instanceof SuppressionError)) throw error;
     for (const problem of error.problems) report('suppressionsFile', `${value}: ${problem}`);

@@ -14,9 +14,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  FIRST_SEEN_DIMENSIONS,
+  type FirstSeenDimension,
+  isFirstSeenDimension,
+} from '../lambda/core/first-seen';
 import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
 import { SEVERITIES, type Severity } from '../lambda/core/types';
 import { RULES } from '../lambda/rules';
+import { firstSeen as firstSeenDetection } from '../lambda/rules/anomalies/first-seen';
+import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 
 /** An alert recipient: an email address, an E.164 phone number or an https URL. */
 export interface AlertSubscriber {
@@ -94,6 +101,19 @@ export interface TrailwatchDetectorProps {
    */
   readonly repeatWindow?: Duration;
   /**
+   * First-seen detections (rule `anomaly.first-seen`): the dimensions judged, from `network`,
+   * `region`, `agent` (user-agent family) and `api` (a sensitive API's first call). An empty list
+   * turns them off.
+   * @default - all four
+   */
+  readonly firstSeen?: readonly FirstSeenDimension[];
+  /**
+   * How long after trailwatch first sees a principal its novelties start to count (the profile is
+   * only learned until then). Whole days, 0 to 90.
+   * @default Duration.days(7)
+   */
+  readonly firstSeenLearningPeriod?: Duration;
+  /**
    * A region's lag (time not yet fully processed) above this raises its alarm on the health topic.
    * @default 30
    */
@@ -148,6 +168,7 @@ export const DETECTOR_DEFAULTS = {
   maxPagesPerRun: 300,
   maxAlertsPerRun: 10,
   repeatWindowMinutes: 60,
+  firstSeenLearningDays: 7,
   lagAlarmMinutes: 30,
   memoryMb: 256,
   timeoutSeconds: 240,
@@ -165,6 +186,7 @@ export const DETECTOR_LIMITS = {
   maxPagesPerRun: { min: 1, max: 10000 },
   maxAlertsPerRun: { min: 1, max: 1000 },
   repeatWindowMinutes: { min: 0, max: 1440 },
+  firstSeenLearningDays: { min: 0, max: 90 },
   memoryMb: { min: 128, max: 10240 },
   timeoutSeconds: { min: 1, max: 900 },
 } as const;
@@ -204,6 +226,10 @@ export class TrailwatchDetector extends Construct {
     const maxPagesPerRun = props.maxPagesPerRun ?? DETECTOR_DEFAULTS.maxPagesPerRun;
     const maxAlertsPerRun = props.maxAlertsPerRun ?? DETECTOR_DEFAULTS.maxAlertsPerRun;
     const repeatWindowMinutes = wholeMinutes(props.repeatWindow, DETECTOR_DEFAULTS.repeatWindowMinutes);
+    const firstSeenDimensions = [...new Set(props.firstSeen ?? FIRST_SEEN_DIMENSIONS)];
+    const learningDays = props.firstSeenLearningPeriod
+      ? props.firstSeenLearningPeriod.toSeconds() / 86400
+      : DETECTOR_DEFAULTS.firstSeenLearningDays;
     const memoryMb = props.memorySize ?? DETECTOR_DEFAULTS.memoryMb;
     const minSeverity = props.minSeverity ?? DETECTOR_DEFAULTS.minSeverity;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -221,6 +247,12 @@ export class TrailwatchDetector extends Construct {
       ...checkRange('maxPagesPerRun', maxPagesPerRun, DETECTOR_LIMITS.maxPagesPerRun),
       ...checkRange('maxAlertsPerRun', maxAlertsPerRun, DETECTOR_LIMITS.maxAlertsPerRun),
       ...checkRange('repeatWindow (minutes)', repeatWindowMinutes, DETECTOR_LIMITS.repeatWindowMinutes),
+      ...checkRange('firstSeenLearningPeriod (days)', learningDays, DETECTOR_LIMITS.firstSeenLearningDays),
+      ...firstSeenDimensions
+        .filter((d) => !isFirstSeenDimension(d))
+        .map(
+          (d) => `firstSeen: "${String(d).slice(0, 40)}" is not one of ${FIRST_SEEN_DIMENSIONS.join(', ')}`,
+        ),
       ...checkRange('memorySize (MB)', memoryMb, DETECTOR_LIMITS.memoryMb),
       ...checkRange('timeout (seconds)', timeoutSeconds, DETECTOR_LIMITS.timeoutSeconds),
       ...(timeoutSeconds >= scheduleMinutes * 60
@@ -358,6 +390,8 @@ export class TrailwatchDetector extends Construct {
         TRAILWATCH_MAX_PAGES_PER_RUN: String(maxPagesPerRun),
         TRAILWATCH_MAX_ALERTS_PER_RUN: String(maxAlertsPerRun),
         TRAILWATCH_REPEAT_WINDOW_MINUTES: String(repeatWindowMinutes),
+        TRAILWATCH_FIRST_SEEN: firstSeenDimensions.length === 0 ? 'off' : firstSeenDimensions.join(','),
+        TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: String(learningDays),
         // trailwatch's own resources, so that tampering with them is recognised; the function and
         // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
         TRAILWATCH_STACK_NAME: stack.stackName,
@@ -579,7 +613,9 @@ const MAX_SUPPRESSIONS_BYTES = 3072;
 function checkSuppressions(document: unknown): string[] {
   if (document === undefined) return [];
   try {
-    parseSuppressions(document, Date.now(), { knownRuleIds: RULES.map((rule) => rule.id) });
+    // Every detection's id: event rules, threshold rules and the first-seen detection.
+    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection].map((rule) => rule.id);
+    parseSuppressions(document, Date.now(), { knownRuleIds });
   } catch (error) {
     if (error instanceof SuppressionError) return error.problems.map((p) => `suppressions: ${p}`);
     throw error;

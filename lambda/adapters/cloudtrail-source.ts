@@ -53,6 +53,7 @@ export class CloudTrailEventSource implements EventSource {
         eventName: e.EventName,
         eventSource: e.EventSource,
         eventTimeMs: e.EventTime?.getTime(),
+        readOnly: e.ReadOnly === 'true' ? true : e.ReadOnly === 'false' ? false : undefined,
         body: e.CloudTrailEvent,
       })),
       nextToken: output.NextToken || undefined,

@@ -10,6 +10,9 @@
 //   pk=repeat  sk=<windowEnd>#<windowStart>#<sha256(dedupKey)>  a repeat group: leader (the alert
 //              published for its first finding), members (map alertKey -> snapshot), memberCount;
 //              removed when its summary is queued; TTL as a backstop
+//   pk=profile#<principal> sk=profile  a first-seen profile: firstSeenMs, touchedMs, v (map
+//              `<dimension>|<value>` -> `<timeMs>|<eventId>` of the event that introduced it);
+//              TTL 90 days after the last write
 // A folded finding gets an idempotency record with status `folded`, written in one transaction
 // with its membership, so a re-read finds it folded and never publishes it on its own.
 // The idempotency record and the outbox entry are written in one transaction, so an alert is
@@ -29,12 +32,15 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { PROFILE_RETENTION_MS } from '../core/first-seen';
 import type { RenderedAlert } from '../core/types';
 import type {
   ClaimResult,
   CounterRef,
   CountResult,
   FoldResult,
+  PrincipalProfile,
+  ProfileValue,
   RegionCursor,
   RepeatGroup,
   RepeatGroupRef,
@@ -246,6 +252,95 @@ export class DynamoDbStateStore implements StateStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey && found.length < limit);
     return found.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+  }
+
+  async getProfile(key: string): Promise<PrincipalProfile | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: profileKey(key), ConsistentRead: true }),
+    );
+    return out.Item ? decodeProfile(key, out.Item) : undefined;
+  }
+
+  async addToProfile(
+    key: string,
+    firstSeenMs: number,
+    values: ReadonlyMap<string, ProfileValue>,
+    nowMs: number,
+  ): Promise<PrincipalProfile> {
+    const entries = [...values];
+    const expiresAt = n(Math.ceil((nowMs + PROFILE_RETENTION_MS) / 1000));
+    let stored: Item | undefined;
+    // Values go in chunks so an update expression stays far below DynamoDB's 4 KB limit.
+    for (let i = 0; i === 0 || i < entries.length; i += PROFILE_CHUNK) {
+      stored = await this.addProfileChunk(
+        key,
+        firstSeenMs,
+        entries.slice(i, i + PROFILE_CHUNK),
+        nowMs,
+        expiresAt,
+      );
+    }
+    return decodeProfile(key, stored ?? {});
+  }
+
+  /** One update; creates the profile first if it has none (a racing creator wins, then we update). */
+  private async addProfileChunk(
+    key: string,
+    firstSeenMs: number,
+    chunk: ReadonlyArray<[string, ProfileValue]>,
+    nowMs: number,
+    expiresAt: AttributeValue,
+  ): Promise<Item> {
+    const names: Record<string, string> = {};
+    const valuesIn: Item = { ':now': n(nowMs), ':expiresAt': expiresAt };
+    const sets = ['touchedMs = :now', 'expiresAt = :expiresAt'];
+    chunk.forEach(([name, value], j) => {
+      names[`#k${j}`] = name;
+      valuesIn[`:v${j}`] = s(`${value.timeMs}|${value.eventId}`);
+      // The first writer of a value keeps it: a re-read never moves a value to another event.
+      sets.push(`v.#k${j} = if_not_exists(v.#k${j}, :v${j})`);
+    });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const out = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: profileKey(key),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(v)',
+            ...(chunk.length > 0 ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: valuesIn,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes ?? {};
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const item: Item = {
+        ...profileKey(key),
+        firstSeenMs: n(firstSeenMs),
+        touchedMs: n(nowMs),
+        expiresAt,
+        v: {
+          M: Object.fromEntries(chunk.map(([name, value]) => [name, s(`${value.timeMs}|${value.eventId}`)])),
+        },
+      };
+      try {
+        await this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return item;
+      } catch (error) {
+        // Another writer created it between our two calls: update the one it made.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new Error(`profile ${key.slice(0, 80)}: could not be created or updated after 3 attempts`);
   }
 
   async countOnce(counter: CounterRef, eventId: string, _nowMs: number): Promise<CountResult> {
@@ -503,4 +598,27 @@ function n(value: number): AttributeValue {
 
 function num(value: AttributeValue | undefined): number {
   return value?.N === undefined ? Number.NaN : Number(value.N);
+}
+
+/** Values added to a profile per update expression. */
+const PROFILE_CHUNK = 40;
+
+function profileKey(key: string): Item {
+  return { pk: s(`profile#${key}`), sk: s('profile') };
+}
+
+function decodeProfile(key: string, item: Item): PrincipalProfile {
+  const values = new Map<string, ProfileValue>();
+  for (const [name, value] of Object.entries(item.v?.M ?? {})) {
+    const text = value.S ?? '';
+    const bar = text.indexOf('|');
+    const timeMs = Number(text.slice(0, bar));
+    if (bar > 0 && Number.isFinite(timeMs)) values.set(name, { timeMs, eventId: text.slice(bar + 1) });
+  }
+  return {
+    key,
+    firstSeenMs: Number(item.firstSeenMs?.N ?? Number.NaN),
+    touchedMs: Number(item.touchedMs?.N ?? 0),
+    values,
+  };
 }

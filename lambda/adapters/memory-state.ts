@@ -6,6 +6,8 @@ import {
   type CountResult,
   CursorConflictError,
   type FoldResult,
+  type PrincipalProfile,
+  type ProfileValue,
   type RegionCursor,
   type RepeatGroup,
   type RepeatGroupRef,
@@ -75,6 +77,40 @@ export class MemoryStateStore implements StateStore {
     this.repeats.listEnded(endedByMs, limit);
   readonly closeRepeatGroup: StateStore['closeRepeatGroup'] = (group, summary) =>
     this.repeats.close(group, summary);
+
+  private readonly profiles = new MemoryProfiles();
+  readonly getProfile: StateStore['getProfile'] = async (key) => this.profiles.get(key);
+  readonly addToProfile: StateStore['addToProfile'] = async (key, firstSeenMs, values, nowMs) =>
+    this.profiles.add(key, firstSeenMs, values, nowMs);
+}
+
+/** The DynamoDB store's profile semantics, in memory (shared with the tests' store). */
+export class MemoryProfiles {
+  private readonly profiles = new Map<string, PrincipalProfile>();
+
+  get(key: string): PrincipalProfile | undefined {
+    return this.profiles.get(key);
+  }
+
+  add(
+    key: string,
+    firstSeenMs: number,
+    values: ReadonlyMap<string, ProfileValue>,
+    nowMs: number,
+  ): PrincipalProfile {
+    const current = this.profiles.get(key);
+    const merged = new Map(current?.values);
+    // The first writer of a value keeps it: a re-read never moves a value to another event.
+    for (const [name, value] of values) if (!merged.has(name)) merged.set(name, value);
+    const next: PrincipalProfile = {
+      key,
+      firstSeenMs: current?.firstSeenMs ?? firstSeenMs,
+      touchedMs: nowMs,
+      values: merged,
+    };
+    this.profiles.set(key, next);
+    return next;
+  }
 }
 
 /** The alert records a store keeps, as repeat groups need them. */

@@ -24,8 +24,8 @@ export class Engine {
   /** Rule id -> the rule ids its findings replace on the same event. */
   private readonly supersededBy: ReadonlyMap<string, readonly string[]>;
   private readonly bodyNeedles: readonly string[];
-  /** Per event name: the texts one of which the body must contain, or undefined when any body may match. */
-  private readonly namePrefilters: ReadonlyMap<string, readonly string[] | undefined>;
+  /** Per event name: what the body must contain for a rule to match, or undefined when any body may. */
+  private readonly namePrefilters: ReadonlyMap<string, Prefilter | undefined>;
 
   constructor(
     readonly rules: readonly Rule[],
@@ -45,12 +45,12 @@ export class Engine {
         index.set(name, list);
       }
     }
-    const prefilters = new Map<string, readonly string[] | undefined>();
+    const prefilters = new Map<string, Prefilter | undefined>();
     for (const [name, list] of index) {
       const unconditional = list.some((rule) => rule.prefilter === undefined);
       prefilters.set(
         name,
-        unconditional ? undefined : [...new Set(list.flatMap((rule) => rule.prefilter ?? []))],
+        unconditional ? undefined : prefilterOf([...new Set(list.flatMap((rule) => rule.prefilter ?? []))]),
       );
     }
     this.namePrefilters = prefilters;
@@ -67,9 +67,8 @@ export class Engine {
   watches(eventName: string | undefined, body: unknown): boolean {
     if (!eventName || typeof body !== 'string') return true;
     if (this.namePrefilters.has(eventName)) {
-      const needles = this.namePrefilters.get(eventName);
-      if (needles === undefined) return true;
-      for (const needle of needles) if (body.includes(needle)) return true;
+      const prefilter = this.namePrefilters.get(eventName);
+      if (prefilter === undefined || prefilter.test(body)) return true;
     }
     for (const needle of this.bodyNeedles) if (body.includes(needle)) return true;
     return false;
@@ -193,4 +192,21 @@ function guarded(compute: () => string, fallback: (message: string) => string): 
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** "The body contains one of these texts". */
+interface Prefilter {
+  test(body: string): boolean;
+}
+
+/**
+ * A few texts are searched one by one; more than a few (a tool name in each of its spellings) in
+ * one pass of a single alternation, which costs about a third of as many separate searches.
+ */
+function prefilterOf(needles: readonly string[]): Prefilter {
+  if (needles.length > 4) {
+    const pattern = new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+    return { test: (body) => pattern.test(body) };
+  }
+  return { test: (body) => needles.some((needle) => body.includes(needle)) };
 }

@@ -7,6 +7,7 @@ export interface LookupEnvelope {
   readonly eventName?: string | undefined;
   readonly eventSource?: string | undefined;
   readonly eventTimeMs?: number | undefined;
+  readonly readOnly?: boolean | undefined;
 }
 
 export type ParseResult =
@@ -42,6 +43,46 @@ export function parseCloudTrailEvent(body: unknown, envelope: LookupEnvelope = {
     return { ok: false, eventId: fallbackId, reason: 'CloudTrailEvent is not a JSON object' };
   }
   return normalizeRecord(parsed, envelope);
+}
+
+/**
+ * The top-level `readOnly` of a raw record, without parsing it: CloudTrail writes it after every
+ * field a caller can shape (request parameters, response elements), and what follows it
+ * (resources, TLS details) has a fixed schema, so its last `"readOnly":` key is the top-level one.
+ */
+export function rawReadOnly(body: string): boolean | undefined {
+  const at = body.lastIndexOf('"readOnly":');
+  if (at < 0) return undefined;
+  if (body.startsWith('false', at + 11)) return false;
+  return body.startsWith('true', at + 11) ? true : undefined;
+}
+
+const HEAD_END = ',"requestParameters":';
+
+/**
+ * For events that only need who, where from, with what and when (first-seen profiles): parses the
+ * part of the record before `requestParameters`, which CloudTrail writes first, and leaves the
+ * parameters and response, most of a record's size, unparsed. A cut that falls inside a nested
+ * object leaves unbalanced JSON: then, as for any other surprise, the whole record is parsed.
+ */
+export function parseRecordHead(body: unknown, envelope: LookupEnvelope = {}): ParseResult {
+  if (typeof body === 'string' && body.length <= MAX_EVENT_BYTES) {
+    const cut = body.indexOf(HEAD_END);
+    if (cut > 0) {
+      let head: unknown;
+      try {
+        head = JSON.parse(`${body.slice(0, cut)}}`);
+      } catch {
+        head = undefined;
+      }
+      if (isObject(head)) {
+        const readOnly = envelope.readOnly ?? rawReadOnly(body);
+        if (readOnly !== undefined) head.readOnly = readOnly;
+        return normalizeRecord(head, envelope);
+      }
+    }
+  }
+  return parseCloudTrailEvent(body, envelope);
 }
 
 /** Normalises an already-parsed record (trail log files, JSON lines). */

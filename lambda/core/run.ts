@@ -13,7 +13,8 @@ import type {
 import { CursorConflictError } from '../ports';
 import type { RepeatsOf } from './alert';
 import type { Engine, RuleFailure } from './engine';
-import { parseCloudTrailEvent } from './event';
+import { parseCloudTrailEvent, parseRecordHead } from './event';
+import { type FirstSeen, FirstSeenTracker, type Observation } from './first-seen';
 import { alertKeyOf, findingsOf, memberOf, repeatGroupOf } from './repeats';
 import { sanitize } from './sanitize';
 import type { SuppressionList } from './suppression';
@@ -65,6 +66,8 @@ export interface RunDeps {
   readonly suppressions: SuppressionList;
   /** Threshold rules, counted once per event in the state table; none when absent. */
   readonly thresholds?: ThresholdEngine | undefined;
+  /** First-seen detections over principal profiles in the state table; none when absent. */
+  readonly firstSeen?: FirstSeen | undefined;
 }
 
 export interface RunInput {
@@ -178,10 +181,12 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
     await queueRepeatSummaries(deps, settings, input, report);
     const outboxClear = await drainOutbox(deps, settings, report, budget);
     const seen = new Set<string>();
+    // One per run: profiles are read once and shared by the regions.
+    const tracker = deps.firstSeen?.enabled ? new FirstSeenTracker(deps.state, deps.firstSeen) : undefined;
     report.regions = await Promise.all(
       settings.regions.map((region) =>
         outboxClear
-          ? new RegionRun(deps, settings, input, report, region, seen, budget).run()
+          ? new RegionRun(deps, settings, input, report, region, seen, budget, tracker).run()
           : skippedRegion(deps, region, input),
       ),
     );
@@ -324,6 +329,7 @@ class RegionRun {
     /** Event ids already scored in this run, across regions and slices. */
     private readonly seen: Set<string>,
     private readonly budget: AlertBudget,
+    private readonly tracker: FirstSeenTracker | undefined,
   ) {
     this.r = emptyRegion(region, Number.NaN);
   }
@@ -406,14 +412,19 @@ class RegionRun {
       this.r.pages += 1;
       const scored = this.score(page.events);
       let crossed: Finding[];
+      let novel: Finding[];
       try {
         crossed = await this.count(scored.hits);
+        novel =
+          this.tracker && scored.observations.length > 0
+            ? await this.tracker.judge(scored.observations, this.deps.clock.nowMs())
+            : [];
       } catch (error) {
-        // Nothing of the page is published: it is read again, and counting is idempotent.
+        // Nothing of the page is published: it is read again, and counting and profiles are idempotent.
         return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'state-failed', error } };
       }
       // Oldest first: a page comes newest first, but a repeat group should be led by its earliest event.
-      const found = [...scored.findings, ...crossed].sort(
+      const found = [...scored.findings, ...crossed, ...novel].sort(
         (a, b) => timeOrder(a.event.eventTimeMs) - timeOrder(b.event.eventTimeMs),
       );
       const published = await this.publish(found);
@@ -433,9 +444,14 @@ class RegionRun {
     }
   }
 
-  private score(records: readonly LookupEventRecord[]): { findings: Finding[]; hits: ThresholdHit[] } {
+  private score(records: readonly LookupEventRecord[]): {
+    findings: Finding[];
+    hits: ThresholdHit[];
+    observations: Observation[];
+  } {
     const findings: Finding[] = [];
     const hits: ThresholdHit[] = [];
+    const observations: Observation[] = [];
     for (const record of records) {
       this.r.events += 1;
       const id = record.eventId ?? '';
@@ -444,11 +460,14 @@ class RegionRun {
         continue;
       }
       if (id) this.seen.add(id);
-      if (!isWatched(record, this.deps.engine, this.deps.thresholds)) {
+      const firstSeen = this.tracker && this.deps.firstSeen;
+      const watch = watchOf(record, this.deps.engine, this.deps.thresholds, firstSeen);
+      if (watch === 'none') {
         this.r.unwatchedEvents += 1;
         continue;
       }
-      const parsed = parseCloudTrailEvent(record.body, record);
+      const parsed =
+        watch === 'rules' ? parseCloudTrailEvent(record.body, record) : parseRecordHead(record.body, record);
       if (!parsed.ok) {
         this.r.unparseableEvents += 1;
         this.problem({
@@ -459,16 +478,20 @@ class RegionRun {
         });
         continue;
       }
-      const evaluation = this.deps.engine.evaluate(parsed.event);
-      for (const failure of evaluation.failures) this.ruleFailed(failure);
-      findings.push(...evaluation.findings);
-      const counted = this.deps.thresholds?.candidates(parsed.event);
-      if (counted) {
-        for (const failure of counted.failures) this.ruleFailed(failure);
-        hits.push(...counted.hits);
+      if (watch === 'rules') {
+        const evaluation = this.deps.engine.evaluate(parsed.event);
+        for (const failure of evaluation.failures) this.ruleFailed(failure);
+        findings.push(...evaluation.findings);
+        const counted = this.deps.thresholds?.candidates(parsed.event);
+        if (counted) {
+          for (const failure of counted.failures) this.ruleFailed(failure);
+          hits.push(...counted.hits);
+        }
       }
+      const observed = firstSeen?.observe(parsed.event);
+      if (observed) observations.push(observed);
     }
-    return { findings, hits };
+    return { findings, hits, observations };
   }
 
   /**
@@ -662,20 +685,36 @@ function findingRecord(
 }
 
 /**
- * Whether an event needs parsing: some event rule or threshold rule could match it. Most of a
- * trail (reads nobody watches) is not, and skipping its `JSON.parse` is most of the scoring cost.
+ * Whether an event needs parsing: some event rule or threshold rule could match it, or it could
+ * feed a first-seen profile. Most of a trail (reads nobody watches) is not, and skipping its
+ * `JSON.parse` is most of the scoring cost.
  * Such an event is counted, not inspected, so a malformed body there goes unreported: no rule
  * would have looked at it.
  */
 export function isWatched(
-  record: Pick<LookupEventRecord, 'eventName' | 'body'>,
+  record: Pick<LookupEventRecord, 'eventName' | 'body' | 'readOnly'>,
   engine: Engine,
   thresholds: ThresholdEngine | undefined,
+  firstSeen?: FirstSeen | undefined,
 ): boolean {
-  return (
-    engine.watches(record.eventName, record.body) ||
-    thresholds?.watches(record.eventName, record.body) === true
-  );
+  return watchOf(record, engine, thresholds, firstSeen) !== 'none';
+}
+
+/**
+ * Who needs the event: 'rules' (an event or threshold rule: parse it whole), 'first-seen' (only a
+ * profile: its head is enough, see `parseRecordHead`), or 'none' (count it, leave it unparsed).
+ */
+export type Watch = 'none' | 'rules' | 'first-seen';
+
+export function watchOf(
+  record: Pick<LookupEventRecord, 'eventName' | 'body' | 'readOnly'>,
+  engine: Engine,
+  thresholds: ThresholdEngine | undefined,
+  firstSeen: FirstSeen | undefined,
+): Watch {
+  if (engine.watches(record.eventName, record.body)) return 'rules';
+  if (thresholds?.watches(record.eventName, record.body) === true) return 'rules';
+  return firstSeen?.watches(record) === true ? 'first-seen' : 'none';
 }
 
 function emptyRegion(region: string, cursorMs: number): RegionReport {

@@ -137,6 +137,12 @@ describe('readContext', () => {
       ['maxPagesPerRun', '10001', /maxPagesPerRun: "10001" is not a whole number from 1 to 10000/],
       ['maxAlertsPerRun', '0', /maxAlertsPerRun: "0" is not a whole number from 1 to 1000/],
       ['repeatWindowMinutes', '1441', /repeatWindowMinutes: "1441" is not a whole number from 0 to 1440/],
+      [
+        'firstSeen',
+        'network,asn',
+        /firstSeen: "asn" is not a first-seen dimension \(expected "off" or a list of network, region, agent, api\)/,
+      ],
+      ['firstSeenLearningDays', '91', /firstSeenLearningDays: "91" is not a whole number from 0 to 90/],
       ['memoryMb', '64', /memoryMb: "64" is not a whole number from 128 to 10240/],
       ['timeoutSeconds', '901', /timeoutSeconds: "901" is not a whole number from 1 to 900/],
       ['timeoutSeconds', '300', /timeoutSeconds: 300 is not shorter than the schedule of 5 minute\(s\)/],

@@ -18,6 +18,27 @@ describe('TrailwatchDetector props', () => {
     });
   });
 
+  it('turns first-seen detections off with an empty list', () => {
+    build({ firstSeen: [], firstSeenLearningPeriod: Duration.days(0) }).hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        Environment: {
+          Variables: { TRAILWATCH_FIRST_SEEN: 'off', TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: '0' },
+        },
+      },
+    );
+  });
+
+  it('accepts a suppression naming a threshold rule or the first-seen detection', () => {
+    const suppressions = {
+      version: 1,
+      suppressions: [
+        { id: 'scanner', reason: 'our scanner', ruleIds: ['iam.access-denied-burst', 'anomaly.first-seen'] },
+      ],
+    };
+    expect(() => build({ suppressions })).not.toThrow();
+  });
+
   it('turns on deletion protection when asked', () => {
     build({ tableDeletionProtection: true }).hasResourceProperties('AWS::DynamoDB::Table', {
       DeletionProtectionEnabled: true,
@@ -44,6 +65,16 @@ describe('TrailwatchDetector props', () => {
     ['no regions', { regions: [] }, /regions must name at least one region/],
     ['zero reserved concurrency', { reservedConcurrentExecutions: 0 }, /reservedConcurrentExecutions/],
     ['a plain-http URL', { alertUrls: [{ endpoint: 'http://hooks.example.com' }] }, /must use https/],
+    [
+      'a learning period in hours',
+      { firstSeenLearningPeriod: Duration.hours(36) },
+      /firstSeenLearningPeriod \(days\) must be a whole number from 0 to 90, got 1.5/,
+    ],
+    [
+      'an unknown first-seen dimension',
+      { firstSeen: ['network', 'asn' as never] },
+      /firstSeen: "asn" is not one of network, region, agent, api/,
+    ],
     [
       'a recipient listed twice',
       { alertEmails: [{ endpoint: 'a@example.com' }, { endpoint: 'a@example.com' }] },

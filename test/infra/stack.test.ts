@@ -69,6 +69,8 @@ describe('TrailwatchStack with default context', () => {
             TRAILWATCH_ALERT_RETENTION_DAYS: '14',
             TRAILWATCH_MAX_PAGES_PER_RUN: '300',
             TRAILWATCH_MAX_ALERTS_PER_RUN: '10',
+            TRAILWATCH_FIRST_SEEN: 'network,region,agent,api',
+            TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: '7',
             TRAILWATCH_STACK_NAME: 'Trailwatch',
             TRAILWATCH_KEY_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectorKey'), 'Arn'] },
             TRAILWATCH_QUEUE_NAME: {
@@ -319,6 +321,8 @@ describe('TrailwatchStack with context', () => {
       maxPagesPerRun: '50',
       maxAlertsPerRun: '25',
       repeatWindowMinutes: '0',
+      firstSeen: 'network,api',
+      firstSeenLearningDays: '14',
       logRetentionDays: '90',
       reservedConcurrency: '1',
     });
@@ -336,6 +340,8 @@ describe('TrailwatchStack with context', () => {
           TRAILWATCH_MAX_PAGES_PER_RUN: '50',
           TRAILWATCH_MAX_ALERTS_PER_RUN: '25',
           TRAILWATCH_REPEAT_WINDOW_MINUTES: '0',
+          TRAILWATCH_FIRST_SEEN: 'network,api',
+          TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: '14',
         }),
       },
     });

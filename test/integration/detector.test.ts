@@ -1,5 +1,6 @@
 // The unmodified Lambda handler, with the real SDK clients, against DynamoDB Local and the
 // local CloudTrail and SNS servers on 127.0.0.1. Only the endpoints differ from production.
+import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state';
 import { RunIncompleteError } from '../../lambda/handler';
 import {
   type DetectorHarness,
@@ -8,6 +9,7 @@ import {
   MINUTE,
   startDetectorHarness,
 } from '../support/detector-harness';
+import { localDynamoDbClient } from '../support/dynamodb-local';
 import { createRecordFactory } from '../support/local-cloudtrail';
 
 let h: DetectorHarness;
@@ -143,6 +145,62 @@ describe('the scheduled detector against local AWS parts', () => {
     const [a, b] = await Promise.all([tick(T0, 'req-a'), tick(T0, 'req-b')]);
     expect([a.status, b.status].sort()).toEqual(['completed', 'skipped-lease-held']);
     expect(h.sns.published).toHaveLength(1);
+  });
+
+  it('pages once when a principal with a history writes from a new network with a new tool', async () => {
+    // alice's profile: a month of aws-cli calls from 203.0.113.0/24 in eu-west-1.
+    const state = new DynamoDbStateStore({
+      tableName: h.tableName(),
+      alertRetentionMs: 86_400_000,
+      client: localDynamoDbClient(h.dynamoEndpoint, 3),
+    });
+    const learnedAt = T0 - 30 * 24 * 60 * MINUTE;
+    await state.addToProfile(
+      'arn:aws:iam::111122223333:user/alice',
+      learnedAt,
+      new Map(
+        ['network|203.0.113.0/24', 'region|eu-west-1', 'agent|aws-cli'].map((k) => [
+          k,
+          { eventId: 'history', timeMs: learnedAt },
+        ]),
+      ),
+      T0 - MINUTE,
+    );
+    const usual = makeRecord({
+      eventName: 'CreateTags',
+      eventSource: 'ec2.amazonaws.com',
+      awsRegion: HOME,
+      eventTimeMs: T0 - 20 * MINUTE,
+    });
+    const stolen = makeRecord({
+      eventName: 'CreateTags',
+      eventSource: 'ec2.amazonaws.com',
+      awsRegion: HOME,
+      eventTimeMs: T0 - 10 * MINUTE,
+      sourceIPAddress: '192.0.2.77',
+      userAgent: 'Boto3/1.34.0 Pacu/1.5.2 \u202e\n<b>',
+    });
+    h.cloudtrail.addEvent(HOME, usual);
+    h.cloudtrail.addEvent(HOME, stolen);
+
+    expect(await tick(T0)).toMatchObject({ status: 'completed', alertsSent: 1 });
+    expect(h.sns.published).toHaveLength(1);
+    const [alert] = h.sns.published;
+    expect(alert!.attributes.ruleId?.value).toBe('anomaly.first-seen');
+    expect(alert!.attributes.severity?.value).toBe('high');
+    expect(JSON.parse(alert!.attributes.eventIds!.value)).toEqual([stolen.eventID]);
+    const email = (JSON.parse(alert!.message) as { email: string }).email;
+    expect(email).toContain('from a new network 192.0.2.0/24 (1 known before)');
+    expect(email).toContain('with a new user-agent family "pacu"');
+    // The hostile user agent is shown as inert text: no bidi override, no line break of its own.
+    expect(email).toContain('User agent:         Boto3/1.34.0 Pacu/1.5.2 <b>\n');
+    expect(email).not.toContain('\u202e');
+
+    // The next run re-reads the overlap: nothing new is sent, and the profile has learned.
+    await tick(T0 + 5 * MINUTE);
+    expect(h.sns.published).toHaveLength(1);
+    const profile = await state.getProfile('arn:aws:iam::111122223333:user/alice');
+    expect(profile?.values.get('network|192.0.2.0/24')?.eventId).toBe(stolen.eventID);
   });
 
   it('fails at start, naming the variable, when the configuration is broken', async () => {

@@ -227,3 +227,94 @@ describe('DynamoDbStateStore', () => {
     });
   });
 });
+
+describe('first-seen profiles in DynamoDB', () => {
+  const KEY = 'arn:aws:iam::111122223333:user/alice';
+  const v = (eventId: string, timeMs: number) => ({ eventId, timeMs });
+
+  it('creates a profile, adds only new values, and keeps the event that introduced each', async () => {
+    expect(await store.getProfile(KEY)).toBeUndefined();
+    const created = await store.addToProfile(
+      KEY,
+      1_000,
+      new Map([
+        ['network|198.51.100.0/24', v('e1', 1_000)],
+        ['region|eu-west-1', v('e1', 1_000)],
+      ]),
+      5_000,
+    );
+    expect(created.firstSeenMs).toBe(1_000);
+    // A re-read offers e1's values under another event id: the stored event wins.
+    const after = await store.addToProfile(
+      KEY,
+      9_999,
+      new Map([
+        ['network|198.51.100.0/24', v('e9', 2_000)],
+        ['agent|aws-cli', v('e2', 2_000)],
+      ]),
+      6_000,
+    );
+    expect(after.firstSeenMs).toBe(1_000);
+    expect(after.touchedMs).toBe(6_000);
+    expect(Object.fromEntries(after.values)).toEqual({
+      'network|198.51.100.0/24': v('e1', 1_000),
+      'region|eu-west-1': v('e1', 1_000),
+      'agent|aws-cli': v('e2', 2_000),
+    });
+    expect(await store.getProfile(KEY)).toEqual(after);
+    const raw = await localDynamoDbClient(endpoint, 1).send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: `profile#${KEY}` }, sk: { S: 'profile' } },
+      }),
+    );
+    // 90 days after the last write, in seconds: DynamoDB TTL.
+    expect(Number(raw.Item?.expiresAt?.N)).toBe(Math.ceil((6_000 + 90 * 86_400_000) / 1000));
+  });
+
+  it('renews the expiry with no values, and writes more values than one expression holds', async () => {
+    await store.addToProfile(KEY, 1_000, new Map(), 1_000);
+    const many = new Map(Array.from({ length: 95 }, (_, i) => [`api|Call${i}`, v(`e${i}`, i)] as const));
+    const profile = await store.addToProfile(KEY, 1_000, many, 2_000);
+    expect(profile.values.size).toBe(95);
+    expect(profile.values.get('api|Call94')).toEqual(v('e94', 94));
+    const renewed = await store.addToProfile(KEY, 1_000, new Map(), 3_000);
+    expect(renewed.touchedMs).toBe(3_000);
+    expect(renewed.values.size).toBe(95);
+  });
+
+  it('lets the first of two racing creators keep a value, and loses neither one\u2019s new values', async () => {
+    const other = new DynamoDbStateStore({
+      tableName,
+      alertRetentionMs: 86_400_000,
+      client: localDynamoDbClient(endpoint, 3),
+    });
+    const [a, b] = await Promise.all([
+      store.addToProfile(
+        KEY,
+        1_000,
+        new Map([
+          ['region|eu-west-1', v('a', 1_000)],
+          ['agent|x', v('a', 1_000)],
+        ]),
+        9,
+      ),
+      other.addToProfile(
+        KEY,
+        2_000,
+        new Map([
+          ['region|eu-west-1', v('b', 2_000)],
+          ['agent|y', v('b', 2_000)],
+        ]),
+        9,
+      ),
+    ]);
+    const final = await store.getProfile(KEY);
+    expect([...final!.values.keys()].sort()).toEqual(['agent|x', 'agent|y', 'region|eu-west-1']);
+    // Whoever wrote the region first, both callers were told that event.
+    const winner = final!.values.get('region|eu-west-1')!.eventId;
+    expect(['a', 'b']).toContain(winner);
+    expect(a.values.get('region|eu-west-1')?.eventId).toBe(winner);
+    expect(b.values.get('region|eu-west-1')?.eventId).toBe(winner);
+  });
+});

@@ -1,6 +1,6 @@
 // In-memory implementations of the ports, for unit tests of the core's orchestration.
 // The integration tests use the real adapters against DynamoDB Local and local servers.
-import { countInMemory, MemoryRepeatGroups } from '../../lambda/adapters/memory-state';
+import { countInMemory, MemoryProfiles, MemoryRepeatGroups } from '../../lambda/adapters/memory-state';
 import type { RenderedAlert } from '../../lambda/core/types';
 import {
   type AlertSink,
@@ -70,6 +70,14 @@ export class MemoryStateStore implements StateStore {
   listEndedRepeats: StateStore['listEndedRepeats'] = async (endedByMs, limit) =>
     this.repeats.listEnded(endedByMs, limit);
   closeRepeatGroup: StateStore['closeRepeatGroup'] = (group, summary) => this.repeats.close(group, summary);
+  readonly profiles = new MemoryProfiles();
+  /** Profile writes, for tests that count them. */
+  profileWrites = 0;
+  getProfile: StateStore['getProfile'] = async (key) => this.profiles.get(key);
+  addToProfile: StateStore['addToProfile'] = async (key, firstSeenMs, values, nowMs) => {
+    this.profileWrites += 1;
+    return this.profiles.add(key, firstSeenMs, values, nowMs);
+  };
 }
 
 /** A CloudTrail stand-in with the API's ordering and bounds, 50 a page; no rate limit. */

@@ -30,6 +30,27 @@ describe('Lambda configuration', () => {
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(loadConfig({ ...valid, TRAILWATCH_REPEAT_WINDOW_MINUTES: '0' }, NOW).repeatWindowMs).toBe(0);
+    expect(config.firstSeen).toEqual({
+      dimensions: ['network', 'region', 'agent', 'api'],
+      learningMs: 7 * 24 * 3_600_000,
+    });
+  });
+
+  it('reads the first-seen dimensions, "off", and the learning period', () => {
+    const read = (env: Record<string, string>) => loadConfig({ ...valid, ...env }, NOW).firstSeen;
+    expect(read({ TRAILWATCH_FIRST_SEEN: 'off' }).dimensions).toEqual([]);
+    expect(read({ TRAILWATCH_FIRST_SEEN: ' region, api,region' }).dimensions).toEqual(['region', 'api']);
+    expect(read({ TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: '0' }).learningMs).toBe(0);
+    expect(
+      problemsOf({
+        ...valid,
+        TRAILWATCH_FIRST_SEEN: 'network,ip',
+        TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: '91',
+      }),
+    ).toEqual([
+      'TRAILWATCH_FIRST_SEEN_LEARNING_DAYS="91" is not a whole number from 0 to 90',
+      'TRAILWATCH_FIRST_SEEN has "ip": expected "off" or a comma-separated list of network, region, agent, api',
+    ]);
   });
 
   it('de-duplicates regions (the stack region may itself be us-east-1)', () => {

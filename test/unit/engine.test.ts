@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Engine } from '../../lambda/core/engine';
 import { normalizeRecord } from '../../lambda/core/event';
 import { defineRule } from '../../lambda/core/rule';
@@ -165,5 +166,36 @@ describe('finding summaries and dedup keys', () => {
     const [finding] = evaluation.findings;
     expect(finding!.summary).toBe('Lazy (the rule could not describe this event: TypeError: odd [31mevent)');
     expect(finding!.dedupKey).toBe('test.lazy|arn:aws:iam::111122223333:user/mallory');
+  });
+});
+
+describe('named pre-filters', () => {
+  it('watches exactly the bodies holding one of the texts, however many and whatever they contain', () => {
+    const texts = (count: number) =>
+      fc.uniqueArray(
+        fc.string({
+          minLength: 3,
+          maxLength: 8,
+          unit: fc.constantFrom('a', 'b', '.', '*', '(', '|', '\\', '$'),
+        }),
+        {
+          minLength: count,
+          maxLength: count + 4,
+        },
+      );
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '.', '*', '(', '|', '\\', '$', 'x') });
+    let holding = 0;
+    fc.assert(
+      fc.property(fc.oneof(texts(1), texts(5)), text, text, fc.nat(20), (needles, before, after, pick) => {
+        // Half the bodies hold one of the texts, so both answers are exercised.
+        const body = pick % 2 === 0 ? `${before}${needles[pick % needles.length]}${after}` : before;
+        const holds = needles.some((n) => body.includes(n));
+        if (holds) holding += 1;
+        const engine = new Engine([defineRule({ ...TEST_RULE, eventNames: ['X'], prefilter: needles })]);
+        expect(engine.watches('X', body)).toBe(holds);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(holding).toBeGreaterThan(500);
   });
 });

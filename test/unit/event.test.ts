@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_EVENT_BYTES, parseCloudTrailEvent } from '../../lambda/core/event';
+import { MAX_EVENT_BYTES, parseCloudTrailEvent, parseRecordHead, rawReadOnly } from '../../lambda/core/event';
 
 /** Every input gives an event or a counted failure that still names the event id from the envelope. */
 function accountedFor(body: unknown, eventId: string): boolean {
@@ -57,5 +57,89 @@ describe('parseCloudTrailEvent on arbitrary input', () => {
       }),
     );
     expect(result.ok && result.event.userAgent.length).toBe(300_004);
+  });
+});
+
+describe('parseRecordHead: who, where from and when, without the request', () => {
+  /** A record in CloudTrail's own key order, with any text an attacker can choose. */
+  const recordArb = fc.record({
+    identity: fc.jsonValue({ maxDepth: 3 }),
+    ip: fc.string(),
+    ua: fc.string(),
+    region: fc.string(),
+    errorCode: fc.option(fc.string(), { nil: undefined }),
+    request: fc.jsonValue({ maxDepth: 3 }),
+    response: fc.jsonValue({ maxDepth: 2 }),
+    readOnly: fc.option(fc.boolean(), { nil: undefined }),
+  });
+
+  type RecordParts = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
+
+  function body(r: RecordParts): string {
+    return JSON.stringify({
+      eventVersion: '1.09',
+      userIdentity: r.identity,
+      eventTime: '2026-11-27T10:00:00Z',
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'CreateTags',
+      awsRegion: r.region,
+      sourceIPAddress: r.ip,
+      userAgent: r.ua,
+      ...(r.errorCode === undefined ? {} : { errorCode: r.errorCode }),
+      requestParameters: r.request,
+      responseElements: r.response,
+      eventID: 'e-1',
+      ...(r.readOnly === undefined ? {} : { readOnly: r.readOnly }),
+      eventType: 'AwsApiCall',
+      tlsDetails: { tlsVersion: 'TLSv1.3' },
+    });
+  }
+
+  it('agrees with the full parse on every field a first-seen profile reads', () => {
+    let headOnly = 0;
+    fc.assert(
+      fc.property(recordArb, (r) => {
+        const text = body(r);
+        const head = parseRecordHead(text, { eventId: 'e-1' });
+        const full = parseCloudTrailEvent(text);
+        expect(head.ok).toBe(full.ok);
+        if (!head.ok || !full.ok) return;
+        const pick = (e: typeof head.event) => [
+          e.eventId,
+          e.eventName,
+          e.eventTimeMs,
+          e.awsRegion,
+          e.sourceIPAddress,
+          e.userAgent,
+          e.errorCode,
+          e.readOnly,
+          e.actor,
+        ];
+        expect(pick(head.event)).toEqual(pick(full.event));
+        if (!('requestParameters' in head.event.raw)) headOnly += 1;
+      }),
+      { numRuns: 2000 },
+    );
+    // Most records took the short path; the rest fell back to the full parse, as they should.
+    expect(headOnly).toBeGreaterThan(1500);
+  });
+
+  it('parses the whole record when the cut would fall inside a nested object', () => {
+    // An identity carrying a key of that name: the head would be unbalanced, so it is not used.
+    const text =
+      '{"userIdentity":{"type":"IAMUser","requestParameters":{"x":1},"arn":"arn:aws:iam::1:user/a"},' +
+      '"eventName":"CreateTags","requestParameters":{"tags":[]},"eventID":"e-2","readOnly":false}';
+    const head = parseRecordHead(text);
+    expect(head.ok && head.event.actor.arn).toBe('arn:aws:iam::1:user/a');
+    expect(head.ok && head.event.requestParameters).toEqual({ tags: [] });
+  });
+
+  it('takes readOnly from the envelope first, else from the last readOnly key', () => {
+    expect(rawReadOnly('{"requestParameters":{"readOnly":false},"readOnly":true}')).toBe(true);
+    expect(rawReadOnly('{"readOnly":false,"resources":[]}')).toBe(false);
+    expect(rawReadOnly('{"eventName":"x"}')).toBeUndefined();
+    const text = '{"eventName":"CreateTags","requestParameters":null,"eventID":"e-3","readOnly":true}';
+    const head = parseRecordHead(text, { readOnly: false });
+    expect(head.ok && head.event.readOnly).toBe(false);
   });
 });

@@ -2,9 +2,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject } from '../../lambda/core/event';
-import { MITRE_PATTERN, RULE_ID_PATTERN } from '../../lambda/core/rule';
+import { MITRE_PATTERN, metadataProblems, RULE_ID_PATTERN } from '../../lambda/core/rule';
 import { isSeverity } from '../../lambda/core/types';
+import { firstSeen } from '../../lambda/rules/anomalies/first-seen';
 import { RULES } from '../../lambda/rules/index';
+import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'rules');
 const ids = RULES.map((r) => r.id);
@@ -87,5 +89,24 @@ describe('rule registry', () => {
 
   it('keeps only JSON files in the fixture folder', () => {
     expect(readdirSync(FIXTURES).filter((file) => !file.endsWith('.json'))).toEqual([]);
+  });
+});
+
+describe('the first-seen detection', () => {
+  it('has well-formed metadata and an id no rule or threshold rule uses', () => {
+    expect(metadataProblems(firstSeen)).toEqual([]);
+    const taken = [...RULES, ...THRESHOLD_RULES].map((rule) => rule.id);
+    expect(taken).not.toContain(firstSeen.id);
+  });
+
+  it('lists each sensitive API once, as its event names', () => {
+    expect(new Set(firstSeen.sensitiveApis).size).toBe(firstSeen.sensitiveApis.length);
+    expect(firstSeen.eventNames).toEqual(firstSeen.sensitiveApis);
+  });
+
+  it('rates one new dimension below paging and two at high', () => {
+    expect(firstSeen.severity(['network'])).toBe('medium');
+    expect(firstSeen.severity(['agent'])).toBe('low');
+    expect(firstSeen.severity(['network', 'agent'])).toBe('high');
   });
 });
