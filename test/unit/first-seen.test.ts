@@ -356,6 +356,7 @@ describe('judging against a profile', () => {
     const tracker = new FirstSeenTracker(store, ALL);
     await tracker.judge([mk(T0, 'aws-cli/2')], T0);
     const [f] = await tracker.judge([mk(T0 + 8 * DAY, '\u0007evil\u202e/1')], T0 + 8 * DAY);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting that none reach the summary.
     expect(f!.summary).not.toMatch(/[\u0000-\u001f\u202e]/);
     expect(f!.summary.length).toBeLessThan(400);
     expect(f!.summary).toContain('"other"');
