@@ -76,6 +76,27 @@ export function isWorldCidr(value: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Ports
+
+/**
+ * Remote administration, databases, caches and container daemons: ports never meant for the whole
+ * internet (SSH, RDP, Telnet, FTP, SMB/NetBIOS, WinRM, VNC, MySQL, PostgreSQL, SQL Server, Oracle,
+ * Redis, MongoDB, Elasticsearch, Memcached, Docker): the ports ec2.security-group-opened-to-world
+ * lists, so that a network ACL and a security group opening the same port are judged alike.
+ */
+export const ADMIN_PORTS: readonly number[] = [
+  21, 22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200, 9300,
+  11211, 27017,
+];
+
+/** The first administration or database port within `from`..`to` (either order, inclusive), or undefined. */
+export function adminPortIn(from: number, to: number): number | undefined {
+  const low = Math.min(from, to);
+  const high = Math.max(from, to);
+  return ADMIN_PORTS.find((port) => port >= low && port <= high);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Policy documents
 
 /**
