@@ -11,6 +11,7 @@ import { ThresholdEngine } from '../lambda/core/threshold';
 import { handler } from '../lambda/handler';
 import { RULES } from '../lambda/rules';
 import { firstSeen } from '../lambda/rules/anomalies/first-seen';
+import { writeVolume } from '../lambda/rules/anomalies/write-volume';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import { createEventStream } from './corpus';
 
@@ -24,7 +25,11 @@ function engineOnly(count: number): Record<string, number> {
   const engine = new Engine(RULES);
   // Counting itself is DynamoDB's work in a run; here only the candidates are found.
   const thresholds = new ThresholdEngine(THRESHOLD_RULES);
-  const novelty = new FirstSeen(firstSeen, { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 });
+  const novelty = new FirstSeen(
+    firstSeen,
+    { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 },
+    writeVolume,
+  );
   // Generating a record costs more garbage than scoring it, and that garbage would be measured as
   // the detector's. So both sizes cycle through the same pool of generated records: the only
   // difference left between 10k and 1M events is how many the detector scored.

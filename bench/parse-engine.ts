@@ -7,6 +7,7 @@ import { watchOf } from '../lambda/core/run';
 import { ThresholdEngine } from '../lambda/core/threshold';
 import { RULES } from '../lambda/rules';
 import { firstSeen } from '../lambda/rules/anomalies/first-seen';
+import { writeVolume } from '../lambda/rules/anomalies/write-volume';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import type { GeneratedEvent } from './corpus';
 import { median } from './stats';
@@ -99,7 +100,11 @@ export function measureParseVsEngine(events: readonly GeneratedEvent[], rounds: 
   const engines: Engines = {
     engine: new Engine(RULES),
     thresholds: new ThresholdEngine(THRESHOLD_RULES),
-    firstSeen: new FirstSeen(firstSeen, { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 }),
+    firstSeen: new FirstSeen(
+      firstSeen,
+      { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 },
+      writeVolume,
+    ),
     counters: new Map(),
   };
   // Warm-up: let every path reach optimised code before anything is counted.

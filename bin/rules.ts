@@ -1,11 +1,12 @@
 // `npm run rules [-- --json]`: the detection catalogue, as a table or as JSON.
 
 import { eventsOf } from '../lambda/cli/rules';
-import { FIRST_SEEN_DIMENSIONS, type FirstSeenDefinition, PROFILE_LIMITS } from '../lambda/core/first-seen';
+import { type FirstSeenDefinition, PROFILE_DIMENSIONS, PROFILE_LIMITS } from '../lambda/core/first-seen';
 import type { Rule } from '../lambda/core/rule';
 import type { ThresholdRule } from '../lambda/core/threshold';
 import { RULES } from '../lambda/rules';
 import { firstSeen } from '../lambda/rules/anomalies/first-seen';
+import { writeVolume } from '../lambda/rules/anomalies/write-volume';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 
 /** MITRE ATT&CK tactic ids to names, for the tactics the catalogue uses. */
@@ -21,6 +22,7 @@ const TACTICS: Record<string, string> = {
   TA0009: 'Collection',
   TA0010: 'Exfiltration',
   TA0040: 'Impact',
+  TA0043: 'Reconnaissance',
 };
 
 function row(rule: Rule) {
@@ -60,7 +62,7 @@ function anomalyRow(detection: FirstSeenDefinition) {
     severity: 'depends on the event',
     tactics: [...new Set(detection.mitre.map((m) => TACTICS[m.split(':')[0] ?? ''] ?? m))],
     mitre: detection.mitre,
-    dimensions: FIRST_SEEN_DIMENSIONS,
+    dimensions: PROFILE_DIMENSIONS,
     valuesKept: PROFILE_LIMITS,
     sensitiveApis: detection.sensitiveApis,
     description: detection.description,
@@ -68,10 +70,21 @@ function anomalyRow(detection: FirstSeenDefinition) {
 }
 
 const rows = RULES.map(row);
+const volumeRow = {
+  kind: 'write-volume' as const,
+  id: writeVolume.id,
+  title: writeVolume.title,
+  severity: writeVolume.severity,
+  tactics: [...new Set(writeVolume.mitre.map((m) => TACTICS[m.split(':')[0] ?? ''] ?? m))],
+  mitre: writeVolume.mitre,
+  description: writeVolume.description,
+};
 const anomalyRows = [anomalyRow(firstSeen)];
 const thresholdRows = THRESHOLD_RULES.map(thresholdRow);
 if (process.argv.includes('--json')) {
-  process.stdout.write(`${JSON.stringify([...rows, ...thresholdRows, ...anomalyRows], null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify([...rows, ...thresholdRows, ...anomalyRows, volumeRow], null, 2)}\n`,
+  );
 } else {
   const width = Math.max(...rows.map((r) => r.id.length));
   for (const r of rows) {
@@ -97,4 +110,7 @@ if (process.argv.includes('--json')) {
         `sensitive APIs: ${r.sensitiveApis.join(', ')}\n`,
     );
   }
+  process.stdout.write(
+    `${volumeRow.id}  ${volumeRow.severity}  ${volumeRow.tactics.join(', ')}\n  ${volumeRow.description}\n`,
+  );
 }

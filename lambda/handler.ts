@@ -12,6 +12,7 @@ import { ThresholdEngine } from './core/threshold';
 import { logJson } from './log';
 import { RULES } from './rules';
 import { firstSeen } from './rules/anomalies/first-seen';
+import { writeVolume } from './rules/anomalies/write-volume';
 import { THRESHOLD_RULES } from './rules/thresholds';
 
 /** The part of the Lambda context the handler uses. */
@@ -50,7 +51,7 @@ export type Handler = ((event: unknown, context: InvocationContext) => Promise<R
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
 function init(overrides: HandlerOverrides): Runtime {
   const rulesById = new Map<string, AlertDetails>(
-    [...RULES, ...THRESHOLD_RULES, firstSeen].map((rule) => [rule.id, rule]),
+    [...RULES, ...THRESHOLD_RULES, firstSeen, writeVolume].map((rule) => [rule.id, rule]),
   );
   const config = loadConfig(process.env, Date.now(), [...rulesById.keys()]);
   const deps: RunDeps = {
@@ -63,7 +64,7 @@ function init(overrides: HandlerOverrides): Runtime {
     renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
     suppressions: config.suppressions,
     thresholds: new ThresholdEngine(THRESHOLD_RULES),
-    firstSeen: new FirstSeen(firstSeen, config.firstSeen),
+    firstSeen: new FirstSeen(firstSeen, config.firstSeen, writeVolume),
   };
   const settings: RunSettings = { ...config, maxOutboxPerRun: 200, ...overrides.settings };
   return { config, settings, deps: overrides.wrapDeps ? overrides.wrapDeps(deps) : deps };

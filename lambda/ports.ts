@@ -136,6 +136,20 @@ export interface PrincipalProfile {
   readonly values: ReadonlyMap<string, ProfileValue>;
 }
 
+/** One principal's successful write calls in one clock hour (write-volume check). */
+export interface WriteVolume {
+  readonly principal: string;
+  readonly bucketStartMs: number;
+  /** Frozen when the hour is first counted; 0 = counted for the baseline, not judged. */
+  readonly threshold: number;
+  /** Events counted: the size of `hashes`. */
+  readonly count: number;
+  /** Short hashes of the events counted, so a re-read adds nothing. */
+  readonly hashes: ReadonlySet<string>;
+  /** The event whose batch reached the threshold, once it has. */
+  readonly crossedBy?: string | undefined;
+}
+
 export interface StateStore {
   /** Takes the run lease if free or expired. False when another run holds it. */
   acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean>;
@@ -184,6 +198,16 @@ export interface StateStore {
     values: ReadonlyMap<string, ProfileValue>,
     nowMs: number,
   ): Promise<PrincipalProfile>;
+  getWriteVolume(principal: string, bucketStartMs: number): Promise<WriteVolume | undefined>;
+  /**
+   * Adds the hashes the hour lacks, up to its cap (`volumeCap(threshold)`), creating the hour with
+   * `known.threshold` if it has none; a threshold already stored is kept. Returns the hour as stored.
+   */
+  addWrites(known: WriteVolume, hashes: readonly string[], nowMs: number): Promise<WriteVolume>;
+  /** Records `eventId` as the crossing event unless one is recorded; returns the one recorded. */
+  markVolumeCrossed(volume: WriteVolume, eventId: string): Promise<string>;
+  /** The counts of the principal's hours starting in [fromMs, toMs) that have any. */
+  writeVolumeHistory(principal: string, fromMs: number, toMs: number): Promise<number[]>;
 }
 
 export interface AlertSink {

@@ -16,7 +16,7 @@
  * | `maxPagesPerRun` | `300` | whole number, 1..10000 |
  * | `maxAlertsPerRun` | `10` | whole number, 1..1000: individual messages per run; the rest go out as digests |
  * | `repeatWindowMinutes` | `60` | whole number, 0..1440: repeats of a finding in this window go out as one summary; 0 = off |
- * | `firstSeen` | `network,region,agent,api` | `off`, or a list (as `regions`) of `network`, `region`, `agent`, `api`: the first-seen dimensions judged |
+ * | `firstSeen` | `network,region,agent,api,volume` | `off`, or a list (as `regions`) of `network`, `region`, `agent`, `api`, `volume`: the anomaly checks turned on |
  * | `firstSeenLearningDays` | `7` | whole number, 0..90: days a principal is only learned before its novelties count |
  * | `memoryMb` | `256` | whole number, 128..10240 |
  * | `timeoutSeconds` | `240` (less on schedules under 5 minutes) | whole number, 1..900, shorter than the schedule |
@@ -36,6 +36,7 @@ import { parseSuppressions, SuppressionError } from '../lambda/core/suppression'
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
 import { RULES } from '../lambda/rules';
 import { firstSeen as firstSeenDetection } from '../lambda/rules/anomalies/first-seen';
+import { writeVolume } from '../lambda/rules/anomalies/write-volume';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import {
   type AlertSubscriber,
@@ -244,7 +245,9 @@ function readSuppressionsFile(
     return undefined;
   }
   try {
-    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection].map((rule) => rule.id);
+    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection, writeVolume].map(
+      (rule) => rule.id,
+    );
     parseSuppressions(document, nowMs, { knownRuleIds });
   } catch (error) {
     if (!(error instanceof SuppressionError)) throw error;

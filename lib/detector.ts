@@ -23,6 +23,7 @@ import { parseSuppressions, SuppressionError } from '../lambda/core/suppression'
 import { SEVERITIES, type Severity } from '../lambda/core/types';
 import { RULES } from '../lambda/rules';
 import { firstSeen as firstSeenDetection } from '../lambda/rules/anomalies/first-seen';
+import { writeVolume } from '../lambda/rules/anomalies/write-volume';
 import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 
 /** An alert recipient: an email address, an E.164 phone number or an https URL. */
@@ -101,15 +102,15 @@ export interface TrailwatchDetectorProps {
    */
   readonly repeatWindow?: Duration;
   /**
-   * First-seen detections (rule `anomaly.first-seen`): the dimensions judged, from `network`,
-   * `region`, `agent` (user-agent family) and `api` (a sensitive API's first call). An empty list
-   * turns them off.
-   * @default - all four
+   * Anomaly checks per principal: first seen (rule `anomaly.first-seen`) `network`, `region`,
+   * `agent` (user-agent family) and `api` (a sensitive API's first call), and write `volume`
+   * against the principal's own baseline (rule `anomaly.write-volume`). An empty list turns them off.
+   * @default - all five
    */
   readonly firstSeen?: readonly FirstSeenDimension[];
   /**
-   * How long after trailwatch first sees a principal its novelties start to count (the profile is
-   * only learned until then). Whole days, 0 to 90.
+   * How long after trailwatch first sees a principal its novelties and write volume start to count
+   * (they are only learned until then). Whole days, 0 to 90.
    * @default Duration.days(7)
    */
   readonly firstSeenLearningPeriod?: Duration;
@@ -614,7 +615,9 @@ function checkSuppressions(document: unknown): string[] {
   if (document === undefined) return [];
   try {
     // Every detection's id: event rules, threshold rules and the first-seen detection.
-    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection].map((rule) => rule.id);
+    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection, writeVolume].map(
+      (rule) => rule.id,
+    );
     parseSuppressions(document, Date.now(), { knownRuleIds });
   } catch (error) {
     if (error instanceof SuppressionError) return error.problems.map((p) => `suppressions: ${p}`);

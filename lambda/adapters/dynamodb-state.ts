@@ -13,6 +13,9 @@
 //   pk=profile#<principal> sk=profile  a first-seen profile: firstSeenMs, touchedMs, v (map
 //              `<dimension>|<value>` -> `<timeMs>|<eventId>` of the event that introduced it);
 //              TTL 90 days after the last write
+//   pk=vol#<principal> sk=<bucketStartMs, 15 digits>  one principal's write calls in one hour:
+//              threshold (frozen at creation), n, ids (8-hex-digit hashes of the events counted, at
+//              most the hour's cap), crossedBy; TTL 8 days after the hour
 // A folded finding gets an idempotency record with status `folded`, written in one transaction
 // with its membership, so a re-read finds it folded and never publishes it on its own.
 // The idempotency record and the outbox entry are written in one transaction, so an alert is
@@ -34,6 +37,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { PROFILE_RETENTION_MS } from '../core/first-seen';
 import type { RenderedAlert } from '../core/types';
+import { BASELINE_HOURS, HOUR_MS, volumeCap } from '../core/volume';
 import type {
   ClaimResult,
   CounterRef,
@@ -47,6 +51,7 @@ import type {
   RepeatMember,
   StateStore,
   StoredAlert,
+  WriteVolume,
 } from '../ports';
 import { CursorConflictError } from '../ports';
 
@@ -343,6 +348,96 @@ export class DynamoDbStateStore implements StateStore {
     throw new Error(`profile ${key.slice(0, 80)}: could not be created or updated after 3 attempts`);
   }
 
+  async getWriteVolume(principal: string, bucketStartMs: number): Promise<WriteVolume | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: volumeKey(principal, bucketStartMs),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? decodeVolume(principal, bucketStartMs, out.Item) : undefined;
+  }
+
+  async addWrites(known: WriteVolume, hashes: readonly string[], _nowMs: number): Promise<WriteVolume> {
+    const { principal, bucketStartMs } = known;
+    let base: WriteVolume | undefined = known;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current: WriteVolume = base ?? { ...known, count: 0, hashes: new Set() };
+      const room = volumeCap(current.threshold) - current.count;
+      const fresh = [...new Set(hashes)].filter((h) => !current.hashes.has(h)).slice(0, Math.max(0, room));
+      if (fresh.length === 0) return current;
+      try {
+        const out = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: volumeKey(principal, bucketStartMs),
+            UpdateExpression:
+              'ADD ids :ids, #n :k SET threshold = if_not_exists(threshold, :threshold), expiresAt = :expiresAt',
+            // The count read is the count written on: a stale view retries instead of over-counting.
+            ConditionExpression:
+              current.count === 0 ? 'attribute_not_exists(#n) OR #n = :zero' : '#n = :expected',
+            ExpressionAttributeNames: { '#n': 'n' },
+            ExpressionAttributeValues: {
+              ':ids': { SS: fresh },
+              ':k': n(fresh.length),
+              ':threshold': n(current.threshold),
+              ':expiresAt': n(Math.ceil((bucketStartMs + HOUR_MS) / 1000) + (BASELINE_HOURS + 24) * 3600),
+              ...(current.count === 0 ? { ':zero': n(0) } : { ':expected': n(current.count) }),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return decodeVolume(principal, bucketStartMs, out.Attributes ?? {});
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      base = await this.getWriteVolume(principal, bucketStartMs);
+    }
+    throw new Error(`write volume of ${principal.slice(0, 80)}: changed under three attempts in a row`);
+  }
+
+  async markVolumeCrossed(volume: WriteVolume, eventId: string): Promise<string> {
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: volumeKey(volume.principal, volume.bucketStartMs),
+        UpdateExpression: 'SET crossedBy = if_not_exists(crossedBy, :id)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':id': s(eventId) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return out.Attributes?.crossedBy?.S ?? eventId;
+  }
+
+  async writeVolumeHistory(principal: string, fromMs: number, toMs: number): Promise<number[]> {
+    const counts: number[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ProjectionExpression: '#n',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: {
+            ':pk': s(`vol#${principal}`),
+            ':from': s(hourKey(fromMs)),
+            ':to': s(hourKey(toMs - 1)),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const count = Number(item.n?.N ?? 0);
+        if (count > 0) counts.push(count);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return counts;
+  }
+
   async countOnce(counter: CounterRef, eventId: string, _nowMs: number): Promise<CountResult> {
     const key = { pk: s(`count#${counter.key}`), sk: s(String(counter.bucketStartMs)) };
     try {
@@ -620,5 +715,26 @@ function decodeProfile(key: string, item: Item): PrincipalProfile {
     firstSeenMs: Number(item.firstSeenMs?.N ?? Number.NaN),
     touchedMs: Number(item.touchedMs?.N ?? 0),
     values,
+  };
+}
+
+/** Sort keys sort as numbers: 15 digits reach far past any event time. */
+function hourKey(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(15, '0');
+}
+
+function volumeKey(principal: string, bucketStartMs: number): Item {
+  return { pk: s(`vol#${principal}`), sk: s(hourKey(bucketStartMs)) };
+}
+
+function decodeVolume(principal: string, bucketStartMs: number, item: Item): WriteVolume {
+  const hashes = new Set(item.ids?.SS ?? []);
+  return {
+    principal,
+    bucketStartMs,
+    threshold: Number(item.threshold?.N ?? 0),
+    count: hashes.size,
+    hashes,
+    crossedBy: item.crossedBy?.S,
   };
 }

@@ -1,5 +1,7 @@
 // StateStore kept in process memory: for one-off runs (`trailwatch poll`) that need no history.
 // Same contract as the DynamoDB store: a lease, versioned cursors, one idempotency record per alert.
+
+import { volumeCap } from '../core/volume';
 import {
   type ClaimResult,
   type CounterRef,
@@ -14,6 +16,7 @@ import {
   type RepeatMember,
   type StateStore,
   type StoredAlert,
+  type WriteVolume,
 } from '../ports';
 
 export class MemoryStateStore implements StateStore {
@@ -82,6 +85,48 @@ export class MemoryStateStore implements StateStore {
   readonly getProfile: StateStore['getProfile'] = async (key) => this.profiles.get(key);
   readonly addToProfile: StateStore['addToProfile'] = async (key, firstSeenMs, values, nowMs) =>
     this.profiles.add(key, firstSeenMs, values, nowMs);
+
+  private readonly volumes = new MemoryVolumes();
+  readonly getWriteVolume: StateStore['getWriteVolume'] = async (p, b) => this.volumes.get(p, b);
+  readonly addWrites: StateStore['addWrites'] = async (known, hashes) => this.volumes.add(known, hashes);
+  readonly markVolumeCrossed: StateStore['markVolumeCrossed'] = async (v, id) => this.volumes.cross(v, id);
+  readonly writeVolumeHistory: StateStore['writeVolumeHistory'] = async (p, from, to) =>
+    this.volumes.history(p, from, to);
+}
+
+/** The DynamoDB store's write-volume semantics, in memory (shared with the tests' store). */
+export class MemoryVolumes {
+  private readonly hours = new Map<string, WriteVolume>();
+
+  get(principal: string, bucketStartMs: number): WriteVolume | undefined {
+    return this.hours.get(`${bucketStartMs}@${principal}`);
+  }
+
+  add(known: WriteVolume, hashes: readonly string[]): WriteVolume {
+    const id = `${known.bucketStartMs}@${known.principal}`;
+    const current = this.hours.get(id) ?? { ...known, count: 0, hashes: new Set<string>() };
+    const merged = new Set(current.hashes);
+    const cap = volumeCap(current.threshold);
+    for (const h of hashes) if (merged.size < cap) merged.add(h);
+    const next: WriteVolume = { ...current, count: merged.size, hashes: merged };
+    this.hours.set(id, next);
+    return next;
+  }
+
+  cross(volume: WriteVolume, eventId: string): string {
+    const id = `${volume.bucketStartMs}@${volume.principal}`;
+    const current = this.hours.get(id) ?? volume;
+    const crossedBy = current.crossedBy ?? eventId;
+    this.hours.set(id, { ...current, crossedBy });
+    return crossedBy;
+  }
+
+  history(principal: string, fromMs: number, toMs: number): number[] {
+    return [...this.hours.values()]
+      .filter((v) => v.principal === principal && v.bucketStartMs >= fromMs && v.bucketStartMs < toMs)
+      .map((v) => v.count)
+      .filter((count) => count > 0);
+  }
 }
 
 /** The DynamoDB store's profile semantics, in memory (shared with the tests' store). */

@@ -15,13 +15,18 @@
 // Pure: the mechanics here, the detection's metadata and policy in lambda/rules/anomalies, the
 // profile in the StateStore. Each run builds its own FirstSeenTracker, which reads a profile once
 // and writes it only when a value is new (or once a day, to renew its expiry).
-import type { LookupEventRecord, PrincipalProfile, ProfileValue, StateStore } from '../ports';
+import type { LookupEventRecord, PrincipalProfile, ProfileValue, StateStore, WriteVolume } from '../ports';
 import { rawReadOnly } from './event';
 import type { RuleMetadata } from './rule';
 import { sanitize } from './sanitize';
 import type { Finding, Severity, TrailEvent } from './types';
+import { HOUR_MS, judgeHour, type WriteVolumeDefinition } from './volume';
 
-export const FIRST_SEEN_DIMENSIONS = ['network', 'region', 'agent', 'api'] as const;
+/** What a profile holds: one set of values each. */
+export const PROFILE_DIMENSIONS = ['network', 'region', 'agent', 'api'] as const;
+export type ProfileDimension = (typeof PROFILE_DIMENSIONS)[number];
+/** The checks that can be turned on: the profile's dimensions, and write volume (core/volume.ts). */
+export const FIRST_SEEN_DIMENSIONS = [...PROFILE_DIMENSIONS, 'volume'] as const;
 export type FirstSeenDimension = (typeof FIRST_SEEN_DIMENSIONS)[number];
 
 export function isFirstSeenDimension(value: unknown): value is FirstSeenDimension {
@@ -29,7 +34,7 @@ export function isFirstSeenDimension(value: unknown): value is FirstSeenDimensio
 }
 
 /** Values kept per dimension and principal. Past it, the dimension stops learning and judging. */
-export const PROFILE_LIMITS: Readonly<Record<FirstSeenDimension, number>> = Object.freeze({
+export const PROFILE_LIMITS: Readonly<Record<ProfileDimension, number>> = Object.freeze({
   network: 64,
   region: 40,
   agent: 24,
@@ -49,7 +54,7 @@ export interface FirstSeenDefinition extends RuleMetadata {
   /** The profile an event belongs to; '' = not profiled (AWS services, service-linked roles). */
   readonly principalOf: (event: TrailEvent) => string;
   /** Severity from the new dimensions of one event. */
-  readonly severity: (dimensions: readonly FirstSeenDimension[]) => Severity;
+  readonly severity: (dimensions: readonly ProfileDimension[]) => Severity;
 }
 
 export interface FirstSeenSettings {
@@ -63,7 +68,9 @@ export interface Observation {
   readonly principal: string;
   readonly event: TrailEvent;
   /** `<dimension>|<value>` keys, at most one per dimension. */
-  readonly values: ReadonlyMap<FirstSeenDimension, string>;
+  readonly values: ReadonlyMap<ProfileDimension, string>;
+  /** A successful write call: counted for write volume. */
+  readonly write: boolean;
 }
 
 /** Principal keys are attacker-influenced text: bounded well below DynamoDB's 2 KB key limit. */
@@ -74,11 +81,19 @@ export class FirstSeen {
   readonly dimensions: ReadonlySet<FirstSeenDimension>;
   private readonly sensitive: ReadonlySet<string>;
 
+  /** The write-volume check, when turned on. */
+  readonly volume: WriteVolumeDefinition | undefined;
+
   constructor(
     readonly definition: FirstSeenDefinition,
     readonly settings: FirstSeenSettings,
+    volume?: WriteVolumeDefinition,
   ) {
     this.dimensions = new Set(settings.dimensions);
+    this.volume = this.dimensions.has('volume') ? volume : undefined;
+    if (this.dimensions.has('volume') && volume === undefined) {
+      throw new Error('the write-volume check is turned on but no definition of it was given');
+    }
     this.sensitive = new Set(definition.sensitiveApis);
     if (!Number.isFinite(settings.learningMs) || settings.learningMs < 0) {
       throw new Error(
@@ -111,15 +126,16 @@ export class FirstSeen {
     if (event.readOnly !== false && !sensitive) return undefined;
     const principal = sanitize(this.definition.principalOf(event), MAX_PRINCIPAL_CHARS);
     if (principal === '') return undefined;
-    const values = new Map<FirstSeenDimension, string>();
-    const add = (dimension: FirstSeenDimension, value: string) => {
+    const values = new Map<ProfileDimension, string>();
+    const add = (dimension: ProfileDimension, value: string) => {
       if (value !== '' && this.dimensions.has(dimension)) values.set(dimension, `${dimension}|${value}`);
     };
     add('network', networkOf(event.sourceIPAddress));
     add('region', REGION.test(event.awsRegion) ? event.awsRegion : '');
     add('agent', agentFamily(event.userAgent));
     if (sensitive) add('api', sanitize(event.eventName, MAX_VALUE_CHARS));
-    return values.size === 0 ? undefined : { principal, event, values };
+    const write = event.readOnly === false && this.volume !== undefined;
+    return values.size === 0 && !write ? undefined : { principal, event, values, write };
   }
 }
 
@@ -194,7 +210,10 @@ export function agentFamily(userAgent: string): string {
 }
 
 /** The part of the state table the tracker uses. */
-export type ProfileStore = Pick<StateStore, 'getProfile' | 'addToProfile'>;
+export type ProfileStore = Pick<
+  StateStore,
+  'getProfile' | 'addToProfile' | 'getWriteVolume' | 'addWrites' | 'markVolumeCrossed' | 'writeVolumeHistory'
+>;
 
 /**
  * One run's view of the profiles: each read once, written only when a value is new or the
@@ -203,6 +222,8 @@ export type ProfileStore = Pick<StateStore, 'getProfile' | 'addToProfile'>;
  */
 export class FirstSeenTracker {
   private readonly profiles = new Map<string, Promise<PrincipalProfile | undefined>>();
+  /** Hours of write volume read or written in this run, by `<bucketStartMs>@<principal>`. */
+  private readonly volumes = new Map<string, WriteVolume>();
 
   constructor(
     private readonly store: ProfileStore,
@@ -225,13 +246,56 @@ export class FirstSeenTracker {
 
   private judgePrincipal(principal: string, observations: Observation[], nowMs: number): Promise<Finding[]> {
     const before = this.profiles.get(principal) ?? this.store.getProfile(principal);
-    const after = before.then((profile) => this.learn(principal, profile, observations, nowMs));
-    // Later calls for this principal wait for this one's write; a failure is not cached.
+    const work = before.then(async (known) => {
+      const profile = await this.learn(principal, known, observations, nowMs);
+      const findings = this.verdicts(profile, observations);
+      findings.push(...(await this.volumeVerdicts(principal, profile, observations, nowMs)));
+      return { profile, findings };
+    });
+    // Later calls for this principal wait for this one's writes; a failure is not cached.
     this.profiles.set(
       principal,
-      after.catch(() => this.store.getProfile(principal)),
+      work.then(
+        (done) => done.profile,
+        () => this.store.getProfile(principal),
+      ),
     );
-    return after.then((profile) => this.verdicts(profile, observations));
+    return work.then((done) => done.findings);
+  }
+
+  /** Counts the write calls into their hours; a finding for an hour that crossed on one of them. */
+  private async volumeVerdicts(
+    principal: string,
+    profile: PrincipalProfile | undefined,
+    observations: readonly Observation[],
+    nowMs: number,
+  ): Promise<Finding[]> {
+    const definition = this.firstSeen.volume;
+    if (definition === undefined || profile === undefined) return [];
+    const byHour = new Map<number, TrailEvent[]>();
+    for (const o of observations) {
+      if (!o.write) continue;
+      const hour = Math.floor(o.event.eventTimeMs / HOUR_MS) * HOUR_MS;
+      const list = byHour.get(hour);
+      if (list) list.push(o.event);
+      else byHour.set(hour, [o.event]);
+    }
+    const learnedAtMs = profile.firstSeenMs + this.firstSeen.settings.learningMs;
+    const findings: Finding[] = [];
+    for (const [bucketStartMs, events] of byHour) {
+      const id = `${bucketStartMs}@${principal}`;
+      const { volume, finding } = await judgeHour(
+        this.store,
+        definition,
+        { principal, bucketStartMs, events },
+        learnedAtMs,
+        nowMs,
+        this.volumes.get(id),
+      );
+      this.volumes.set(id, volume);
+      if (finding) findings.push(finding);
+    }
+    return findings;
   }
 
   private async learn(
@@ -251,7 +315,8 @@ export class FirstSeenTracker {
         added.set(key, { eventId: o.event.eventId, timeMs: o.event.eventTimeMs });
       }
     }
-    const renewDue = profile !== undefined && nowMs - profile.touchedMs >= PROFILE_TOUCH_MS;
+    // A new principal gets its profile even with no value to learn: its learning period starts.
+    const renewDue = profile === undefined || nowMs - profile.touchedMs >= PROFILE_TOUCH_MS;
     if (added.size === 0 && !renewDue) return profile;
     const firstSeenMs = profile?.firstSeenMs ?? oldestFirst[0]!.event.eventTimeMs;
     return this.store.addToProfile(principal, firstSeenMs, added, nowMs);
@@ -262,7 +327,7 @@ export class FirstSeenTracker {
     const learnedAtMs = profile.firstSeenMs + this.firstSeen.settings.learningMs;
     const findings: Finding[] = [];
     for (const o of observations) {
-      const fresh: Array<[FirstSeenDimension, string]> = [];
+      const fresh: Array<[ProfileDimension, string]> = [];
       for (const [dimension, key] of o.values) {
         const value = profile.values.get(key);
         if (value?.eventId === o.event.eventId && value.timeMs >= learnedAtMs) {
@@ -276,7 +341,7 @@ export class FirstSeenTracker {
 
   private finding(
     o: Observation,
-    fresh: ReadonlyArray<[FirstSeenDimension, string]>,
+    fresh: ReadonlyArray<[ProfileDimension, string]>,
     profile: PrincipalProfile,
   ): Finding {
     const { definition } = this.firstSeen;
@@ -302,7 +367,7 @@ export class FirstSeenTracker {
   }
 }
 
-function describeNovelty(dimension: FirstSeenDimension, value: string, knownBefore: number): string {
+function describeNovelty(dimension: ProfileDimension, value: string, knownBefore: number): string {
   const before = `${knownBefore} known before`;
   switch (dimension) {
     case 'network':
@@ -317,7 +382,7 @@ function describeNovelty(dimension: FirstSeenDimension, value: string, knownBefo
 }
 
 /** Values of the dimension that the profile learned from events older than `timeMs`. */
-function knownBefore(profile: PrincipalProfile, dimension: FirstSeenDimension, timeMs: number): number {
+function knownBefore(profile: PrincipalProfile, dimension: ProfileDimension, timeMs: number): number {
   let count = 0;
   for (const [key, value] of profile.values) {
     if (key.startsWith(`${dimension}|`) && value.timeMs < timeMs) count += 1;
@@ -325,12 +390,12 @@ function knownBefore(profile: PrincipalProfile, dimension: FirstSeenDimension, t
   return count;
 }
 
-function countByDimension(profile: PrincipalProfile | undefined): Record<FirstSeenDimension, number> {
-  const counts: Record<FirstSeenDimension, number> = { network: 0, region: 0, agent: 0, api: 0 };
+function countByDimension(profile: PrincipalProfile | undefined): Record<ProfileDimension, number> {
+  const counts: Record<ProfileDimension, number> = { network: 0, region: 0, agent: 0, api: 0 };
   if (profile === undefined) return counts;
   for (const key of profile.values.keys()) {
     const dimension = key.slice(0, key.indexOf('|'));
-    if (dimension in counts) counts[dimension as FirstSeenDimension] += 1;
+    if (dimension in counts) counts[dimension as ProfileDimension] += 1;
   }
   return counts;
 }

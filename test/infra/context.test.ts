@@ -140,7 +140,7 @@ describe('readContext', () => {
       [
         'firstSeen',
         'network,asn',
-        /firstSeen: "asn" is not a first-seen dimension \(expected "off" or a list of network, region, agent, api\)/,
+        /firstSeen: "asn" is not a first-seen dimension \(expected "off" or a list of network, region, agent, api, volume\)/,
       ],
       ['firstSeenLearningDays', '91', /firstSeenLearningDays: "91" is not a whole number from 0 to 90/],
       ['memoryMb', '64', /memoryMb: "64" is not a whole number from 128 to 10240/],

@@ -73,7 +73,7 @@ describe('TrailwatchDetector props', () => {
     [
       'an unknown first-seen dimension',
       { firstSeen: ['network', 'asn' as never] },
-      /firstSeen: "asn" is not one of network, region, agent, api/,
+      /firstSeen: "asn" is not one of network, region, agent, api, volume/,
     ],
     [
       'a recipient listed twice',

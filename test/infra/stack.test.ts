@@ -69,7 +69,7 @@ describe('TrailwatchStack with default context', () => {
             TRAILWATCH_ALERT_RETENTION_DAYS: '14',
             TRAILWATCH_MAX_PAGES_PER_RUN: '300',
             TRAILWATCH_MAX_ALERTS_PER_RUN: '10',
-            TRAILWATCH_FIRST_SEEN: 'network,region,agent,api',
+            TRAILWATCH_FIRST_SEEN: 'network,region,agent,api,volume',
             TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: '7',
             TRAILWATCH_STACK_NAME: 'Trailwatch',
             TRAILWATCH_KEY_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectorKey'), 'Arn'] },

@@ -124,7 +124,8 @@ describe('the scheduled detector against local AWS parts', () => {
     expect(h.sns.published).toHaveLength(1);
     expect(await h.outboxSize()).toBe(0);
     expect(await h.cursorOf(HOME)).toBe(T0 + 10 * MINUTE);
-    await tick(T0 + 15 * MINUTE);
+    // The next run re-reads the overlap: the hour is counted already, nothing is sent again.
+    await tick(T0 + 5 * MINUTE);
     expect(h.sns.published).toHaveLength(1);
   });
 
@@ -201,6 +202,51 @@ describe('the scheduled detector against local AWS parts', () => {
     expect(h.sns.published).toHaveLength(1);
     const profile = await state.getProfile('arn:aws:iam::111122223333:user/alice');
     expect(profile?.values.get('network|192.0.2.0/24')?.eventId).toBe(stolen.eventID);
+  });
+
+  it('raises one write-volume alert for an hour far above the principal\u2019s own baseline', async () => {
+    await h.reset({ TRAILWATCH_MIN_SEVERITY: 'medium' });
+    const state = new DynamoDbStateStore({
+      tableName: h.tableName(),
+      alertRetentionMs: 86_400_000,
+      client: localDynamoDbClient(h.dynamoEndpoint, 3),
+    });
+    // alice: known for a month from her usual network, region and client; no writes last week.
+    const learnedAt = T0 - 30 * 24 * 60 * MINUTE;
+    await state.addToProfile(
+      'arn:aws:iam::111122223333:user/alice',
+      learnedAt,
+      new Map(
+        ['network|203.0.113.0/24', 'region|eu-west-1', 'agent|aws-cli'].map((k) => [
+          k,
+          { eventId: 'history', timeMs: learnedAt },
+        ]),
+      ),
+      T0 - MINUTE,
+    );
+    // 110 writes within one clock hour, the last of them at least 110 seconds before T0.
+    const hourStart = Math.floor((T0 - 20 * MINUTE) / (60 * MINUTE)) * 60 * MINUTE;
+    const burst = Array.from({ length: 110 }, (_, i) =>
+      makeRecord({
+        eventName: 'CreateTags',
+        eventSource: 'ec2.amazonaws.com',
+        awsRegion: HOME,
+        eventTimeMs: hourStart + i * 10_000,
+      }),
+    );
+    for (const record of burst) h.cloudtrail.addEvent(HOME, record);
+    expect(await tick(T0)).toMatchObject({ status: 'completed', alertsSent: 1 });
+    expect(h.sns.published).toHaveLength(1);
+    const [alert] = h.sns.published;
+    expect(alert!.attributes.ruleId?.value).toBe('anomaly.write-volume');
+    // The floor of 100 writes was reached by the newest event of the page that reached it.
+    const hour = await state.getWriteVolume('arn:aws:iam::111122223333:user/alice', hourStart);
+    expect([hour?.count, hour?.threshold]).toEqual([100, 100]);
+    expect(JSON.parse(alert!.attributes.eventIds!.value)).toEqual([hour?.crossedBy]);
+
+    // The next run re-reads the overlap: the hour is counted already, nothing is sent again.
+    await tick(T0 + 5 * MINUTE);
+    expect(h.sns.published).toHaveLength(1);
   });
 
   it('fails at start, naming the variable, when the configuration is broken', async () => {

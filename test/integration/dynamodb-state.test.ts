@@ -318,3 +318,65 @@ describe('first-seen profiles in DynamoDB', () => {
     expect(b.values.get('region|eu-west-1')?.eventId).toBe(winner);
   });
 });
+
+describe('write volume in DynamoDB', () => {
+  const P = 'arn:aws:iam::111122223333:role/deploy';
+  const HOUR = 3_600_000;
+  const hour = (h: number) => Date.parse('2026-11-20T00:00:00Z') + h * HOUR;
+  const empty = (bucketStartMs: number, threshold: number) => ({
+    principal: P,
+    bucketStartMs,
+    threshold,
+    count: 0,
+    hashes: new Set<string>(),
+  });
+
+  it('counts each hash once, keeps the first threshold, and stops at the threshold', async () => {
+    const created = await store.addWrites(empty(hour(0), 5), ['a1', 'a2', 'a3'], 1);
+    expect([created.count, created.threshold]).toEqual([3, 5]);
+    // A re-read offers the same hashes and one new one; another threshold is not taken.
+    const again = await store.addWrites({ ...created, threshold: 99 }, ['a1', 'a2', 'a3', 'a4'], 2);
+    expect([again.count, again.threshold]).toEqual([4, 5]);
+    const full = await store.addWrites(again, ['a5', 'a6', 'a7'], 3);
+    expect(full.count).toBe(5);
+    expect(await store.getWriteVolume(P, hour(0))).toEqual(full);
+  });
+
+  it('re-reads and counts exactly when its view of the hour was stale', async () => {
+    const first = await store.addWrites(empty(hour(1), 0), ['b1'], 1);
+    await store.addWrites(first, ['b2', 'b3'], 2);
+    // Still holding the one-hash view: the conditional write fails, the store reads again.
+    const late = await store.addWrites(first, ['b3', 'b4'], 3);
+    expect([...late.hashes].sort()).toEqual(['b1', 'b2', 'b3', 'b4']);
+    expect(late.count).toBe(4);
+  });
+
+  it('records one crossing event whoever asks first', async () => {
+    const v = await store.addWrites(empty(hour(2), 2), ['c1', 'c2'], 1);
+    const [a, b] = await Promise.all([
+      store.markVolumeCrossed(v, 'event-a'),
+      store.markVolumeCrossed(v, 'event-b'),
+    ]);
+    expect(a).toBe(b);
+    expect((await store.getWriteVolume(P, hour(2)))?.crossedBy).toBe(a);
+  });
+
+  it('reads the counts of the hours in a range, and only those', async () => {
+    for (const [h, count] of [
+      [0, 3],
+      [5, 1],
+      [30, 2],
+    ] as const) {
+      await store.addWrites(
+        empty(hour(h), 0),
+        Array.from({ length: count }, (_, i) => `h${h}-${i}`),
+        1,
+      );
+    }
+    expect((await store.writeVolumeHistory(P, hour(0), hour(30))).sort()).toEqual([1, 3]);
+    expect(await store.writeVolumeHistory(P, hour(6), hour(30))).toEqual([]);
+    expect(await store.writeVolumeHistory('arn:aws:iam::111122223333:user/other', hour(0), hour(31))).toEqual(
+      [],
+    );
+  });
+});

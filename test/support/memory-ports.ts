@@ -1,6 +1,11 @@
 // In-memory implementations of the ports, for unit tests of the core's orchestration.
 // The integration tests use the real adapters against DynamoDB Local and local servers.
-import { countInMemory, MemoryProfiles, MemoryRepeatGroups } from '../../lambda/adapters/memory-state';
+import {
+  countInMemory,
+  MemoryProfiles,
+  MemoryRepeatGroups,
+  MemoryVolumes,
+} from '../../lambda/adapters/memory-state';
 import type { RenderedAlert } from '../../lambda/core/types';
 import {
   type AlertSink,
@@ -78,6 +83,20 @@ export class MemoryStateStore implements StateStore {
     this.profileWrites += 1;
     return this.profiles.add(key, firstSeenMs, values, nowMs);
   };
+  readonly volumes = new MemoryVolumes();
+  /** Write-volume writes (adds and crossings), for tests that count them. */
+  volumeWrites = 0;
+  getWriteVolume: StateStore['getWriteVolume'] = async (p, b) => this.volumes.get(p, b);
+  addWrites: StateStore['addWrites'] = async (known, hashes) => {
+    this.volumeWrites += 1;
+    return this.volumes.add(known, hashes);
+  };
+  markVolumeCrossed: StateStore['markVolumeCrossed'] = async (v, id) => {
+    this.volumeWrites += 1;
+    return this.volumes.cross(v, id);
+  };
+  writeVolumeHistory: StateStore['writeVolumeHistory'] = async (p, from, to) =>
+    this.volumes.history(p, from, to);
 }
 
 /** A CloudTrail stand-in with the API's ordering and bounds, 50 a page; no rate limit. */

@@ -31,7 +31,7 @@ describe('Lambda configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(loadConfig({ ...valid, TRAILWATCH_REPEAT_WINDOW_MINUTES: '0' }, NOW).repeatWindowMs).toBe(0);
     expect(config.firstSeen).toEqual({
-      dimensions: ['network', 'region', 'agent', 'api'],
+      dimensions: ['network', 'region', 'agent', 'api', 'volume'],
       learningMs: 7 * 24 * 3_600_000,
     });
   });
@@ -49,7 +49,7 @@ describe('Lambda configuration', () => {
       }),
     ).toEqual([
       'TRAILWATCH_FIRST_SEEN_LEARNING_DAYS="91" is not a whole number from 0 to 90',
-      'TRAILWATCH_FIRST_SEEN has "ip": expected "off" or a comma-separated list of network, region, agent, api',
+      'TRAILWATCH_FIRST_SEEN has "ip": expected "off" or a comma-separated list of network, region, agent, api, volume',
     ]);
   });
 

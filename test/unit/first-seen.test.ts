@@ -18,6 +18,7 @@ import type { JsonObject, RenderedAlert, TrailEvent } from '../../lambda/core/ty
 import { DAY_MS, MINUTE_MS } from '../../lambda/core/window';
 import type { LookupEventRecord } from '../../lambda/ports';
 import { firstSeen as definition } from '../../lambda/rules/anomalies/first-seen';
+import { MIN_WRITES, writeVolume } from '../../lambda/rules/anomalies/write-volume';
 import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -202,7 +203,9 @@ describe('who and what feeds a profile', () => {
 function memoryStore() {
   const state = new MemoryStateStore();
   let failNext = false;
-  const store: ProfileStore & { failNextWrite(): void; readonly state: MemoryStateStore } = {
+  const store: {
+    -readonly [K in keyof ProfileStore]: ProfileStore[K];
+  } & { failNextWrite(): void; readonly state: MemoryStateStore } = {
     state,
     getProfile: (key) => state.getProfile(key),
     addToProfile: async (key, firstSeenMs, values, nowMs) => {
@@ -212,6 +215,10 @@ function memoryStore() {
       }
       return state.addToProfile(key, firstSeenMs, values, nowMs);
     },
+    getWriteVolume: (p, b) => state.getWriteVolume(p, b),
+    addWrites: (known, hashes, nowMs) => state.addWrites(known, hashes, nowMs),
+    markVolumeCrossed: (v, id) => state.markVolumeCrossed(v, id),
+    writeVolumeHistory: (p, from, to) => state.writeVolumeHistory(p, from, to),
     failNextWrite: () => {
       failNext = true;
     },
@@ -448,5 +455,109 @@ describe('first-seen in a scheduled run', () => {
     expect(second.findings).toHaveLength(1);
     expect(second.regions[0]!.alertsAlreadySent).toBe(1);
     expect(sink.published).toHaveLength(1);
+  });
+});
+
+describe('write volume against the principal\u2019s own baseline', () => {
+  const HOUR = 3_600_000;
+  const VOLUME = new FirstSeen(definition, { dimensions: ['volume'], learningMs: 7 * DAY_MS }, writeVolume);
+  /** Hour 9 days after T0: past alice's 7-day learning period. */
+  const H = T0 + 9 * DAY_MS;
+
+  function writes(count: number, startMs: number, prefix: string) {
+    return Array.from({ length: count }, (_, i) => {
+      const o = VOLUME.observe(event({ eventID: `${prefix}-${i}` }, startMs + i * 1000));
+      if (!o) throw new Error('a write was not observed');
+      return o;
+    });
+  }
+
+  /** alice first seen at T0, with `perHour` writes in each of the 24 hours of day 8. */
+  async function withHistory(perHour: number) {
+    const store = memoryStore();
+    const tracker = new FirstSeenTracker(store, VOLUME);
+    await tracker.judge(writes(1, T0, 'first'), T0);
+    for (let h = 0; h < 24; h++) {
+      const at = T0 + 8 * DAY_MS + h * HOUR;
+      expect(await tracker.judge(writes(perHour, at, `d8h${h}`), at)).toEqual([]);
+    }
+    return store;
+  }
+
+  it('sets the threshold from the second-busiest hour of the week before, with a floor', () => {
+    expect(writeVolume.thresholdOf([])).toBe(MIN_WRITES);
+    expect(writeVolume.thresholdOf([30, 10])).toBe(MIN_WRITES);
+    expect(writeVolume.thresholdOf([2_000, 300, 50])).toBe(5 * 300);
+    expect(writeVolume.thresholdOf([9_000, 3_000])).toBe(0);
+  });
+
+  it('reports once, on the event that brought the hour to its threshold, however often it is re-read', async () => {
+    const store = await withHistory(30);
+    const burst = writes(160, H, 'burst');
+    const first = await new FirstSeenTracker(store, VOLUME).judge(burst.slice(0, 60), H);
+    expect(first).toEqual([]);
+    const tracker = new FirstSeenTracker(store, VOLUME);
+    const second = await tracker.judge(burst.slice(60), H);
+    expect(second).toHaveLength(1);
+    const [f] = second;
+    expect(f!.ruleId).toBe('anomaly.write-volume');
+    expect(f!.severity).toBe('medium');
+    expect(f!.summary).toBe(
+      `${ALICE} reached 150 successful write calls in the hour from ${new Date(H).toISOString().slice(0, 13)}:00 UTC, ` +
+        'the threshold set for that hour from its own previous week.',
+    );
+    // The second page's newest event carries it; the hour stopped counting at its threshold.
+    expect(f!.event.eventId).toBe('burst-159');
+    const hour = await store.state.getWriteVolume(ALICE, H);
+    expect([hour!.count, hour!.threshold, hour!.crossedBy]).toEqual([150, 150, 'burst-159']);
+
+    const writesBefore = store.state.volumeWrites;
+    const again = await new FirstSeenTracker(store, VOLUME).judge(burst, H + 10 * 60_000);
+    expect(again.map((x) => x.event.eventId)).toEqual(['burst-159']);
+    expect(store.state.volumeWrites).toBe(writesBefore);
+  });
+
+  it('counts during the learning period for tomorrow\u2019s baseline, and judges nothing', async () => {
+    const store = memoryStore();
+    const tracker = new FirstSeenTracker(store, VOLUME);
+    const day2 = T0 + 2 * DAY_MS;
+    await tracker.judge(writes(1, T0, 'first'), T0);
+    expect(await tracker.judge(writes(500, day2, 'early'), day2)).toEqual([]);
+    const hour = await store.state.getWriteVolume(ALICE, day2);
+    expect([hour!.count, hour!.threshold]).toEqual([500, 0]);
+    expect(await store.state.writeVolumeHistory(ALICE, T0, T0 + 3 * DAY_MS)).toEqual([1, 500]);
+  });
+
+  it('leaves an hour below its threshold alone, and a read is never counted', async () => {
+    const store = await withHistory(30);
+    const reads = Array.from({ length: 200 }, (_, i) =>
+      VOLUME.observe(
+        event(
+          {
+            eventID: `r-${i}`,
+            eventName: 'GetSecretValue',
+            eventSource: 'secretsmanager.amazonaws.com',
+            readOnly: true,
+          },
+          H + i,
+        ),
+      ),
+    );
+    expect(reads.every((o) => o === undefined)).toBe(true);
+    expect(await new FirstSeenTracker(store, VOLUME).judge(writes(149, H, 'busy'), H)).toEqual([]);
+  });
+
+  it('marks the crossing once even when the first attempt fails after counting', async () => {
+    const store = await withHistory(10);
+    const burst = writes(120, H, 'burst');
+    const mark = store.markVolumeCrossed;
+    let failures = 1;
+    store.markVolumeCrossed = async (v, id) => {
+      if (failures-- > 0) throw new Error('InternalServerError');
+      return mark(v, id);
+    };
+    await expect(new FirstSeenTracker(store, VOLUME).judge(burst, H)).rejects.toThrow(/InternalServerError/);
+    const retried = await new FirstSeenTracker(store, VOLUME).judge(burst, H);
+    expect(retried.map((f) => f.event.eventId)).toEqual(['burst-119']);
   });
 });

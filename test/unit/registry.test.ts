@@ -5,6 +5,7 @@ import { isObject } from '../../lambda/core/event';
 import { MITRE_PATTERN, metadataProblems, RULE_ID_PATTERN } from '../../lambda/core/rule';
 import { isSeverity } from '../../lambda/core/types';
 import { firstSeen } from '../../lambda/rules/anomalies/first-seen';
+import { writeVolume } from '../../lambda/rules/anomalies/write-volume';
 import { RULES } from '../../lambda/rules/index';
 import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
 
@@ -92,11 +93,12 @@ describe('rule registry', () => {
   });
 });
 
-describe('the first-seen detection', () => {
-  it('has well-formed metadata and an id no rule or threshold rule uses', () => {
+describe('the first-seen and write-volume detections', () => {
+  it('have well-formed metadata and ids no other detection uses', () => {
     expect(metadataProblems(firstSeen)).toEqual([]);
-    const taken = [...RULES, ...THRESHOLD_RULES].map((rule) => rule.id);
-    expect(taken).not.toContain(firstSeen.id);
+    expect(metadataProblems(writeVolume)).toEqual([]);
+    const ids = [...RULES, ...THRESHOLD_RULES, firstSeen, writeVolume].map((rule) => rule.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('lists each sensitive API once, as its event names', () => {
