@@ -252,14 +252,13 @@ export class FirstSeenTracker {
       findings.push(...(await this.volumeVerdicts(principal, profile, observations, nowMs)));
       return { profile, findings };
     });
-    // Later calls for this principal wait for this one's writes; a failure is not cached.
-    this.profiles.set(
-      principal,
-      work.then(
-        (done) => done.profile,
-        () => this.store.getProfile(principal),
-      ),
-    );
+    // Later calls for this principal wait for this one's writes. A failure is not kept: the next
+    // call reads the profile afresh (and the rejection is handled here, so it never goes unheard).
+    const profile = work.then((done) => done.profile);
+    this.profiles.set(principal, profile);
+    profile.catch(() => {
+      if (this.profiles.get(principal) === profile) this.profiles.delete(principal);
+    });
     return work.then((done) => done.findings);
   }
 
