@@ -96,6 +96,36 @@ describe('delivery guarantees under faults', () => {
     expect(result.delivered).toBe(result.expectedAlerts);
   });
 
+  it('raises each novelty and each write-volume crossing exactly once, and counts every write once, under the same faults', async () => {
+    const result = await onVirtualTime((advanceWallTo) =>
+      runScenario(h, {
+        advanceWallTo,
+        seed: Number(process.env.TRAILWATCH_FAULT_SEED ?? 20261127),
+        regions: ['eu-west-1', 'us-east-1'],
+        backlogEvents: 1_000,
+        liveEvents: 3_000,
+        liveHours: 6,
+        alertFraction: 0,
+        maxDelayMinutes: 60,
+        faults: true,
+        mix: 'anomalies',
+      }),
+    );
+    process.stdout.write(
+      `anomalies: ${formatResult(result)}; expected ${JSON.stringify(result.expectedByRule)}\n`,
+    );
+    // The table holds exactly what the plan's writes carry: every value, every write counted once.
+    expect(result.stateMismatches).toEqual([]);
+    expect(result.expectedByRule['anomaly.first-seen']).toBeGreaterThan(10);
+    expect(result.expectedByRule['anomaly.write-volume']).toBe(1);
+    expect(result.faults.dynamodbThrottles).toBeGreaterThan(0);
+    expect({ missed: result.missed, duplicates: result.duplicates, unexpected: result.unexpected }).toEqual({
+      missed: 0,
+      duplicates: 0,
+      unexpected: 0,
+    });
+  });
+
   it('fails when the overlap is removed: late events are missed', async () => {
     const result = await onVirtualTime((advanceWallTo) =>
       runScenario(h, { ...SMALL, advanceWallTo, invoke: createHandler({ settings: { overlapMs: 0 } }) }),

@@ -2,14 +2,27 @@
 // regions, each visible after a random delay up to the maximum, driven through scheduled ticks of
 // the real handler while CloudTrail, SNS and DynamoDB misbehave on a seeded schedule. The oracle is
 // the pure engine; the verdict is read from what the local SNS server accepted.
+//
+// The `anomalies` mix drives the first-seen and write-volume checks instead (learning period 0):
+// principals writing from their usual network, region and client, now and then from elsewhere,
+// and one principal writing in a burst. Which event introduces a value depends on the order events
+// become visible, so that oracle is read from the table afterwards, and checked against the plan:
+// every profile must hold exactly the values the plan's writes carry, every hour exactly the writes
+// the plan put in it (up to its cap), and each recorded novelty and crossing must reach SNS once.
+
+import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state';
 import { Engine } from '../../lambda/core/engine';
 import { normalizeRecord } from '../../lambda/core/event';
+import { agentFamily, networkOf, type ProfileDimension } from '../../lambda/core/first-seen';
 import type { RunDeps } from '../../lambda/core/run';
 import { atLeast } from '../../lambda/core/types';
+import { volumeCap } from '../../lambda/core/volume';
 import { createHandler, type Handler } from '../../lambda/handler';
 import type { RegionCursor } from '../../lambda/ports';
 import { RULES } from '../../lambda/rules';
+import { firstSeen } from '../../lambda/rules/anomalies/first-seen';
 import type { DetectorHarness } from './detector-harness';
+import { localDynamoDbClient } from './dynamodb-local';
 import { startFaultProxy } from './fault-proxy';
 import { createRecordFactory } from './local-cloudtrail';
 import { mulberry32 } from './net';
@@ -39,6 +52,8 @@ export interface ScenarioOptions {
   readonly advanceWallTo?: (ms: number) => void;
   /** Records every cursor write, to explain a miss (ignored when `invoke` is given). */
   readonly trace?: boolean;
+  /** `alerts` (default): StopLogging among routine calls. `anomalies`: see the header. */
+  readonly mix?: 'alerts' | 'anomalies';
 }
 
 export interface ScenarioResult {
@@ -77,6 +92,10 @@ export interface ScenarioResult {
   }>;
   /** With `trace`: one line per cursor write and per invocation, in order. */
   trace: string[];
+  /** `anomalies` mix: where the table disagrees with the plan (empty when all is well). */
+  stateMismatches: string[];
+  /** `anomalies` mix: expected alerts by rule id. */
+  expectedByRule: Record<string, number>;
 }
 
 export function formatResult(r: ScenarioResult): string {
@@ -123,7 +142,39 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     return (30 + rand() * (o.maxDelayMinutes - 30)) * MINUTE;
   };
   const planned: PlannedEvent[] = [];
+  const anomalies = o.mix === 'anomalies';
+  /** Anomaly mix: a user's call, usually from its home network, region and client. */
+  const planWrite = (timeMs: number, user: number, write = rand() < 0.8): void => {
+    const home = o.regions[user % o.regions.length]!;
+    const region = rand() < 0.03 ? o.regions[Math.floor(rand() * o.regions.length)]! : home;
+    const r = rand();
+    const away = r < 0.02 ? { sourceIPAddress: `198.51.100.${1 + Math.floor(rand() * 254)}` } : {};
+    const client =
+      r < 0.01 ? { userAgent: 'Boto3/1.34.0 Pacu/1.5.2' } : r < 0.03 ? { userAgent: 'Terraform/1.9.0' } : {};
+    const record = makeRecord({
+      eventName: write ? 'CreateTags' : 'DescribeInstances',
+      eventSource: 'ec2.amazonaws.com',
+      eventTime: new Date(Math.floor(timeMs / 1000) * 1000).toISOString(),
+      awsRegion: region,
+      userName: `user-${user}`,
+      ...away,
+      ...client,
+    }) as unknown as Record<string, unknown>;
+    const eventId = String(record.eventID);
+    planned.push({
+      region,
+      record,
+      eventId,
+      eventName: String(record.eventName),
+      timeMs,
+      visibleAtMs: timeMs + delay(),
+    });
+  };
   const plan = (timeMs: number): void => {
+    if (anomalies) {
+      planWrite(timeMs, Math.floor(rand() * ANOMALY_USERS));
+      return;
+    }
     const region = o.regions[Math.floor(rand() * o.regions.length)]!;
     const eventTime = new Date(Math.floor(timeMs / 1000) * 1000).toISOString();
     const r = rand();
@@ -166,6 +217,13 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
   };
   for (let i = 0; i < o.backlogEvents; i++) plan(start - 24 * HOUR + rand() * 24 * HOUR);
   for (let i = 0; i < o.liveEvents; i++) plan(start + rand() * o.liveHours * HOUR);
+  if (anomalies) {
+    // One user writes in a burst: 150 writes within the second live hour, against a floor of 100.
+    // A few writes the day before make it known before that hour starts.
+    for (let i = 0; i < 5; i++) planWrite(start - 12 * HOUR + i * MINUTE, ANOMALY_USERS, true);
+    const burstHour = Math.floor((start + HOUR) / HOUR) * HOUR + HOUR;
+    for (let i = 0; i < 150; i++) planWrite(burstHour + rand() * 50 * MINUTE, ANOMALY_USERS, true);
+  }
 
   // The oracle: what the pure engine says must alert.
   const engine = new Engine(RULES);
@@ -174,7 +232,12 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     if (typeof e.record === 'string') continue;
     const parsed = normalizeRecord(e.record as never);
     if (!parsed.ok) continue;
-    if (engine.evaluate(parsed.event).findings.some((f) => atLeast(f.severity, 'high')))
+    if (anomalies) {
+      // Alerts at medium and above, by event and rule: an event may also be a novelty.
+      for (const f of engine.evaluate(parsed.event).findings) {
+        if (atLeast(f.severity, 'medium')) expected.add(`${e.eventId}#${f.ruleId}`);
+      }
+    } else if (engine.evaluate(parsed.event).findings.some((f) => atLeast(f.severity, 'high')))
       expected.add(e.eventId);
   }
 
@@ -185,6 +248,16 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     TRAILWATCH_REGIONS: o.regions.join(','),
     TRAILWATCH_OVERLAP_MINUTES: String(o.maxDelayMinutes),
     TRAILWATCH_INITIAL_LOOKBACK_MINUTES: String(24 * 60),
+    ...(anomalies
+      ? {
+          // Judge from the first event on, alert at medium, and send each alert on its own, so
+          // that every delivery can be told apart by event and rule.
+          TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: '0',
+          TRAILWATCH_MIN_SEVERITY: 'medium',
+          TRAILWATCH_REPEAT_WINDOW_MINUTES: '0',
+          TRAILWATCH_MAX_ALERTS_PER_RUN: '1000',
+        }
+      : {}),
   });
   for (const e of planned) {
     h.cloudtrail.addEvent(e.region, e.record, {
@@ -218,6 +291,8 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     outcomes: {},
     problems: [],
     trace: [],
+    stateMismatches: [],
+    expectedByRule: {},
   };
   const iso = (ms: number): string => new Date(ms).toISOString().slice(5, 19);
   const tracing = (deps: RunDeps): RunDeps => ({
@@ -318,19 +393,32 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
   result.faults.snsFailures = h.sns.failures.total;
   result.faults.dynamodbThrottles = proxy.injected();
 
+  if (anomalies) {
+    for (const key of await anomalyOracle(h, planned, result.stateMismatches)) expected.add(key);
+    for (const key of expected) {
+      const rule = key.slice(key.indexOf('#') + 1);
+      result.expectedByRule[rule] = (result.expectedByRule[rule] ?? 0) + 1;
+    }
+  }
+  result.expectedAlerts = expected.size;
   const delivered = new Map<string, number>();
   for (const message of h.sns.published) {
     const ids = JSON.parse(message.attributes.eventIds?.value ?? '[]') as string[];
-    for (const id of ids) delivered.set(id, (delivered.get(id) ?? 0) + 1);
+    const rule = message.attributes.ruleId?.value ?? '';
+    for (const id of ids) {
+      const key = anomalies ? `${id}#${rule}` : id;
+      delivered.set(key, (delivered.get(key) ?? 0) + 1);
+    }
     result.messages += 1;
     if (message.attributes.ruleId?.value === 'digest') result.deliveredInDigests += ids.length;
   }
   const byId = new Map(planned.map((e) => [e.eventId, e]));
-  const describe = (kind: 'missed' | 'duplicate', id: string, count: number) => {
+  const describe = (kind: 'missed' | 'duplicate', key: string, count: number) => {
+    const id = key.split('#')[0]!;
     const e = byId.get(id);
     result.problems.push({
       kind,
-      eventId: id,
+      eventId: key,
       region: e?.region ?? '?',
       eventTime: e ? new Date(e.timeMs).toISOString() : '?',
       visibleAt: e ? new Date(e.visibleAtMs).toISOString() : '?',
@@ -351,4 +439,73 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     }
   }
   return result;
+}
+
+/** Users of the anomaly mix; one more (the last) writes the burst. */
+const ANOMALY_USERS = 6;
+
+/**
+ * The anomaly mix's expected alerts (`eventId#ruleId`), read from the table; every disagreement
+ * between the table and the plan goes to `mismatches`.
+ */
+async function anomalyOracle(
+  h: DetectorHarness,
+  planned: readonly PlannedEvent[],
+  mismatches: string[],
+): Promise<string[]> {
+  const state = new DynamoDbStateStore({
+    tableName: h.tableName(),
+    alertRetentionMs: 86_400_000,
+    client: localDynamoDbClient(h.dynamoEndpoint, 3),
+  });
+  const expected: string[] = [];
+  const byUser = new Map<string, Array<Record<string, unknown>>>();
+  for (const e of planned) {
+    if (typeof e.record === 'string' || e.eventName !== 'CreateTags') continue;
+    const arn = String((e.record.userIdentity as { arn: string }).arn);
+    byUser.set(arn, [...(byUser.get(arn) ?? []), e.record]);
+  }
+  for (const [arn, writes] of byUser) {
+    const profile = await state.getProfile(arn);
+    if (profile === undefined) {
+      mismatches.push(`${arn}: no profile`);
+      continue;
+    }
+    // The profile holds exactly the values its writes carry.
+    const want = new Set<string>();
+    for (const w of writes) {
+      want.add(`network|${networkOf(String(w.sourceIPAddress))}`);
+      want.add(`region|${String(w.awsRegion)}`);
+      want.add(`agent|${agentFamily(String(w.userAgent))}`);
+    }
+    const have = new Set(profile.values.keys());
+    for (const v of want) if (!have.has(v)) mismatches.push(`${arn}: profile lacks ${v}`);
+    for (const v of have) if (!want.has(v)) mismatches.push(`${arn}: profile has unplanned ${v}`);
+    // Novelties: the dimensions each introducing event brought, judged as the tracker does.
+    const introduced = new Map<string, ProfileDimension[]>();
+    for (const [key, value] of profile.values) {
+      if (value.timeMs < profile.firstSeenMs) continue;
+      const dims = introduced.get(value.eventId) ?? [];
+      dims.push(key.slice(0, key.indexOf('|')) as ProfileDimension);
+      introduced.set(value.eventId, dims);
+    }
+    for (const [eventId, dims] of introduced) {
+      if (atLeast(firstSeen.severity(dims), 'medium')) expected.push(`${eventId}#anomaly.first-seen`);
+    }
+    // Every hour counted exactly the writes planned in it, up to its cap.
+    const hours = new Map<number, Set<string>>();
+    for (const w of writes) {
+      const hour = Math.floor(Date.parse(String(w.eventTime)) / HOUR) * HOUR;
+      hours.set(hour, (hours.get(hour) ?? new Set()).add(String(w.eventID)));
+    }
+    for (const [hour, ids] of hours) {
+      const volume = await state.getWriteVolume(arn, hour);
+      const want = Math.min(ids.size, volumeCap(volume?.threshold ?? 0));
+      if (volume?.count !== want) {
+        mismatches.push(`${arn} ${new Date(hour).toISOString()}: counted ${volume?.count}, planned ${want}`);
+      }
+      if (volume?.crossedBy) expected.push(`${volume.crossedBy}#anomaly.write-volume`);
+    }
+  }
+  return expected;
 }
