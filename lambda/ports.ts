@@ -167,10 +167,12 @@ export interface StateStore {
   /** Alerts recorded but not yet delivered, oldest first. */
   listPending(limit: number): Promise<StoredAlert[]>;
   /**
-   * Counts the event in the bucket unless it is already counted there or the count has reached the
-   * limit; either way returns the bucket's count. Re-reading an event never counts it twice.
+   * Counts `member` (by default the event id; a distinct value such as a secret's name for rules
+   * that count distinct things) in the bucket unless it is already counted there or the count has
+   * reached the limit; either way returns the bucket's count. The event that brings the count to
+   * the limit is recorded as `crossedBy`. Re-reading an event never counts it twice.
    */
-  countOnce(counter: CounterRef, eventId: string, nowMs: number): Promise<CountResult>;
+  countOnce(counter: CounterRef, eventId: string, nowMs: number, member?: string): Promise<CountResult>;
   /**
    * Folds a finding into its repeat group, unless it leads the group or cannot join it. Folding
    * writes the finding's idempotency record (status 'folded') with its membership, atomically:

@@ -438,21 +438,27 @@ export class DynamoDbStateStore implements StateStore {
     return counts;
   }
 
-  async countOnce(counter: CounterRef, eventId: string, _nowMs: number): Promise<CountResult> {
+  async countOnce(
+    counter: CounterRef,
+    eventId: string,
+    _nowMs: number,
+    member: string = eventId,
+  ): Promise<CountResult> {
     const key = { pk: s(`count#${counter.key}`), sk: s(String(counter.bucketStartMs)) };
     try {
-      // One atomic write: the id joins the set and the count only if it is new and the count is
-      // below the limit, so the set never holds more than `limit` ids, and `lastId` is frozen on
-      // the event that reached the limit.
+      // One atomic write: the member joins the set and the count only if it is new and the count
+      // is below the limit, so the set never holds more than `limit` members, and `lastId` is
+      // frozen on the event that reached the limit.
       const out = await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: key,
           UpdateExpression: 'ADD ids :ids, n :one SET lastId = :id, expiresAt = :expiresAt',
-          ConditionExpression: '(attribute_not_exists(n) OR n < :limit) AND NOT contains(ids, :id)',
+          ConditionExpression: '(attribute_not_exists(n) OR n < :limit) AND NOT contains(ids, :member)',
           ExpressionAttributeValues: {
-            ':ids': { SS: [eventId] },
+            ':ids': { SS: [member] },
             ':one': n(1),
+            ':member': s(member),
             ':id': s(eventId),
             ':limit': n(counter.limit),
             ':expiresAt': n(Math.ceil(counter.bucketEndMs / 1000) + 86_400),

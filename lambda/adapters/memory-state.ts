@@ -67,8 +67,13 @@ export class MemoryStateStore implements StateStore {
 
   private readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
 
-  async countOnce(counter: CounterRef, eventId: string): Promise<CountResult> {
-    return countInMemory(this.counters, counter, eventId);
+  async countOnce(
+    counter: CounterRef,
+    eventId: string,
+    _nowMs: number,
+    member?: string,
+  ): Promise<CountResult> {
+    return countInMemory(this.counters, counter, eventId, member);
   }
 
   private readonly repeats = new MemoryRepeatGroups({
@@ -216,17 +221,18 @@ function groupId(group: RepeatGroupRef): string {
   return `${group.windowStartMs}@${group.key}`;
 }
 
-/** The DynamoDB counter's semantics: distinct ids, bounded by the limit, the crossing id frozen. */
+/** The DynamoDB counter's semantics: distinct members, bounded by the limit, the crossing event frozen. */
 export function countInMemory(
   counters: Map<string, { ids: Set<string>; lastId: string }>,
   counter: CounterRef,
   eventId: string,
+  member: string = eventId,
 ): CountResult {
   const name = `${counter.key}@${counter.bucketStartMs}`;
   const entry = counters.get(name) ?? { ids: new Set<string>(), lastId: '' };
   counters.set(name, entry);
-  if (!entry.ids.has(eventId) && entry.ids.size < counter.limit) {
-    entry.ids.add(eventId);
+  if (!entry.ids.has(member) && entry.ids.size < counter.limit) {
+    entry.ids.add(member);
     entry.lastId = eventId;
   }
   const count = entry.ids.size;

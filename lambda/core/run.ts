@@ -506,7 +506,7 @@ class RegionRun {
       const batch = hits.slice(i, i + COUNT_CONCURRENCY);
       const results = await Promise.all(
         batch.map((hit) =>
-          this.deps.state.countOnce(hit.counter, hit.event.eventId, this.deps.clock.nowMs()),
+          this.deps.state.countOnce(hit.counter, hit.event.eventId, this.deps.clock.nowMs(), hit.member),
         ),
       );
       batch.forEach((hit, j) => {

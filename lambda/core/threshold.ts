@@ -29,6 +29,11 @@ export interface ThresholdRuleDefinition extends RuleMetadata {
   readonly matches: (event: TrailEvent) => boolean;
   /** The subject the event counts for (a source IP, a user name, a principal ARN); '' = not counted. */
   readonly key: (event: TrailEvent) => string;
+  /**
+   * For rules that count distinct things rather than events (secrets read, not reads): the value
+   * the event counts as. Events with the same value count once. Absent or '' = the event itself.
+   */
+  readonly distinct?: (event: TrailEvent) => string;
 }
 
 export type ThresholdRule = Readonly<ThresholdRuleDefinition>;
@@ -58,6 +63,8 @@ export interface ThresholdHit {
   /** The subject, sanitised and bounded. */
   readonly subject: string;
   readonly counter: CounterRef;
+  /** What is counted: the event id, or the rule's distinct value (sanitised and bounded). */
+  readonly member: string;
 }
 
 export interface ThresholdCandidates {
@@ -109,10 +116,12 @@ export class ThresholdEngine {
         const subject = sanitize(rule.key(event), MAX_KEY_CHARS);
         if (subject === '') continue;
         const start = bucketStart(event.eventTimeMs, rule.windowMs);
+        const distinct = rule.distinct ? sanitize(rule.distinct(event), MAX_KEY_CHARS) : '';
         hits.push({
           rule,
           event,
           subject,
+          member: distinct === '' ? event.eventId : `=${distinct}`,
           counter: {
             key: `${rule.id}|${subject}`,
             bucketStartMs: start,

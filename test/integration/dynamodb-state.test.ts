@@ -111,6 +111,22 @@ describe('DynamoDbStateStore', () => {
     expect(item.Item?.expiresAt?.N).toBe(String(1800 + 86_400));
   });
 
+  it('counts distinct members once, and freezes the event that brought the count to the limit', async () => {
+    const counter = {
+      key: 'credentials.read-burst|mallory',
+      bucketStartMs: 0,
+      bucketEndMs: 900_000,
+      limit: 2,
+    };
+    expect(await store.countOnce(counter, 'e1', 1, '=db')).toEqual({ count: 1 });
+    // Another read of the same secret does not count.
+    expect(await store.countOnce(counter, 'e2', 2, '=db')).toEqual({ count: 1 });
+    expect(await store.countOnce(counter, 'e3', 3, '=cache')).toEqual({ count: 2, crossedBy: 'e3' });
+    // Re-reading the crossing event, or reading either secret again, changes nothing.
+    expect(await store.countOnce(counter, 'e3', 4, '=cache')).toEqual({ count: 2, crossedBy: 'e3' });
+    expect(await store.countOnce(counter, 'e4', 5, '=db')).toEqual({ count: 2, crossedBy: 'e3' });
+  });
+
   it('counts concurrent increments of one counter exactly, up to the limit', async () => {
     const counter = {
       key: 'iam.access-denied-burst|arn:aws:iam::1:user/x',

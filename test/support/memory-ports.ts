@@ -64,8 +64,13 @@ export class MemoryStateStore implements StateStore {
     return [...this.outbox.values()].slice(0, limit);
   }
   readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
-  async countOnce(counter: CounterRef, eventId: string): Promise<CountResult> {
-    return countInMemory(this.counters, counter, eventId);
+  async countOnce(
+    counter: CounterRef,
+    eventId: string,
+    _nowMs: number,
+    member?: string,
+  ): Promise<CountResult> {
+    return countInMemory(this.counters, counter, eventId, member);
   }
   readonly repeats = new MemoryRepeatGroups({
     has: (key) => this.alerts.has(key),

@@ -133,6 +133,25 @@ describe('threshold rule matching', () => {
       ),
     ).toEqual([]);
     expect(counted(read('s4', { errorCode: 'AccessDeniedException' }))).toEqual([]);
+    // Each read counts as the secret it returned: the same secret read twice counts once.
+    const members = (e: ReturnType<typeof event>) =>
+      engine
+        .candidates(e)
+        .hits.filter((h) => h.rule.id === 'credentials.read-burst')
+        .map((h) => h.member);
+    expect(members(read('s6', { requestParameters: { secretId: 'db' } }))).toEqual([
+      '=secretsmanager.amazonaws.com:db',
+    ]);
+    expect(
+      members(
+        read('s7', {
+          eventName: 'BatchGetSecretValue',
+          requestParameters: { secretIdList: ['b', 'a'] },
+        }),
+      ),
+    ).toEqual(['=secretsmanager.amazonaws.com:a,b']);
+    // A read that names no secret counts as itself.
+    expect(members(read('s8', { requestParameters: null }))).toEqual(['s8']);
     expect(
       counted(read('s5', { userIdentity: { ...role, invokedBy: 'cloudformation.amazonaws.com' } })),
     ).toEqual([]);
@@ -208,6 +227,38 @@ describe('crossing the threshold', () => {
     );
     expect(engine.verdict(hit, { count: 4 })).toBeUndefined();
     expect(engine.verdict(hit, { count: 5, crossedBy: 'other' })).toBeUndefined();
+  });
+
+  it('counts distinct secrets, not reads, and fires on the read of the twentieth secret', () => {
+    const counters = new Map();
+    const reader = {
+      type: 'IAMUser',
+      userName: 'mallory',
+      arn: 'arn:aws:iam::111122223333:user/mallory',
+    };
+    const read = (id: string, secret: string) =>
+      event(id, {
+        eventName: 'GetSecretValue',
+        eventSource: 'secretsmanager.amazonaws.com',
+        userIdentity: reader,
+        requestParameters: { secretId: secret },
+        responseElements: null,
+      });
+    const fired: string[] = [];
+    const score = (e: ReturnType<typeof event>) => {
+      for (const hit of engine.candidates(e).hits.filter((h) => h.rule.id === 'credentials.read-burst')) {
+        const finding = engine.verdict(hit, countInMemory(counters, hit.counter, e.eventId, hit.member));
+        if (finding) fired.push(finding.event.eventId);
+      }
+    };
+    // An application reading its own secret 50 times: nothing.
+    for (let i = 0; i < 50; i++) score(read(`same-${i}`, 'app/db'));
+    expect(fired).toEqual([]);
+    // 19 more distinct secrets (20 in all), each read twice, then everything read again.
+    const sweep = Array.from({ length: 19 }, (_, i) => read(`sweep-${i}`, `secret-${i}`));
+    const again = Array.from({ length: 19 }, (_, i) => read(`again-${i}`, `secret-${i}`));
+    for (const e of [...sweep, ...again, ...sweep]) score(e);
+    expect(fired).toEqual(['sweep-18', 'sweep-18']);
   });
 
   it('keeps the id set bounded by the threshold', () => {

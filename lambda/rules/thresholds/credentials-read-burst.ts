@@ -1,5 +1,6 @@
 // Secret values read in a burst by one principal: credential harvesting, the step after a
 // foothold (secrets, SecureString parameters decrypted, EC2 Windows passwords).
+import { str } from '../../core/event';
 import { defineThresholdRule } from '../../core/threshold';
 import type { TrailEvent } from '../../core/types';
 import { succeeded } from '../helpers';
@@ -14,16 +15,40 @@ function returnsSecret(e: TrailEvent): boolean {
   return true;
 }
 
+/** Which secret a read returned: its name or id, or the sorted list a batch read named. */
+function secretOf(e: TrailEvent): string {
+  const p = e.requestParameters;
+  const list = (value: unknown) =>
+    Array.isArray(value)
+      ? value
+          .map((v) => str(v))
+          .filter(Boolean)
+          .sort()
+          .join(',')
+      : '';
+  const id =
+    str(p.secretId) ||
+    str(p.name) ||
+    str(p.path) ||
+    str(p.instanceId) ||
+    list(p.names) ||
+    list(p.secretIdList) ||
+    (p.filters === undefined ? '' : JSON.stringify(p.filters));
+  // Unknown: the read counts on its own, as a secret nobody else read.
+  return id === '' ? '' : `${e.eventSource}:${id}`;
+}
+
 export const credentialsReadBurst = defineThresholdRule({
   id: 'credentials.read-burst',
   title: 'Burst of secret reads by one principal',
   description:
-    'At least 20 successful reads of secret values by the same principal (a role counts as one, ' +
+    'At least 20 distinct secrets read in clear by the same principal (a role counts as one, ' +
     'whatever its session names) within a 15-minute window: Secrets Manager GetSecretValue and ' +
     'BatchGetSecretValue, SSM GetParameter(s)/GetParametersByPath with decryption, and EC2 ' +
-    'GetPasswordData. Medium: an application without caching can read its own secret this often, ' +
-    'so the burst is recorded and shown, and pages only with minSeverity medium. Reads made by AWS ' +
-    'services are not counted. Counts reads, not distinct secrets.',
+    'GetPasswordData. Distinct secrets, not reads: an application reading its own secret without ' +
+    'caching never reaches it. Medium: a Terraform plan or a configuration-heavy start-up reads many ' +
+    'secrets too, so the burst is recorded and shown, and pages only with minSeverity medium. Reads ' +
+    'made by AWS services are not counted.',
   whyItMatters:
     'Collecting every secret an account holds is what an intruder does right after getting in; a ' +
     'person or a new principal reading dozens of secrets in minutes is rarely anything else.',
@@ -38,8 +63,9 @@ export const credentialsReadBurst = defineThresholdRule({
   severity: 'medium',
   threshold: 20,
   windowMs: 15 * 60_000,
-  counting: 'secret reads',
+  counting: 'distinct secrets read',
   keyLabel: 'by',
   matches: returnsSecret,
   key: (e) => e.actor.sessionIssuerArn || e.actor.arn || e.actor.principalId,
+  distinct: secretOf,
 });
