@@ -123,6 +123,12 @@ export function isCrossAccount(e: TrailEvent, targetArn = ''): boolean {
   );
 }
 
+/** Who made a creation call, as a sentence's subject: root by name, a caller from another account with it. */
+export function creatorLabel(e: TrailEvent): string {
+  const who = e.actor.type === 'Root' ? 'The root user' : actorLabel(e);
+  return isCrossAccount(e) ? `${who} of account ${show(e.actor.accountId, 16)}` : who;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Resource policies
 

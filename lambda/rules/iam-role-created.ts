@@ -3,7 +3,7 @@
 import { isObject, str } from '../core/event';
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
-import { actorLabel, dedup, failed, isCrossAccount, origin, outcome, param, show } from './helpers';
+import { creatorLabel, dedup, failed, isCrossAccount, origin, outcome, param, show } from './helpers';
 import { firstFew, isAwsItself, parseDocument, statementsOf, stringsOf } from './helpers-exposure';
 
 /** The principals the new role trusts (services, accounts, providers), from its trust policy. */
@@ -51,12 +51,10 @@ export default defineRule({
   severity,
   matches: (e) => !isAwsItself(e),
   explain: (e) => {
-    const who = e.actor.type === 'Root' ? 'The root user' : actorLabel(e);
-    const foreign = isCrossAccount(e) ? ` of account ${show(e.actor.accountId, 16)}` : '';
     const principals = trusted(e);
     const trust = principals.length > 0 ? `, trusting ${show(firstFew(principals), 160)},` : '';
     return (
-      `${who}${foreign} ${failed(e) ? 'tried to create' : 'created'} IAM role ` +
+      `${creatorLabel(e)} ${failed(e) ? 'tried to create' : 'created'} IAM role ` +
       `${show(param(e, 'roleName'), 64)}${trust} ${origin(e)}${outcome(e)}.`
     );
   },

@@ -1,7 +1,7 @@
 // CreateUser: a new long-lived identity, the simplest way to keep a foothold in an account.
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
-import { actorLabel, dedup, failed, isCrossAccount, origin, outcome, param, show } from './helpers';
+import { creatorLabel, dedup, failed, isCrossAccount, origin, outcome, param, show } from './helpers';
 import { byOutcome, isAwsItself } from './helpers-exposure';
 
 /** Root should never do day-to-day IAM work; a caller from another account should not create users here. */
@@ -32,10 +32,8 @@ export default defineRule({
   severity,
   matches: (e) => !isAwsItself(e),
   explain: (e) => {
-    const who = e.actor.type === 'Root' ? 'The root user' : actorLabel(e);
-    const foreign = isCrossAccount(e) ? ` of account ${show(e.actor.accountId, 16)}` : '';
     return (
-      `${who}${foreign} ${failed(e) ? 'tried to create' : 'created'} IAM user ` +
+      `${creatorLabel(e)} ${failed(e) ? 'tried to create' : 'created'} IAM user ` +
       `${show(param(e, 'userName'), 64)} ${origin(e)}${outcome(e)}.`
     );
   },

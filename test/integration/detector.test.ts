@@ -25,6 +25,31 @@ beforeEach(() => h.reset());
 
 const tick = (atMs: number, requestId?: string) => h.tick(atMs, requestId);
 
+/**
+ * alice's first-seen profile, as a month of aws-cli calls from 203.0.113.0/24 in eu-west-1 leaves
+ * it (the record factory's defaults); returns the store, to read the table afterwards.
+ */
+async function withAliceKnown(): Promise<DynamoDbStateStore> {
+  const state = new DynamoDbStateStore({
+    tableName: h.tableName(),
+    alertRetentionMs: 86_400_000,
+    client: localDynamoDbClient(h.dynamoEndpoint, 3),
+  });
+  const learnedAt = T0 - 30 * 24 * 60 * MINUTE;
+  await state.addToProfile(
+    'arn:aws:iam::111122223333:user/alice',
+    learnedAt,
+    new Map(
+      ['network|203.0.113.0/24', 'region|eu-west-1', 'agent|aws-cli'].map((k) => [
+        k,
+        { eventId: 'history', timeMs: learnedAt },
+      ]),
+    ),
+    T0 - MINUTE,
+  );
+  return state;
+}
+
 function stopLogging(timeMs: number, region = HOME) {
   return makeRecord({
     eventName: 'StopLogging',
@@ -149,24 +174,7 @@ describe('the scheduled detector against local AWS parts', () => {
   });
 
   it('pages once when a principal with a history writes from a new network with a new tool', async () => {
-    // alice's profile: a month of aws-cli calls from 203.0.113.0/24 in eu-west-1.
-    const state = new DynamoDbStateStore({
-      tableName: h.tableName(),
-      alertRetentionMs: 86_400_000,
-      client: localDynamoDbClient(h.dynamoEndpoint, 3),
-    });
-    const learnedAt = T0 - 30 * 24 * 60 * MINUTE;
-    await state.addToProfile(
-      'arn:aws:iam::111122223333:user/alice',
-      learnedAt,
-      new Map(
-        ['network|203.0.113.0/24', 'region|eu-west-1', 'agent|aws-cli'].map((k) => [
-          k,
-          { eventId: 'history', timeMs: learnedAt },
-        ]),
-      ),
-      T0 - MINUTE,
-    );
+    const state = await withAliceKnown();
     const usual = makeRecord({
       eventName: 'CreateTags',
       eventSource: 'ec2.amazonaws.com',
@@ -206,24 +214,8 @@ describe('the scheduled detector against local AWS parts', () => {
 
   it('raises one write-volume alert for an hour far above the principal\u2019s own baseline', async () => {
     await h.reset({ TRAILWATCH_MIN_SEVERITY: 'medium' });
-    const state = new DynamoDbStateStore({
-      tableName: h.tableName(),
-      alertRetentionMs: 86_400_000,
-      client: localDynamoDbClient(h.dynamoEndpoint, 3),
-    });
-    // alice: known for a month from her usual network, region and client; no writes last week.
-    const learnedAt = T0 - 30 * 24 * 60 * MINUTE;
-    await state.addToProfile(
-      'arn:aws:iam::111122223333:user/alice',
-      learnedAt,
-      new Map(
-        ['network|203.0.113.0/24', 'region|eu-west-1', 'agent|aws-cli'].map((k) => [
-          k,
-          { eventId: 'history', timeMs: learnedAt },
-        ]),
-      ),
-      T0 - MINUTE,
-    );
+    // No writes by alice last week: the hour's threshold is the floor of 100.
+    const state = await withAliceKnown();
     // 110 writes within one clock hour, the last of them at least 110 seconds before T0.
     const hourStart = Math.floor((T0 - 20 * MINUTE) / (60 * MINUTE)) * 60 * MINUTE;
     const burst = Array.from({ length: 110 }, (_, i) =>
