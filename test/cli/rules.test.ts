@@ -1,12 +1,26 @@
 import { RULES } from '../../lambda/rules';
+import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
 import { jsonLines, runCli } from './support/run-cli';
 
 describe('trailwatch rules', () => {
   it('--json lists every rule with id, severity, MITRE, event names and title', async () => {
     const { code, stdout } = await runCli(['rules', '--json']);
     expect(code).toBe(0);
-    const lines = jsonLines(stdout);
+    const all = jsonLines(stdout);
+    const lines = all.filter((l) => l.kind === 'rule');
     expect(lines.map((l) => l.id)).toEqual(RULES.map((r) => r.id));
+    // Then the threshold rules and the two anomaly checks, each with its kind.
+    expect(all.filter((l) => l.kind === 'threshold').map((l) => l.id)).toEqual(
+      THRESHOLD_RULES.map((r) => r.id),
+    );
+    expect(all.filter((l) => l.kind === 'threshold').every((l) => typeof l.threshold === 'number')).toBe(
+      true,
+    );
+    expect(all.slice(-2).map((l) => [l.kind, l.id])).toEqual([
+      ['first-seen', 'anomaly.first-seen'],
+      ['write-volume', 'anomaly.write-volume'],
+    ]);
+    expect(all.find((l) => l.id === 'cloudtrail.logging-stopped')?.tactics).toEqual(['Defense Evasion']);
     for (const [i, line] of lines.entries()) {
       const rule = RULES[i];
       expect(line).toMatchObject({
@@ -21,9 +35,15 @@ describe('trailwatch rules', () => {
   it('prints a table with a count', async () => {
     const { code, stdout } = await runCli(['rules']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^RULE\s+SEVERITY\s+MITRE\s+TITLE/);
+    expect(stdout).toMatch(/^RULE\s+SEVERITY\s+TACTICS\s+TITLE/);
     expect(stdout).toContain('cloudtrail.logging-stopped');
     expect(stdout).toContain('varies');
-    expect(stdout).toContain(`${RULES.length} rules over`);
+    expect(stdout).toContain('MITRE TA0005:T1562.008');
+    expect(stdout).toContain('ConsoleLogin; 5 in 15 min');
+    expect(stdout).toMatch(
+      new RegExp(
+        `${RULES.length} rules over \\d+ event names, ${THRESHOLD_RULES.length} threshold rules, 2 anomaly checks`,
+      ),
+    );
   });
 });
