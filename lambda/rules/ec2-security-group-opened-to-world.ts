@@ -4,12 +4,7 @@ import { defineRule } from '../core/rule';
 import type { JsonObject, Severity, TrailEvent } from '../core/types';
 import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
 import { byOutcome, field, isAwsItself, itemsOf, listOf, toInt } from './helpers-exposure';
-
-/** Remote administration, databases, caches and container daemons: never meant for the whole internet. */
-const ADMIN_PORTS = [
-  21, 22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200, 9300,
-  11211, 27017,
-];
+import { adminPortIn } from './helpers-network';
 
 interface Permission {
   readonly protocol: string;
@@ -77,7 +72,7 @@ function range(p: Permission): [number, number] {
 function exposedAdminPort(p: Permission): number | undefined {
   if (!hasPorts(p)) return undefined;
   const [low, high] = range(p);
-  return ADMIN_PORTS.find((port) => port >= low && port <= high);
+  return adminPortIn(low, high);
 }
 
 const isDangerous = (p: Permission): boolean => isAllTraffic(p) || exposedAdminPort(p) !== undefined;

@@ -81,8 +81,8 @@ export function isWorldCidr(value: unknown): boolean {
 /**
  * Remote administration, databases, caches and container daemons: ports never meant for the whole
  * internet (SSH, RDP, Telnet, FTP, SMB/NetBIOS, WinRM, VNC, MySQL, PostgreSQL, SQL Server, Oracle,
- * Redis, MongoDB, Elasticsearch, Memcached, Docker): the ports ec2.security-group-opened-to-world
- * lists, so that a network ACL and a security group opening the same port are judged alike.
+ * Redis, MongoDB, Elasticsearch, Memcached, Docker). The security-group and network-ACL rules both
+ * use this list, so a group and an ACL opening the same port are judged alike.
  */
 export const ADMIN_PORTS: readonly number[] = [
   21, 22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200, 9300,
