@@ -4,9 +4,8 @@
 //                    unparsed, the rest parsed and met by the whole catalogue), keep nothing.
 //   handler        : one invocation of the real Lambda handler; endpoints and settings come from env.
 import { Engine } from '../lambda/core/engine';
-import { parseCloudTrailEvent, parseRecordHead } from '../lambda/core/event';
 import { FIRST_SEEN_DIMENSIONS, FirstSeen } from '../lambda/core/first-seen';
-import { watchOf } from '../lambda/core/run';
+import { scoreRecord } from '../lambda/core/run';
 import { ThresholdEngine } from '../lambda/core/threshold';
 import { handler } from '../lambda/handler';
 import { RULES } from '../lambda/rules';
@@ -22,14 +21,16 @@ function maxRssMb(): number {
 const POOL_SIZE = 10_000;
 
 function engineOnly(count: number): Record<string, number> {
-  const engine = new Engine(RULES);
-  // Counting itself is DynamoDB's work in a run; here only the candidates are found.
-  const thresholds = new ThresholdEngine(THRESHOLD_RULES);
-  const novelty = new FirstSeen(
-    firstSeen,
-    { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 },
-    writeVolume,
-  );
+  // Counting and profiles are DynamoDB's work in a run; here only the candidates are found.
+  const scorers = {
+    engine: new Engine(RULES),
+    thresholds: new ThresholdEngine(THRESHOLD_RULES),
+    firstSeen: new FirstSeen(
+      firstSeen,
+      { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 },
+      writeVolume,
+    ),
+  };
   // Generating a record costs more garbage than scoring it, and that garbage would be measured as
   // the detector's. So both sizes cycle through the same pool of generated records: the only
   // difference left between 10k and 1M events is how many the detector scored.
@@ -40,18 +41,11 @@ function engineOnly(count: number): Record<string, number> {
   let observed = 0;
   for (let i = 0; i < count; i++) {
     const event = pool[i % pool.length]!;
-    const watch = watchOf(event, engine, thresholds, novelty);
-    if (watch === 'none') continue;
-    if (watch === 'first-seen') {
-      const head = parseRecordHead(event.body, event);
-      if (head.ok && novelty.observe(head.event)) observed += 1;
-      continue;
-    }
-    const parsed = parseCloudTrailEvent(event.body, event);
-    if (!parsed.ok) continue;
-    findings += engine.evaluate(parsed.event).findings.length;
-    thresholdHits += thresholds.candidates(parsed.event).hits.length;
-    if (novelty.observe(parsed.event)) observed += 1;
+    const scored = scoreRecord(event, scorers);
+    if (scored.kind !== 'scored') continue;
+    findings += scored.evaluation?.findings.length ?? 0;
+    thresholdHits += scored.counted?.hits.length ?? 0;
+    if (scored.observation) observed += 1;
   }
   return { events: count, findings, thresholdHits, observed };
 }

@@ -1,9 +1,8 @@
 // Item 1: what scoring costs next to JSON.parse, on the same corpus, measured interleaved.
 import { countInMemory } from '../lambda/adapters/memory-state';
 import { Engine } from '../lambda/core/engine';
-import { parseCloudTrailEvent, parseRecordHead } from '../lambda/core/event';
 import { FIRST_SEEN_DIMENSIONS, FirstSeen } from '../lambda/core/first-seen';
-import { watchOf } from '../lambda/core/run';
+import { scoreRecord } from '../lambda/core/run';
 import { ThresholdEngine } from '../lambda/core/threshold';
 import { RULES } from '../lambda/rules';
 import { firstSeen } from '../lambda/rules/anomalies/first-seen';
@@ -59,33 +58,22 @@ function enginePass(
   events: readonly GeneratedEvent[],
   everyEvent = false,
 ): { findings: number; failures: number; unwatched: number; observed: number } {
-  const { engine, thresholds, counters, firstSeen: novelty } = engines;
+  const { thresholds, counters } = engines;
   let findings = 0;
   let failures = 0;
   let unwatched = 0;
   let observed = 0;
   for (const e of events) {
-    const watch = everyEvent ? 'rules' : watchOf(e, engine, thresholds, novelty);
-    if (watch === 'none') {
-      unwatched += 1;
-      continue;
+    const scored = scoreRecord(e, engines, everyEvent);
+    if (scored.kind === 'unwatched') unwatched += 1;
+    if (scored.kind !== 'scored') continue;
+    findings += scored.evaluation?.findings.length ?? 0;
+    failures += (scored.evaluation?.failures.length ?? 0) + (scored.counted?.failures.length ?? 0);
+    for (const hit of scored.counted?.hits ?? []) {
+      const result = countInMemory(counters, hit.counter, hit.event.eventId, hit.member);
+      if (thresholds.verdict(hit, result)) findings += 1;
     }
-    if (watch === 'first-seen') {
-      const head = parseRecordHead(e.body, e);
-      if (head.ok && novelty.observe(head.event)) observed += 1;
-      continue;
-    }
-    const parsed = parseCloudTrailEvent(e.body, e);
-    if (!parsed.ok) continue;
-    const evaluation = engine.evaluate(parsed.event);
-    findings += evaluation.findings.length;
-    failures += evaluation.failures.length;
-    const counted = thresholds.candidates(parsed.event);
-    failures += counted.failures.length;
-    for (const hit of counted.hits) {
-      if (thresholds.verdict(hit, countInMemory(counters, hit.counter, hit.event.eventId))) findings += 1;
-    }
-    if (novelty.observe(parsed.event)) observed += 1;
+    if (scored.observation) observed += 1;
   }
   return { findings, failures, unwatched, observed };
 }

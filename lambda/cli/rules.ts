@@ -66,7 +66,7 @@ function tacticsOf(mitre: readonly string[]): string[] {
   return [...new Set(mitre.map((m) => TACTICS[m.split(':')[0] ?? ''] ?? m))];
 }
 
-export function ruleLine(rule: Rule): RuleLine {
+function ruleLine(rule: Rule): RuleLine {
   return {
     kind: 'rule',
     id: rule.id,
@@ -126,7 +126,7 @@ export function catalogue(): RuleLine[] {
 }
 
 /** The events a detection sees, in words. */
-export function eventsOf(line: RuleLine): string {
+function eventsOf(line: RuleLine): string {
   if (line.everyEventContaining !== undefined)
     return `any event whose body contains ${line.everyEventContaining}`;
   switch (line.kind) {

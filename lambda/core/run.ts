@@ -12,13 +12,13 @@ import type {
 } from '../ports';
 import { CursorConflictError } from '../ports';
 import type { RepeatsOf } from './alert';
-import type { Engine, RuleFailure } from './engine';
+import type { Engine, Evaluation, RuleFailure } from './engine';
 import { parseCloudTrailEvent, parseRecordHead } from './event';
 import { type FirstSeen, FirstSeenTracker, type Observation } from './first-seen';
 import { alertKeyOf, findingsOf, memberOf, repeatGroupOf } from './repeats';
 import { sanitize } from './sanitize';
 import type { SuppressionList } from './suppression';
-import type { ThresholdEngine, ThresholdHit } from './threshold';
+import type { ThresholdCandidates, ThresholdEngine, ThresholdHit } from './threshold';
 import { atLeast, type Finding, type RenderedAlert, SEVERITIES, type Severity } from './types';
 import {
   completeSlice,
@@ -94,7 +94,7 @@ export interface RegionReport {
   pages: number;
   events: number;
   duplicateEvents: number;
-  /** Read and counted but left unparsed: no rule looks at their name or body (see `isWatched`). */
+  /** Read and counted but left unparsed: no rule looks at their name or body (see `scoreRecord`). */
   unwatchedEvents: number;
   unparseableEvents: number;
   findings: number;
@@ -319,6 +319,7 @@ async function skippedRegion(deps: RunDeps, region: string, input: RunInput): Pr
 
 class RegionRun {
   private readonly r: RegionReport;
+  private readonly scorers: Scorers;
 
   constructor(
     private readonly deps: RunDeps,
@@ -332,6 +333,8 @@ class RegionRun {
     private readonly tracker: FirstSeenTracker | undefined,
   ) {
     this.r = emptyRegion(region, Number.NaN);
+    // First-seen observations only when this run judges them (the checks are on).
+    this.scorers = { engine: deps.engine, thresholds: deps.thresholds, firstSeen: tracker && deps.firstSeen };
   }
 
   async run(): Promise<RegionReport> {
@@ -460,36 +463,30 @@ class RegionRun {
         continue;
       }
       if (id) this.seen.add(id);
-      const firstSeen = this.tracker && this.deps.firstSeen;
-      const watch = watchOf(record, this.deps.engine, this.deps.thresholds, firstSeen);
-      if (watch === 'none') {
+      const scored = scoreRecord(record, this.scorers);
+      if (scored.kind === 'unwatched') {
         this.r.unwatchedEvents += 1;
         continue;
       }
-      const parsed =
-        watch === 'rules' ? parseCloudTrailEvent(record.body, record) : parseRecordHead(record.body, record);
-      if (!parsed.ok) {
+      if (scored.kind === 'unparseable') {
         this.r.unparseableEvents += 1;
         this.problem({
           kind: 'unparseable-event',
           region: this.region,
-          eventId: parsed.eventId,
-          reason: parsed.reason,
+          eventId: scored.eventId,
+          reason: scored.reason,
         });
         continue;
       }
-      if (watch === 'rules') {
-        const evaluation = this.deps.engine.evaluate(parsed.event);
-        for (const failure of evaluation.failures) this.ruleFailed(failure);
-        findings.push(...evaluation.findings);
-        const counted = this.deps.thresholds?.candidates(parsed.event);
-        if (counted) {
-          for (const failure of counted.failures) this.ruleFailed(failure);
-          hits.push(...counted.hits);
-        }
+      if (scored.evaluation) {
+        for (const failure of scored.evaluation.failures) this.ruleFailed(failure);
+        findings.push(...scored.evaluation.findings);
       }
-      const observed = firstSeen?.observe(parsed.event);
-      if (observed) observations.push(observed);
+      if (scored.counted) {
+        for (const failure of scored.counted.failures) this.ruleFailed(failure);
+        hits.push(...scored.counted.hits);
+      }
+      if (scored.observation) observations.push(scored.observation);
     }
     return { findings, hits, observations };
   }
@@ -684,29 +681,57 @@ function findingRecord(
   };
 }
 
+/** What scores events: the event rules, the threshold rules and the first-seen checks. */
+export interface Scorers {
+  readonly engine: Engine;
+  readonly thresholds?: ThresholdEngine | undefined;
+  readonly firstSeen?: FirstSeen | undefined;
+}
+
+/** One record as a run scores it; the state work (counting, profiles) comes after, per page. */
+export type ScoredRecord =
+  | { readonly kind: 'unwatched' }
+  | { readonly kind: 'unparseable'; readonly eventId: string; readonly reason: string }
+  | {
+      readonly kind: 'scored';
+      /** Undefined when only a first-seen profile needed the event (its head was parsed). */
+      readonly evaluation: Evaluation | undefined;
+      readonly counted: ThresholdCandidates | undefined;
+      readonly observation: Observation | undefined;
+    };
+
+const UNWATCHED: ScoredRecord = Object.freeze({ kind: 'unwatched' });
+
 /**
- * Whether an event needs parsing: some event rule or threshold rule could match it, or it could
- * feed a first-seen profile. Most of a trail (reads nobody watches) is not, and skipping its
- * `JSON.parse` is most of the scoring cost.
- * Such an event is counted, not inspected, so a malformed body there goes unreported: no rule
- * would have looked at it.
+ * What a run does with each record, and what the bench measures. An event no rule can match is
+ * counted and left unparsed: most of a trail (reads nobody watches) is, and skipping its
+ * `JSON.parse` is most of the scoring cost; a malformed body there goes unreported, since no rule
+ * would have looked at it. An event only a first-seen profile needs is parsed up to its request
+ * (`parseRecordHead`). `parseAll` parses and scores every event (the bench's floor).
  */
-export function isWatched(
-  record: Pick<LookupEventRecord, 'eventName' | 'body' | 'readOnly'>,
-  engine: Engine,
-  thresholds: ThresholdEngine | undefined,
-  firstSeen?: FirstSeen | undefined,
-): boolean {
-  return watchOf(record, engine, thresholds, firstSeen) !== 'none';
+export function scoreRecord(record: LookupEventRecord, scorers: Scorers, parseAll = false): ScoredRecord {
+  const { engine, thresholds, firstSeen } = scorers;
+  const watch = parseAll ? 'rules' : watchOf(record, engine, thresholds, firstSeen);
+  if (watch === 'none') return UNWATCHED;
+  const parsed =
+    watch === 'rules' ? parseCloudTrailEvent(record.body, record) : parseRecordHead(record.body, record);
+  if (!parsed.ok) return { kind: 'unparseable', eventId: parsed.eventId, reason: parsed.reason };
+  const rules = watch === 'rules';
+  return {
+    kind: 'scored',
+    evaluation: rules ? engine.evaluate(parsed.event) : undefined,
+    counted: rules ? thresholds?.candidates(parsed.event) : undefined,
+    observation: firstSeen?.observe(parsed.event),
+  };
 }
 
 /**
  * Who needs the event: 'rules' (an event or threshold rule: parse it whole), 'first-seen' (only a
  * profile: its head is enough, see `parseRecordHead`), or 'none' (count it, leave it unparsed).
  */
-export type Watch = 'none' | 'rules' | 'first-seen';
+type Watch = 'none' | 'rules' | 'first-seen';
 
-export function watchOf(
+function watchOf(
   record: Pick<LookupEventRecord, 'eventName' | 'body' | 'readOnly'>,
   engine: Engine,
   thresholds: ThresholdEngine | undefined,

@@ -84,7 +84,7 @@ export function isWorldCidr(value: unknown): boolean {
  * Redis, MongoDB, Elasticsearch, Memcached, Docker). The security-group and network-ACL rules both
  * use this list, so a group and an ACL opening the same port are judged alike.
  */
-export const ADMIN_PORTS: readonly number[] = [
+const ADMIN_PORTS: readonly number[] = [
   21, 22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200, 9300,
   11211, 27017,
 ];
