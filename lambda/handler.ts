@@ -10,7 +10,7 @@ import { FirstSeen } from './core/first-seen';
 import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
 import { ThresholdEngine } from './core/threshold';
 import { logJson } from './log';
-import { RULES } from './rules';
+import { DETECTIONS, RULES } from './rules';
 import { firstSeen } from './rules/anomalies/first-seen';
 import { writeVolume } from './rules/anomalies/write-volume';
 import { THRESHOLD_RULES } from './rules/thresholds';
@@ -50,9 +50,7 @@ export type Handler = ((event: unknown, context: InvocationContext) => Promise<R
 
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
 function init(overrides: HandlerOverrides): Runtime {
-  const rulesById = new Map<string, AlertDetails>(
-    [...RULES, ...THRESHOLD_RULES, firstSeen, writeVolume].map((rule) => [rule.id, rule]),
-  );
+  const rulesById = new Map<string, AlertDetails>(DETECTIONS.map((detection) => [detection.id, detection]));
   const config = loadConfig(process.env, Date.now(), [...rulesById.keys()]);
   const deps: RunDeps = {
     source: new CloudTrailEventSource(),

@@ -34,10 +34,7 @@ import type { Node } from 'constructs';
 import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
 import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
-import { RULES } from '../lambda/rules';
-import { firstSeen as firstSeenDetection } from '../lambda/rules/anomalies/first-seen';
-import { writeVolume } from '../lambda/rules/anomalies/write-volume';
-import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
+import { DETECTIONS } from '../lambda/rules';
 import {
   type AlertSubscriber,
   DETECTOR_DEFAULTS,
@@ -245,9 +242,7 @@ function readSuppressionsFile(
     return undefined;
   }
   try {
-    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection, writeVolume].map(
-      (rule) => rule.id,
-    );
+    const knownRuleIds = DETECTIONS.map((detection) => detection.id);
     parseSuppressions(document, nowMs, { knownRuleIds });
   } catch (error) {
     if (!(error instanceof SuppressionError)) throw error;

@@ -21,10 +21,7 @@ import {
 } from '../lambda/core/first-seen';
 import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
 import { SEVERITIES, type Severity } from '../lambda/core/types';
-import { RULES } from '../lambda/rules';
-import { firstSeen as firstSeenDetection } from '../lambda/rules/anomalies/first-seen';
-import { writeVolume } from '../lambda/rules/anomalies/write-volume';
-import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
+import { DETECTIONS } from '../lambda/rules';
 
 /** An alert recipient: an email address, an E.164 phone number or an https URL. */
 export interface AlertSubscriber {
@@ -614,10 +611,7 @@ const MAX_SUPPRESSIONS_BYTES = 3072;
 function checkSuppressions(document: unknown): string[] {
   if (document === undefined) return [];
   try {
-    // Every detection's id: event rules, threshold rules and the first-seen detection.
-    const knownRuleIds = [...RULES, ...THRESHOLD_RULES, firstSeenDetection, writeVolume].map(
-      (rule) => rule.id,
-    );
+    const knownRuleIds = DETECTIONS.map((detection) => detection.id);
     parseSuppressions(document, Date.now(), { knownRuleIds });
   } catch (error) {
     if (error instanceof SuppressionError) return error.problems.map((p) => `suppressions: ${p}`);

@@ -1,5 +1,7 @@
 // The rule catalogue. One import per rule file, listed by id; the registry test keeps it honest.
-import { byId, type Rule } from '../core/rule';
+import { byId, type Rule, type RuleMetadata } from '../core/rule';
+import { firstSeen } from './anomalies/first-seen';
+import { writeVolume } from './anomalies/write-volume';
 import { RULES as cisMonitoring } from './catalog/cis-monitoring';
 import { RULES as defenceEvasion } from './catalog/defence-evasion';
 import { RULES as exposureExecution } from './catalog/exposure-execution';
@@ -12,6 +14,7 @@ import iamUserPolicyAttached from './iam-user-policy-attached';
 import s3BucketPolicyChanged from './s3-bucket-policy-changed';
 import signinConsoleLogin from './signin-console-login';
 import stsRoleAssumed from './sts-role-assumed';
+import { THRESHOLD_RULES } from './thresholds';
 
 const SEED: readonly Rule[] = [
   cloudtrailLoggingStopped,
@@ -27,3 +30,14 @@ const SEED: readonly Rule[] = [
 export const RULES: readonly Rule[] = Object.freeze(
   [...SEED, ...cisMonitoring, ...defenceEvasion, ...persistence, ...exposureExecution].sort(byId),
 );
+
+/**
+ * Every detection's metadata: the event rules, the threshold rules and the two anomaly checks.
+ * What alerts can name, and what suppressions may name.
+ */
+export const DETECTIONS: readonly RuleMetadata[] = Object.freeze([
+  ...RULES,
+  ...THRESHOLD_RULES,
+  firstSeen,
+  writeVolume,
+]);
