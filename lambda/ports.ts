@@ -110,12 +110,14 @@ export interface RepeatGroup extends RepeatGroupRef {
 }
 
 /**
- * 'publish': the group's first finding, a finding already claimed as an alert, or one that no
- * longer fits (group full, or summarised and closed): go on with `claimAlert` as usual.
+ * 'publish': the group's first finding, or one that no longer fits (group full, or summarised and
+ * closed): go on with `claimAlert` as usual.
+ * 'sent' / 'pending': an earlier read alerted it already (delivered / still in the outbox): what
+ * `claimAlert` would answer, so the caller need not ask.
  * 'folded': counted in the group now; it goes out in the group's summary.
  * 'folded-before': an earlier read folded it already (the overlap re-reads events).
  */
-export type FoldResult = 'publish' | 'folded' | 'folded-before';
+export type FoldResult = 'publish' | 'sent' | 'pending' | 'folded' | 'folded-before';
 
 /** One value a principal was seen with, and the event that introduced it. */
 export interface ProfileValue {

@@ -482,7 +482,7 @@ export class DynamoDbStateStore implements StateStore {
 
   async foldRepeat(group: RepeatGroupRef, member: RepeatMember, nowMs: number): Promise<FoldResult> {
     const known = await this.alertStatus(member.alertKey);
-    if (known !== undefined) return known === 'folded' ? 'folded-before' : 'publish';
+    if (known !== undefined) return foldResultOf(known);
     const groupKey = { pk: s('repeat'), sk: s(repeatSortKey(group)) };
     // Join the group or found it: the first writer becomes its leader and is published.
     const joined = await this.client.send(
@@ -547,7 +547,7 @@ export class DynamoDbStateStore implements StateStore {
       const [record, membership] = error.CancellationReasons ?? [];
       if (record?.Code === 'ConditionalCheckFailed') {
         // Another run recorded this alert meanwhile: follow what it decided.
-        return (await this.alertStatus(member.alertKey)) === 'folded' ? 'folded-before' : 'publish';
+        return foldResultOf((await this.alertStatus(member.alertKey)) ?? 'pending');
       }
       // The group is full, or was summarised and removed meanwhile: publish on its own.
       if (membership?.Code === 'ConditionalCheckFailed') return 'publish';
@@ -629,6 +629,12 @@ function decodeRepeatGroup(item: Item): RepeatGroup {
     leadAlertKey: item.leader?.S ?? '',
     members,
   };
+}
+
+/** An existing alert record's status, as `foldRepeat` reports it. */
+function foldResultOf(status: string): FoldResult {
+  if (status === 'folded') return 'folded-before';
+  return status === 'sent' ? 'sent' : 'pending';
 }
 
 function decodeCount(item: Item, limit: number): CountResult {

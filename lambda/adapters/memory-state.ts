@@ -77,7 +77,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   private readonly repeats = new MemoryRepeatGroups({
-    has: (key) => this.alerts.has(key),
+    status: (key) => this.alerts.get(key),
     claim: (alert) => this.claimAlert(alert),
   });
   readonly foldRepeat: StateStore['foldRepeat'] = (group, member) => this.repeats.fold(group, member);
@@ -165,8 +165,8 @@ export class MemoryProfiles {
 
 /** The alert records a store keeps, as repeat groups need them. */
 export interface AlertRecords {
-  /** Whether an alert record exists for the key (a lead, or a repeat published on its own). */
-  has(alertKey: string): boolean;
+  /** The alert record's status for the key (a lead, or a repeat published on its own), if any. */
+  status(alertKey: string): 'pending' | 'sent' | undefined;
   /** Records an alert (idempotency record + outbox entry), as `claimAlert` does. */
   claim(alert: StoredAlert): Promise<unknown>;
 }
@@ -183,7 +183,8 @@ export class MemoryRepeatGroups {
 
   async fold(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
     if (this.folded.has(member.alertKey)) return 'folded-before';
-    if (this.alerts.has(member.alertKey)) return 'publish';
+    const recorded = this.alerts.status(member.alertKey);
+    if (recorded !== undefined) return recorded;
     const id = groupId(group);
     const existing = this.groups.get(id);
     if (existing === undefined) {

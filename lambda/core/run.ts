@@ -2,6 +2,7 @@
 // Pure orchestration over the ports: no SDK, no environment, and time only from the Clock.
 import type {
   AlertSink,
+  ClaimResult,
   Clock,
   EventSource,
   FoldResult,
@@ -536,6 +537,8 @@ class RegionRun {
         this.report.findings.push(findingRecord(finding, this.region, false, suppression?.id));
         continue;
       }
+      // What folding learnt of the finding's alert record, so that it is not read again to claim it.
+      let recorded: ClaimResult | undefined;
       if (this.settings.repeatWindowMs > 0) {
         let fold: FoldResult;
         try {
@@ -547,13 +550,18 @@ class RegionRun {
         } catch (error) {
           return { outcome: 'state-failed', error };
         }
-        if (fold !== 'publish') {
+        if (fold === 'folded' || fold === 'folded-before') {
           if (fold === 'folded') this.r.alertsFolded += 1;
           this.report.findings.push({ ...findingRecord(finding, this.region, true), folded: true });
           continue;
         }
+        if (fold !== 'publish') recorded = fold;
       }
       this.report.findings.push(findingRecord(finding, this.region, true));
+      if (recorded === 'sent') {
+        this.r.alertsAlreadySent += 1;
+        continue;
+      }
       const related = findings.filter(
         (other) => other !== finding && sameActor(other, finding) && atLeast(other.severity, 'low'),
       );
@@ -563,9 +571,9 @@ class RegionRun {
         eventTimeMs: finding.event.eventTimeMs,
         alert: this.deps.render(finding, related),
       };
-      let claim: Awaited<ReturnType<StateStore['claimAlert']>>;
+      let claim: ClaimResult;
       try {
-        claim = await this.deps.state.claimAlert(stored, this.deps.clock.nowMs());
+        claim = recorded ?? (await this.deps.state.claimAlert(stored, this.deps.clock.nowMs()));
       } catch (error) {
         return { outcome: 'state-failed', error };
       }

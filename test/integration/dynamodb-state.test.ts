@@ -159,9 +159,12 @@ describe('DynamoDbStateStore', () => {
 
     it('lets the first finding lead, folds the repeats once each, and publishes past the limit', async () => {
       expect(await store.foldRepeat(group, member('a'), 1)).toBe('publish');
-      // The lead is claimed as an ordinary alert; a re-read of it still says publish (claimAlert dedups).
+      // The lead is claimed as an ordinary alert; a re-read of it is told the record's status, so
+      // the run need not claim it again.
       await store.claimAlert({ key: member('a').alertKey, region: 'r', eventTimeMs: 1, alert }, 1);
-      expect(await store.foldRepeat(group, member('a'), 2)).toBe('publish');
+      expect(await store.foldRepeat(group, member('a'), 2)).toBe('pending');
+      await store.markSent(member('a').alertKey, 'm-1', 2);
+      expect(await store.foldRepeat(group, member('a'), 3)).toBe('sent');
       expect(await store.foldRepeat(group, member('b'), 3)).toBe('folded');
       expect(await store.foldRepeat(group, member('b'), 4)).toBe('folded-before');
       expect(await store.foldRepeat(group, member('c'), 5)).toBe('folded');

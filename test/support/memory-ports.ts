@@ -73,7 +73,7 @@ export class MemoryStateStore implements StateStore {
     return countInMemory(this.counters, counter, eventId, member);
   }
   readonly repeats = new MemoryRepeatGroups({
-    has: (key) => this.alerts.has(key),
+    status: (key) => this.alerts.get(key)?.status,
     claim: (alert) => this.claimAlert(alert),
   });
   foldRepeat: StateStore['foldRepeat'] = (group, member) => this.repeats.fold(group, member);

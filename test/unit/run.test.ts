@@ -443,10 +443,19 @@ describe('folding repeated findings', () => {
     expect(sink.published.map(textOf)).toEqual(['stopped by alice s1', 'stopped by bob b1']);
     expect(first.totals.alertsFolded).toBe(2);
     expect(first.findings.filter((f) => f.folded).map((f) => f.eventId)).toEqual(['s2', 's3']);
-    // The overlap reads them again: nothing more is sent, nothing is counted twice.
+    // The overlap reads them again: nothing more is sent, nothing is counted twice, and the leads'
+    // alert records, already known from folding, are not asked for again.
+    const claims: string[] = [];
+    const claim = state.claimAlert.bind(state);
+    state.claimAlert = async (alert) => {
+      claims.push(alert.key);
+      return claim(alert);
+    };
     const again = await run(NOW + 10 * MINUTE_MS);
     expect(sink.published).toHaveLength(2);
     expect(again.totals.alertsFolded).toBe(0);
+    expect(again.regions[0]!.alertsAlreadySent).toBe(2);
+    expect(claims).toEqual([]);
     const groups = await state.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10);
     expect(groups.map((g) => [g.leadAlertKey, g.members.map((m) => m.alertKey)])).toEqual([
       ['s1#test.stop-logging', ['s2#test.stop-logging', 's3#test.stop-logging']],
