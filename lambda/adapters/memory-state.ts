@@ -1,4 +1,4 @@
-// StateStore kept in process memory: for one-off runs (`trailwatch poll`) that need no history.
+// StateStore kept in process memory: for one-off runs (`trailwatch poll`) and the unit tests.
 // Same contract as the DynamoDB store: a lease, versioned cursors, one idempotency record per alert.
 
 import { volumeCap } from '../core/volume';
@@ -20,10 +20,11 @@ import {
 } from '../ports';
 
 export class MemoryStateStore implements StateStore {
-  private readonly cursors = new Map<string, RegionCursor>();
-  private readonly alerts = new Map<string, 'pending' | 'sent'>();
+  // Readable, so that tests can look inside.
+  readonly cursors = new Map<string, RegionCursor>();
+  readonly alerts = new Map<string, 'pending' | 'sent'>();
   /** Insertion order is recording order, so listPending returns the oldest first. */
-  private readonly outbox = new Map<string, StoredAlert>();
+  readonly outbox = new Map<string, StoredAlert>();
   private lease: { owner: string; untilMs: number } | undefined;
 
   async acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean> {
@@ -65,7 +66,7 @@ export class MemoryStateStore implements StateStore {
     return [...this.outbox.values()].slice(0, Math.max(0, limit));
   }
 
-  private readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
+  readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
 
   async countOnce(
     counter: CounterRef,
@@ -80,27 +81,54 @@ export class MemoryStateStore implements StateStore {
     status: (key) => this.alerts.get(key),
     claim: (alert) => this.claimAlert(alert),
   });
-  readonly foldRepeat: StateStore['foldRepeat'] = (group, member) => this.repeats.fold(group, member);
-  readonly listEndedRepeats: StateStore['listEndedRepeats'] = async (endedByMs, limit) =>
-    this.repeats.listEnded(endedByMs, limit);
-  readonly closeRepeatGroup: StateStore['closeRepeatGroup'] = (group, summary) =>
-    this.repeats.close(group, summary);
+  foldRepeat(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
+    return this.repeats.fold(group, member);
+  }
+
+  async listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]> {
+    return this.repeats.listEnded(endedByMs, limit);
+  }
+
+  closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
+    return this.repeats.close(group, summary);
+  }
 
   private readonly profiles = new MemoryProfiles();
-  readonly getProfile: StateStore['getProfile'] = async (key) => this.profiles.get(key);
-  readonly addToProfile: StateStore['addToProfile'] = async (key, firstSeenMs, values, nowMs) =>
-    this.profiles.add(key, firstSeenMs, values, nowMs);
+
+  async getProfile(key: string): Promise<PrincipalProfile | undefined> {
+    return this.profiles.get(key);
+  }
+
+  async addToProfile(
+    key: string,
+    firstSeenMs: number,
+    values: ReadonlyMap<string, ProfileValue>,
+    nowMs: number,
+  ): Promise<PrincipalProfile> {
+    return this.profiles.add(key, firstSeenMs, values, nowMs);
+  }
 
   private readonly volumes = new MemoryVolumes();
-  readonly getWriteVolume: StateStore['getWriteVolume'] = async (p, b) => this.volumes.get(p, b);
-  readonly addWrites: StateStore['addWrites'] = async (known, hashes) => this.volumes.add(known, hashes);
-  readonly markVolumeCrossed: StateStore['markVolumeCrossed'] = async (v, id) => this.volumes.cross(v, id);
-  readonly writeVolumeHistory: StateStore['writeVolumeHistory'] = async (p, from, to) =>
-    this.volumes.history(p, from, to);
+
+  async getWriteVolume(principal: string, bucketStartMs: number): Promise<WriteVolume | undefined> {
+    return this.volumes.get(principal, bucketStartMs);
+  }
+
+  async addWrites(known: WriteVolume, hashes: readonly string[], _nowMs: number): Promise<WriteVolume> {
+    return this.volumes.add(known, hashes);
+  }
+
+  async markVolumeCrossed(volume: WriteVolume, eventId: string): Promise<string> {
+    return this.volumes.cross(volume, eventId);
+  }
+
+  async writeVolumeHistory(principal: string, fromMs: number, toMs: number): Promise<number[]> {
+    return this.volumes.history(principal, fromMs, toMs);
+  }
 }
 
-/** The DynamoDB store's write-volume semantics, in memory (shared with the tests' store). */
-export class MemoryVolumes {
+/** The DynamoDB store's write-volume semantics, in memory */
+class MemoryVolumes {
   private readonly hours = new Map<string, WriteVolume>();
 
   get(principal: string, bucketStartMs: number): WriteVolume | undefined {
@@ -134,8 +162,8 @@ export class MemoryVolumes {
   }
 }
 
-/** The DynamoDB store's profile semantics, in memory (shared with the tests' store). */
-export class MemoryProfiles {
+/** The DynamoDB store's profile semantics, in memory */
+class MemoryProfiles {
   private readonly profiles = new Map<string, PrincipalProfile>();
 
   get(key: string): PrincipalProfile | undefined {
@@ -164,15 +192,15 @@ export class MemoryProfiles {
 }
 
 /** The alert records a store keeps, as repeat groups need them. */
-export interface AlertRecords {
+interface AlertRecords {
   /** The alert record's status for the key (a lead, or a repeat published on its own), if any. */
   status(alertKey: string): 'pending' | 'sent' | undefined;
   /** Records an alert (idempotency record + outbox entry), as `claimAlert` does. */
   claim(alert: StoredAlert): Promise<unknown>;
 }
 
-/** The DynamoDB store's repeat-group semantics, in memory (shared with the tests' store). */
-export class MemoryRepeatGroups {
+/** The DynamoDB store's repeat-group semantics, in memory */
+class MemoryRepeatGroups {
   private readonly groups = new Map<
     string,
     { ref: RepeatGroupRef; lead: string; members: Map<string, string> }

@@ -1,107 +1,37 @@
 // In-memory implementations of the ports, for unit tests of the core's orchestration.
 // The integration tests use the real adapters against DynamoDB Local and local servers.
-import {
-  countInMemory,
-  MemoryProfiles,
-  MemoryRepeatGroups,
-  MemoryVolumes,
-} from '../../lambda/adapters/memory-state';
+import { MemoryStateStore as PollStateStore } from '../../lambda/adapters/memory-state';
 import type { RenderedAlert } from '../../lambda/core/types';
-import {
-  type AlertSink,
-  type ClaimResult,
-  type CounterRef,
-  type CountResult,
-  CursorConflictError,
-  type EventSource,
-  type LookupEventRecord,
-  type LookupPage,
-  type LookupQuery,
-  type RegionCursor,
-  type StateStore,
-  type StoredAlert,
+import type {
+  AlertSink,
+  EventSource,
+  LookupEventRecord,
+  LookupPage,
+  LookupQuery,
+  StateStore,
 } from '../../lambda/ports';
 
-export class MemoryStateStore implements StateStore {
-  readonly cursors = new Map<string, RegionCursor>();
-  readonly alerts = new Map<string, { status: 'pending' | 'sent'; messageId?: string }>();
-  readonly outbox = new Map<string, StoredAlert>();
-  leaseOwner: string | undefined;
-  leaseUntilMs = 0;
-
-  async acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean> {
-    if (this.leaseOwner !== undefined && this.leaseOwner !== owner && this.leaseUntilMs >= nowMs)
-      return false;
-    this.leaseOwner = owner;
-    this.leaseUntilMs = nowMs + durationMs;
-    return true;
-  }
-  async releaseLease(owner: string): Promise<void> {
-    if (this.leaseOwner === owner) this.leaseOwner = undefined;
-  }
-  async getCursor(region: string): Promise<RegionCursor | undefined> {
-    return this.cursors.get(region);
-  }
-  async saveCursor(next: Omit<RegionCursor, 'version'>, expected: RegionCursor): Promise<RegionCursor> {
-    const current = this.cursors.get(next.region);
-    if ((current?.version ?? 0) !== expected.version) throw new CursorConflictError(next.region);
-    const saved = { ...next, version: expected.version + 1 };
-    this.cursors.set(next.region, saved);
-    return saved;
-  }
-  async claimAlert(alert: StoredAlert): Promise<ClaimResult> {
-    const existing = this.alerts.get(alert.key);
-    if (existing) return existing.status;
-    this.alerts.set(alert.key, { status: 'pending' });
-    this.outbox.set(alert.key, alert);
-    return 'claimed';
-  }
-  async markSent(key: string, messageId: string): Promise<void> {
-    this.alerts.set(key, { status: 'sent', messageId });
-    this.outbox.delete(key);
-  }
-  async listPending(limit: number): Promise<StoredAlert[]> {
-    return [...this.outbox.values()].slice(0, limit);
-  }
-  readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
-  async countOnce(
-    counter: CounterRef,
-    eventId: string,
-    _nowMs: number,
-    member?: string,
-  ): Promise<CountResult> {
-    return countInMemory(this.counters, counter, eventId, member);
-  }
-  readonly repeats = new MemoryRepeatGroups({
-    status: (key) => this.alerts.get(key)?.status,
-    claim: (alert) => this.claimAlert(alert),
-  });
-  foldRepeat: StateStore['foldRepeat'] = (group, member) => this.repeats.fold(group, member);
-  listEndedRepeats: StateStore['listEndedRepeats'] = async (endedByMs, limit) =>
-    this.repeats.listEnded(endedByMs, limit);
-  closeRepeatGroup: StateStore['closeRepeatGroup'] = (group, summary) => this.repeats.close(group, summary);
-  readonly profiles = new MemoryProfiles();
-  /** Profile writes, for tests that count them. */
+/** The in-memory store `trailwatch poll` uses, counting the writes some tests assert on. */
+export class MemoryStateStore extends PollStateStore {
+  /** Profile writes. */
   profileWrites = 0;
-  getProfile: StateStore['getProfile'] = async (key) => this.profiles.get(key);
-  addToProfile: StateStore['addToProfile'] = async (key, firstSeenMs, values, nowMs) => {
-    this.profileWrites += 1;
-    return this.profiles.add(key, firstSeenMs, values, nowMs);
-  };
-  readonly volumes = new MemoryVolumes();
-  /** Write-volume writes (adds and crossings), for tests that count them. */
+  /** Write-volume writes (adds and crossings). */
   volumeWrites = 0;
-  getWriteVolume: StateStore['getWriteVolume'] = async (p, b) => this.volumes.get(p, b);
-  addWrites: StateStore['addWrites'] = async (known, hashes) => {
+
+  override addToProfile(...args: Parameters<StateStore['addToProfile']>) {
+    this.profileWrites += 1;
+    return super.addToProfile(...args);
+  }
+
+  override addWrites(...args: Parameters<StateStore['addWrites']>) {
     this.volumeWrites += 1;
-    return this.volumes.add(known, hashes);
-  };
-  markVolumeCrossed: StateStore['markVolumeCrossed'] = async (v, id) => {
+    return super.addWrites(...args);
+  }
+
+  override markVolumeCrossed(...args: Parameters<StateStore['markVolumeCrossed']>) {
     this.volumeWrites += 1;
-    return this.volumes.cross(v, id);
-  };
-  writeVolumeHistory: StateStore['writeVolumeHistory'] = async (p, from, to) =>
-    this.volumes.history(p, from, to);
+    return super.markVolumeCrossed(...args);
+  }
 }
 
 /** A CloudTrail stand-in with the API's ordering and bounds, 50 a page; no rate limit. */

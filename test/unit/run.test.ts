@@ -276,7 +276,7 @@ describe('a burst of alerts', () => {
     ]);
     expect(report.totals).toMatchObject({ alertsSent: 12, digestsSent: 1 });
     // Every finding is recorded as sent, so none comes again in the next window.
-    expect([...state.alerts.values()].every((a) => a.status === 'sent')).toBe(true);
+    expect([...state.alerts.values()].every((status) => status === 'sent')).toBe(true);
     await run(NOW + 5 * MINUTE_MS);
     expect(sink.published).toHaveLength(4);
   });
