@@ -3,16 +3,10 @@
 //   engine <count> : stream <count> generated events through the run's scoring (the unwatched left
 //                    unparsed, the rest parsed and met by the whole catalogue), keep nothing.
 //   handler        : one invocation of the real Lambda handler; endpoints and settings come from env.
-import { Engine } from '../lambda/core/engine';
-import { FIRST_SEEN_DIMENSIONS, FirstSeen } from '../lambda/core/first-seen';
 import { scoreRecord } from '../lambda/core/run';
-import { ThresholdEngine } from '../lambda/core/threshold';
 import { handler } from '../lambda/handler';
-import { RULES } from '../lambda/rules';
-import { firstSeen } from '../lambda/rules/anomalies/first-seen';
-import { writeVolume } from '../lambda/rules/anomalies/write-volume';
-import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import { createEventStream } from './corpus';
+import { deployedScorers } from './scorers';
 
 function maxRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
@@ -22,15 +16,7 @@ const POOL_SIZE = 10_000;
 
 function engineOnly(count: number): Record<string, number> {
   // Counting and profiles are DynamoDB's work in a run; here only the candidates are found.
-  const scorers = {
-    engine: new Engine(RULES),
-    thresholds: new ThresholdEngine(THRESHOLD_RULES),
-    firstSeen: new FirstSeen(
-      firstSeen,
-      { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 },
-      writeVolume,
-    ),
-  };
+  const scorers = deployedScorers();
   // Generating a record costs more garbage than scoring it, and that garbage would be measured as
   // the detector's. So both sizes cycle through the same pool of generated records: the only
   // difference left between 10k and 1M events is how many the detector scored.

@@ -1,14 +1,8 @@
 // Item 1: what scoring costs next to JSON.parse, on the same corpus, measured interleaved.
 import { countInMemory } from '../lambda/adapters/memory-state';
-import { Engine } from '../lambda/core/engine';
-import { FIRST_SEEN_DIMENSIONS, FirstSeen } from '../lambda/core/first-seen';
 import { scoreRecord } from '../lambda/core/run';
-import { ThresholdEngine } from '../lambda/core/threshold';
-import { RULES } from '../lambda/rules';
-import { firstSeen } from '../lambda/rules/anomalies/first-seen';
-import { writeVolume } from '../lambda/rules/anomalies/write-volume';
-import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
 import type { GeneratedEvent } from './corpus';
+import { deployedScorers } from './scorers';
 import { median } from './stats';
 
 export interface ParseEngineResult {
@@ -38,11 +32,8 @@ function parsePass(events: readonly GeneratedEvent[]): number {
   return sink;
 }
 
-interface Engines {
-  readonly engine: Engine;
-  readonly thresholds: ThresholdEngine;
-  /** First-seen observations; judging them against profiles is the state table's work in a run. */
-  readonly firstSeen: FirstSeen;
+/** First-seen observations are scored; judging them against profiles is the state table's work. */
+interface Engines extends ReturnType<typeof deployedScorers> {
   /** The threshold counters, in memory (the run keeps them in DynamoDB). */
   readonly counters: Map<string, { ids: Set<string>; lastId: string }>;
 }
@@ -86,13 +77,7 @@ function timed<T>(fn: () => T): { ms: number; value: T } {
 
 export function measureParseVsEngine(events: readonly GeneratedEvent[], rounds: number): ParseEngineResult {
   const engines: Engines = {
-    engine: new Engine(RULES),
-    thresholds: new ThresholdEngine(THRESHOLD_RULES),
-    firstSeen: new FirstSeen(
-      firstSeen,
-      { dimensions: FIRST_SEEN_DIMENSIONS, learningMs: 7 * 86_400_000 },
-      writeVolume,
-    ),
+    ...deployedScorers(),
     counters: new Map(),
   };
   // Warm-up: let every path reach optimised code before anything is counted.
@@ -135,6 +120,6 @@ export function measureParseVsEngine(events: readonly GeneratedEvent[], rounds: 
     unwatchedShare: last.unwatched / events.length,
     findingsPerPass: last.findings,
     ruleFailuresPerPass: last.failures,
-    rules: RULES.length + THRESHOLD_RULES.length,
+    rules: engines.engine.rules.length + engines.thresholds.rules.length,
   };
 }
