@@ -61,15 +61,20 @@ async function main(): Promise<void> {
       TRAILWATCH_MIN_SEVERITY: 'high',
       // The handler's own JSON logs go to CloudWatch in AWS; here the demo prints a digest.
       AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL ?? 'FATAL',
+      // The metric lines (Embedded Metric Format) are for CloudWatch, not for the screen.
+      TRAILWATCH_METRICS: process.env.TRAILWATCH_METRICS ?? 'off',
     });
     // Imported only now: the handler reads its configuration on first use, as in Lambda.
-    const { handler } = await import('../lambda/handler');
+    const { createHandler } = await import('../lambda/handler');
+    // The simulated day runs on its own clock: each tick's time, plus what has passed since.
+    let started = Date.now();
+    const handler = createHandler({ clock: { nowMs: () => simNow + (Date.now() - started) } });
     const state = localDynamoDbClient(dynamo.endpoint);
 
     for (let i = 0; i < TICKS; i++) {
       simNow = firstTick + i * 5 * MINUTE;
       const before = sns.published.length;
-      const started = Date.now();
+      started = Date.now();
       let line: string;
       try {
         const summary = await handler(

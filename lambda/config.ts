@@ -24,6 +24,8 @@ export interface DetectorConfig {
   readonly maxAlertsPerRun: number;
   /** Repeats of a finding within this window are folded into one summary; 0 = off. */
   readonly repeatWindowMs: number;
+  /** How often the schedule invokes the function. */
+  readonly schedulePeriodMs: number;
   /** First-seen detections: the dimensions judged (none = off) and the learning period. */
   readonly firstSeen: FirstSeenSettings;
   /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
@@ -105,6 +107,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
   const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
   const maxAlerts = integer('TRAILWATCH_MAX_ALERTS_PER_RUN', 10, 1, 1000);
   const repeatWindowMinutes = integer('TRAILWATCH_REPEAT_WINDOW_MINUTES', 60, 0, 1440);
+  const scheduleMinutes = integer('TRAILWATCH_SCHEDULE_MINUTES', 5, 1, 1440);
   const learningDays = integer('TRAILWATCH_FIRST_SEEN_LEARNING_DAYS', 7, 0, 90);
   const firstSeenRaw = env.TRAILWATCH_FIRST_SEEN?.trim() || FIRST_SEEN_DIMENSIONS.join(',');
   const firstSeenList =
@@ -135,6 +138,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     tableName,
     topicArn,
     keyArn: optional(env.TRAILWATCH_KEY_ARN),
+    healthKeyArn: optional(env.TRAILWATCH_HEALTH_KEY_ARN),
     queueName: optional(env.TRAILWATCH_QUEUE_NAME),
     scheduleRuleName: optional(env.TRAILWATCH_SCHEDULE_RULE_NAME),
   });
@@ -152,6 +156,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     maxPagesPerRun: maxPages,
     maxAlertsPerRun: maxAlerts,
     repeatWindowMs: repeatWindowMinutes * MINUTE_MS,
+    schedulePeriodMs: scheduleMinutes * MINUTE_MS,
     firstSeen: Object.freeze({
       dimensions: Object.freeze(firstSeenList.filter(isFirstSeenDimension)),
       learningMs: learningDays * DAY_MS,

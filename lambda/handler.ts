@@ -10,6 +10,7 @@ import { FirstSeen } from './core/first-seen';
 import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
 import { ThresholdEngine } from './core/threshold';
 import { logJson } from './log';
+import type { Clock } from './ports';
 import { DETECTIONS, RULES } from './rules';
 import { firstSeen } from './rules/anomalies/first-seen';
 import { writeVolume } from './rules/anomalies/write-volume';
@@ -41,6 +42,8 @@ interface Runtime {
 export interface HandlerOverrides {
   readonly settings?: Partial<RunSettings>;
   readonly wrapDeps?: (deps: RunDeps) => RunDeps;
+  /** The wall clock; simulations of past days pass their own. */
+  readonly clock?: Clock;
 }
 
 export type Handler = ((event: unknown, context: InvocationContext) => Promise<RunSummary>) & {
@@ -56,7 +59,7 @@ function init(overrides: HandlerOverrides): Runtime {
     source: new CloudTrailEventSource(),
     state: new DynamoDbStateStore({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
     sink: new SnsAlertSink({ topicArn: config.topicArn }),
-    clock: { nowMs: () => Date.now() },
+    clock: overrides.clock ?? { nowMs: () => Date.now() },
     engine: new Engine(RULES, { ownResources: config.ownResources }),
     render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
     renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
@@ -72,14 +75,22 @@ export function createHandler(overrides: HandlerOverrides = {}): Handler {
   let runtime: Runtime | undefined;
   const invoke = async (event: unknown, context: InvocationContext): Promise<RunSummary> => {
     runtime ??= init(overrides);
-    const wallNow = Date.now();
+    const wallNow = runtime.deps.clock.nowMs();
+    const window = windowEnd(event, wallNow, runtime.settings.schedulePeriodMs);
+    if (window.staleScheduledMs !== undefined) {
+      // A schedule target with a constant `time` would otherwise read nothing new, ever.
+      logJson('warn', 'stale scheduled time', {
+        scheduledTime: new Date(window.staleScheduledMs).toISOString(),
+        readUntil: new Date(window.endMs).toISOString(),
+      });
+    }
     const report = await runOnce(runtime.deps, runtime.settings, {
       runId: context.awsRequestId || randomUUID(),
-      windowEndMs: windowEnd(event, wallNow),
+      windowEndMs: window.endMs,
       deadlineMs: wallNow + Math.max(0, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS),
     });
     logReport(report);
-    emitLagMetrics(report, runtime.config.ownResources.stackName ?? 'trailwatch');
+    emitMetrics(report, runtime.config.ownResources.stackName ?? 'trailwatch', runtime.deps.clock.nowMs());
     const summary = summarize(report);
     if (report.status === 'incomplete') {
       // A failed invocation shows on the Errors alarm and is retried; the cursor has not moved
@@ -100,13 +111,21 @@ export const handler: Handler = createHandler();
 
 /**
  * The window ends at the invocation's scheduled time (EventBridge's `time`), so a retried
- * invocation covers the same window. A manual invoke without it, or a time in the future,
- * uses the wall clock.
+ * invocation covers the same window. Without one, or with a time in the future, it ends at the
+ * wall clock; so it does with a time more than two schedule periods old, which only a retry long
+ * after the fact or a schedule target with a constant input sends: reading up to a fixed time
+ * would leave the detector reading nothing new while it reports itself healthy.
  */
-export function windowEnd(event: unknown, wallNowMs: number): number {
+export function windowEnd(
+  event: unknown,
+  wallNowMs: number,
+  schedulePeriodMs: number,
+): { endMs: number; staleScheduledMs?: number } {
   const time = typeof event === 'object' && event !== null ? (event as { time?: unknown }).time : undefined;
   const scheduled = typeof time === 'string' ? Date.parse(time) : Number.NaN;
-  return Number.isFinite(scheduled) && scheduled <= wallNowMs ? scheduled : wallNowMs;
+  if (!Number.isFinite(scheduled) || scheduled > wallNowMs) return { endMs: wallNowMs };
+  if (wallNowMs - scheduled > 2 * schedulePeriodMs) return { endMs: wallNowMs, staleScheduledMs: scheduled };
+  return { endMs: scheduled };
 }
 
 export interface RunSummary {
@@ -126,6 +145,8 @@ export interface RunSummary {
   readonly digestsSent: number;
   /** Repeats folded into a group this run; they go out in its summary. */
   readonly alertsFolded: number;
+  /** Alerts set aside in the table (refused for good by SNS, or unreadable), after this run. */
+  readonly alertsSetAside: number;
 }
 
 function summarize(report: RunReport): RunSummary {
@@ -144,47 +165,65 @@ function summarize(report: RunReport): RunSummary {
     alertsSent: report.totals.alertsSent,
     digestsSent: report.totals.digestsSent,
     alertsFolded: report.totals.alertsFolded,
+    alertsSetAside: report.outbox.setAsideTotal,
   };
 }
 
-/** CloudWatch metric namespace of the lag metric (Embedded Metric Format, no API call needed). */
+/** CloudWatch metric namespace of the detector's metrics (Embedded Metric Format, no API call needed). */
 export const METRIC_NAMESPACE = 'Trailwatch';
 
 /**
- * One Embedded Metric Format line per region: `LagSeconds`, how far the fully processed time trails
- * the window end. CloudWatch turns these log lines into a metric that the stack alarms on, so a
- * region that stays blind (lookups failing run after run) raises one alarm, not one per run.
+ * Embedded Metric Format lines, which CloudWatch turns into metrics that the stack alarms on:
+ * per region `LagSeconds`, how far the fully processed time trails the wall clock (so a region
+ * that stays blind, or a lease never given up, raises one alarm, not one per run); and
+ * `AlertsSetAside`, how many alerts SNS refused for good and the table keeps.
  */
-function emitLagMetrics(report: RunReport, stackName: string): void {
+function emitMetrics(report: RunReport, stackName: string, nowMs: number): void {
   if (process.env.TRAILWATCH_METRICS === 'off') return;
-  for (const region of report.regions) {
-    if (!Number.isFinite(region.lagMs)) continue;
+  const line = (
+    dimensions: string[],
+    metric: string,
+    unit: string,
+    values: Record<string, string | number>,
+  ) =>
     process.stdout.write(
       `${JSON.stringify({
         _aws: {
-          Timestamp: Date.now(),
+          Timestamp: nowMs,
           CloudWatchMetrics: [
             {
               Namespace: METRIC_NAMESPACE,
-              Dimensions: [['StackName', 'Region']],
-              Metrics: [{ Name: 'LagSeconds', Unit: 'Seconds' }],
+              Dimensions: [dimensions],
+              Metrics: [{ Name: metric, Unit: unit }],
             },
           ],
         },
         StackName: stackName,
-        Region: region.region,
-        LagSeconds: Math.round(region.lagMs / 1000),
+        ...values,
       })}\n`,
     );
+  for (const region of report.regions) {
+    if (!Number.isFinite(region.lagMs)) continue;
+    line(['StackName', 'Region'], 'LagSeconds', 'Seconds', {
+      Region: region.region,
+      LagSeconds: Math.round(region.lagMs / 1000),
+    });
+  }
+  if (Number.isFinite(report.outbox.setAsideTotal) && report.status !== 'skipped-lease-held') {
+    line(['StackName'], 'AlertsSetAside', 'Count', { AlertsSetAside: report.outbox.setAsideTotal });
   }
 }
 
 function logReport(report: RunReport): void {
   for (const finding of report.findings) logJson('info', 'finding', { ...finding });
   for (const problem of report.problems) logJson('warn', problem.kind, { ...problem });
+  // Each names the alert (`eventId#ruleId`) kept under `pk = aside` in the table.
+  for (const entry of report.outbox.setAsideEntries) logJson('error', 'alert set aside', { ...entry });
   logJson(report.status === 'incomplete' ? 'error' : 'info', 'run summary', {
     ...summarize(report),
-    outbox: report.outbox,
+    outbox: { ...report.outbox, setAsideEntries: undefined },
+    repeats: report.repeats,
+    ...(report.lease ? { lease: report.lease } : {}),
     regionDetails: report.regions.map((r) => ({
       ...r,
       cursorBefore: isoOrNull(r.cursorBeforeMs),
@@ -195,17 +234,18 @@ function logReport(report: RunReport): void {
 
 function problemsOf(report: RunReport): string[] {
   const problems = report.regions
-    .filter((r) => r.error !== undefined || !['caught-up', 'page-limit', 'time-budget'].includes(r.outcome))
+    .filter(
+      (r) =>
+        r.error !== undefined ||
+        !['caught-up', 'page-limit', 'time-budget', 'skipped-lease-held'].includes(r.outcome),
+    )
     .map((r) => `${r.region}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`);
+  if (report.repeats.error) problems.unshift(`repeats: ${report.repeats.error}`);
   if (report.outbox.error) problems.unshift(`outbox: ${report.outbox.error}`);
+  if (report.lease?.error) problems.unshift(`lease: ${report.lease.error}`);
   return problems;
 }
 
 function isoOrNull(ms: number): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
-}
-
-/** For tests: forget the warm runtime so the next invocation reads the environment again. */
-export function resetForTests(): void {
-  handler.reset();
 }

@@ -1,5 +1,5 @@
 // The detector's edges. The core talks to these; adapters implement them over AWS SDK clients.
-import type { RenderedAlert } from './core/types';
+import type { RenderedAlert, Severity } from './core/types';
 
 /** One event as `LookupEvents` returns it: envelope fields plus the raw `CloudTrailEvent` body. */
 export interface LookupEventRecord {
@@ -61,7 +61,62 @@ export interface StoredAlert {
   readonly alert: RenderedAlert;
 }
 
-export type ClaimResult = 'claimed' | 'pending' | 'sent';
+/** An outbox entry as read back: the alert, its claim and how often SNS refused it for good. */
+export interface PendingAlert {
+  readonly key: string;
+  readonly region: string;
+  readonly eventTimeMs: number;
+  /** Undefined when the entry could not be read back (`unreadable` says why): it is set aside. */
+  readonly alert: RenderedAlert | undefined;
+  readonly unreadable?: string | undefined;
+  /** The run that claimed it last, and when (that run's clock). */
+  readonly claimant: string;
+  readonly claimedAtMs: number;
+  /** Permanent refusals by SNS so far. */
+  readonly refusals: number;
+}
+
+/**
+ * A run's claim on an alert: while it is fresh, only the claimant publishes the alert. A claim is
+ * a lease of its own, so two runs that both believe they hold the run lease still publish once.
+ */
+export interface Claim {
+  readonly runId: string;
+  readonly nowMs: number;
+  /** Another run's claim made before this time has lapsed and may be taken over. */
+  readonly lapsedBeforeMs: number;
+}
+
+/**
+ * 'claimed': new, recorded with this run as claimant: publish it.
+ * 'resumed': recorded before, not delivered, and now claimed by this run (the earlier claim was
+ * this run's, or has lapsed): publish it.
+ * 'held': not delivered, under another run's fresh claim: that run publishes it, or a later run
+ * once the claim has lapsed. 'sent': delivered. 'folded': goes out in a repeat summary.
+ * 'set-aside': refused for good by SNS; kept in the table and retried hourly.
+ */
+export type ClaimResult = 'claimed' | 'resumed' | 'held' | 'sent' | 'folded' | 'set-aside';
+
+/** The run lease a run asks for (and renews, by asking again). */
+export interface LeaseRequest {
+  readonly owner: string;
+  readonly nowMs: number;
+  /** The lease lapses this long after the request unless renewed. */
+  readonly durationMs: number;
+  /** When the owner will have stopped: its deadline. */
+  readonly expectedEndMs: number;
+}
+
+/** The holder of the run lease, as a run that could not take it finds it. */
+export interface LeaseHolder {
+  readonly owner: string;
+  readonly untilMs: number;
+  readonly expectedEndMs: number;
+}
+
+export type LeaseResult =
+  | { readonly acquired: true }
+  | { readonly acquired: false; readonly holder: LeaseHolder | undefined };
 
 /** One fixed-window counter of distinct events (a threshold rule's subject in one bucket). */
 export interface CounterRef {
@@ -84,9 +139,9 @@ export interface CountResult {
   readonly crossedBy?: string | undefined;
 }
 
-/** Repeats of one finding: the same dedup key (rule and subject) in one fixed window. */
+/** Repeats of one finding: the same rule, subject (dedup key) and actor in one fixed window. */
 export interface RepeatGroupRef {
-  /** The findings' dedup key, bounded in length. */
+  /** Rule, dedup key and actor, bounded in length (see `repeatGroupOf`). */
   readonly key: string;
   /** The window, aligned to its length: [windowStartMs, windowEndMs). */
   readonly windowStartMs: number;
@@ -99,6 +154,8 @@ export interface RepeatGroupRef {
 export interface RepeatMember {
   /** The alert's key, `eventId#ruleId`. */
   readonly alertKey: string;
+  /** A member joins only a group whose leader is at least this severe. */
+  readonly severity: Severity;
   /** A compact JSON snapshot of the finding: enough to list it in the summary. */
   readonly snapshot: string;
 }
@@ -106,18 +163,18 @@ export interface RepeatMember {
 export interface RepeatGroup extends RepeatGroupRef {
   /** The alert published for the group's first finding. */
   readonly leadAlertKey: string;
-  readonly members: readonly RepeatMember[];
+  readonly members: ReadonlyArray<Pick<RepeatMember, 'alertKey' | 'snapshot'>>;
 }
 
 /**
- * 'publish': the group's first finding, or one that no longer fits (group full, or summarised and
- * closed): go on with `claimAlert` as usual.
- * 'sent' / 'pending': an earlier read alerted it already (delivered / still in the outbox): what
- * `claimAlert` would answer, so the caller need not ask.
+ * 'publish': the group's first finding, or one that may not join it (group full, summarised and
+ * closed, or more severe than its leader): go on with `claimAlert` as usual.
+ * 'sent' / 'set-aside': an earlier read alerted it already (delivered / refused for good).
+ * 'pending': an earlier read recorded its alert, not yet delivered: go on with `reclaimAlert`.
  * 'folded': counted in the group now; it goes out in the group's summary.
  * 'folded-before': an earlier read folded it already (the overlap re-reads events).
  */
-export type FoldResult = 'publish' | 'sent' | 'pending' | 'folded' | 'folded-before';
+export type FoldResult = 'publish' | 'sent' | 'pending' | 'set-aside' | 'folded' | 'folded-before';
 
 /** One value a principal was seen with, and the event that introduced it. */
 export interface ProfileValue {
@@ -153,21 +210,40 @@ export interface WriteVolume {
 }
 
 export interface StateStore {
-  /** Takes the run lease if free or expired. False when another run holds it. */
-  acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean>;
+  /**
+   * Takes the run lease if it is free, lapsed, or already this owner's (so asking again renews
+   * it). Otherwise reports who holds it.
+   */
+  acquireLease(request: LeaseRequest): Promise<LeaseResult>;
   releaseLease(owner: string): Promise<void>;
   getCursor(region: string): Promise<RegionCursor | undefined>;
   /** Writes the cursor if its version is still `expected.version`; throws CursorConflictError otherwise. */
   saveCursor(next: Omit<RegionCursor, 'version'>, expected: RegionCursor): Promise<RegionCursor>;
   /**
-   * Records the alert (idempotency record + outbox entry) unless it exists.
-   * 'claimed': new, to be published; 'pending': known, not yet delivered; 'sent': delivered before.
+   * Records the alert (idempotency record with the claim + outbox entry) unless it exists; an
+   * existing record is answered as `reclaimAlert` would.
    */
-  claimAlert(alert: StoredAlert, nowMs: number): Promise<ClaimResult>;
-  /** Marks the alert delivered and removes it from the outbox. */
+  claimAlert(alert: StoredAlert, claim: Claim): Promise<ClaimResult>;
+  /** Claims an alert already recorded, if it is undelivered and its claim is this run's or has lapsed. */
+  reclaimAlert(key: string, claim: Claim): Promise<ClaimResult>;
+  /** Marks the alert delivered and removes it from the outbox (or from the set-aside entries). */
   markSent(key: string, messageId: string, nowMs: number): Promise<void>;
+  /** Counts one permanent refusal of the alert by SNS; returns the refusals counted so far. */
+  recordRefusal(key: string, reason: string, nowMs: number): Promise<number>;
+  /**
+   * Moves an outbox entry aside (refused for good, or unreadable): out of the outbox, kept in the
+   * table with the reason, its record marked 'set-aside'; retried from `retryAtMs`.
+   */
+  setAside(key: string, reason: string, nowMs: number, retryAtMs: number): Promise<void>;
+  /**
+   * Set-aside alerts due for a retry, each claimed for it by moving its retry time to `nextRetryMs`
+   * (a conditional write: two runs never retry the same one), oldest first.
+   */
+  takeSetAsideDue(nowMs: number, nextRetryMs: number, limit: number): Promise<PendingAlert[]>;
+  /** How many alerts are set aside. */
+  countSetAside(): Promise<number>;
   /** Alerts recorded but not yet delivered, oldest first. */
-  listPending(limit: number): Promise<StoredAlert[]>;
+  listPending(limit: number): Promise<PendingAlert[]>;
   /**
    * Counts `member` (by default the event id; a distinct value such as a secret's name for rules
    * that count distinct things) in the bucket unless it is already counted there or the count has
@@ -185,9 +261,11 @@ export interface StateStore {
   listEndedRepeats(endedByMs: number, limit: number): Promise<RepeatGroup[]>;
   /**
    * Removes the group and, when it has members, records their summary as an alert (idempotency
-   * record + outbox entry) in the same transaction. A group already removed is left alone.
+   * record + outbox entry, claimed by `claim`) in the same transaction. A group that grew since it
+   * was listed is left for the next run; one whose summary (same key: same members) is recorded
+   * already is removed. Either way a group listed again with the same members closes.
    */
-  closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, nowMs: number): Promise<void>;
+  closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, claim: Claim): Promise<void>;
   /** The principal's profile, or undefined if it has none (never seen, or expired). */
   getProfile(key: string): Promise<PrincipalProfile | undefined>;
   /**
@@ -215,8 +293,26 @@ export interface StateStore {
 }
 
 export interface AlertSink {
-  /** Returns the SNS message id. Throws on failure; the caller keeps the alert for a later run. */
+  /**
+   * Returns the SNS message id. Throws on failure; the caller keeps the alert for a later run.
+   * A refusal that retrying cannot fix is thrown as an `AlertRefusedError`.
+   */
   publish(alert: RenderedAlert): Promise<string>;
+}
+
+/**
+ * SNS refused a message for good (a bad parameter, no authorisation, the topic or its KMS key
+ * disabled or gone): sending it again unchanged cannot succeed until someone fixes the cause.
+ */
+export class AlertRefusedError extends Error {
+  override readonly name = 'AlertRefusedError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options);
+  }
 }
 
 export interface Clock {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -192,13 +192,23 @@ export const DETECTOR_LIMITS = {
 /** The margin left between the default timeout and a short schedule. */
 const TIMEOUT_MARGIN_SECONDS = 20;
 
-/** The whole detector: schedule -> function -> table and topic, with its key, DLQ and alarms. */
+/** The whole detector: schedule -> function -> table and topic, with its keys, DLQ and alarms. */
 export class TrailwatchDetector extends Construct {
+  /** Encrypts the alert topic; the function may use it (to publish), CloudWatch may not. */
   public readonly key: kms.Key;
+  /**
+   * Encrypts the health topic, and nothing else. A key of its own, so that disabling the alert key,
+   * scheduling its deletion or rewriting its policy cannot also silence the alarms that would report
+   * it. Its policy lets CloudWatch use it for this stack's alarms only; the function has no
+   * permission on it (it never publishes health).
+   */
+  public readonly healthKey: kms.Key;
+  /** Alerts. Only the function's role may publish to it. */
   public readonly topic: sns.Topic;
   /**
    * Detector health (CloudWatch alarms). Separate from `topic` because alarm notifications carry no
    * message attributes, and SNS drops such messages for every subscription with a filter policy.
+   * Only this stack's alarms may publish to it.
    */
   public readonly healthTopic: sns.Topic;
   public readonly table: dynamodb.Table;
@@ -270,26 +280,18 @@ export class TrailwatchDetector extends Construct {
     // rule would be circular (the rule already references the function).
     const scheduleRuleName = Names.uniqueResourceName(this, { maxLength: 55 }) + '-schedule';
 
+    // Two keys, so that one DisableKey, ScheduleKeyDeletion or PutKeyPolicy cannot silence both the
+    // alerts and the alarms that would report it. Their policies are completed by restrictPublishers().
     this.key = new kms.Key(this, 'Key', {
-      description: 'trailwatch: encrypts the alert and health topics',
+      description: 'trailwatch: encrypts the alert topic',
       enableKeyRotation: true,
       removalPolicy,
     });
-    // CloudWatch alarms publish to the encrypted health topic as the CloudWatch service, so it needs the key.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishToTheTopic',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
-          },
-        },
-      }),
-    );
+    this.healthKey = new kms.Key(this, 'HealthKey', {
+      description: 'trailwatch: encrypts the health topic (CloudWatch alarms), apart from the alert key',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'trailwatch alerts',
@@ -299,18 +301,9 @@ export class TrailwatchDetector extends Construct {
 
     this.healthTopic = new sns.Topic(this, 'HealthTopic', {
       displayName: 'trailwatch health',
-      masterKey: this.key,
+      masterKey: this.healthKey,
       enforceSSL: true,
     });
-    this.healthTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.healthTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
 
     // SSE-SQS: SNS, EventBridge and Lambda can all write to it without a key policy of their own.
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -378,6 +371,7 @@ export class TrailwatchDetector extends Construct {
         externalModules: [],
       },
       environment: {
+        TRAILWATCH_SCHEDULE_MINUTES: String(scheduleMinutes),
         TRAILWATCH_TABLE_NAME: this.table.tableName,
         TRAILWATCH_TOPIC_ARN: this.topic.topicArn,
         TRAILWATCH_REGIONS: regionList(regions),
@@ -394,6 +388,7 @@ export class TrailwatchDetector extends Construct {
         // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
         TRAILWATCH_STACK_NAME: stack.stackName,
         TRAILWATCH_KEY_ARN: this.key.keyArn,
+        TRAILWATCH_HEALTH_KEY_ARN: this.healthKey.keyArn,
         TRAILWATCH_QUEUE_NAME: this.deadLetterQueue.queueName,
         TRAILWATCH_SCHEDULE_RULE_NAME: scheduleRuleName,
         ...(suppressionsJson ? { TRAILWATCH_SUPPRESSIONS: suppressionsJson } : {}),
@@ -413,7 +408,11 @@ export class TrailwatchDetector extends Construct {
       ],
     });
 
-    this.addAlarms([...new Set(regions)], props.lagAlarmMinutes ?? DETECTOR_DEFAULTS.lagAlarmMinutes);
+    const alarmArns = this.addAlarms(
+      [...new Set(regions)],
+      props.lagAlarmMinutes ?? DETECTOR_DEFAULTS.lagAlarmMinutes,
+    );
+    this.restrictPublishers(role, alarmArns);
     this.acknowledgeNagFindings();
   }
 
@@ -522,11 +521,33 @@ export class TrailwatchDetector extends Construct {
     });
   }
 
-  /** Detector health alarms, to the unfiltered health topic. */
-  private addAlarms(regions: readonly string[], lagThresholdMinutes: number): void {
+  /**
+   * Detector health alarms, to the unfiltered health topic. Each is named, and its ARN built from its
+   * name, so that the topic and key policies can name the alarms without referring to them: the
+   * alarms refer to the topic, and the topic refers to the key, so a reference back would be a cycle.
+   * @returns the ARNs of every alarm created, for the policies of the health topic and its key
+   */
+  private addAlarms(regions: readonly string[], lagThresholdMinutes: number): string[] {
+    const stack = Stack.of(this);
     const notify = new cloudwatchActions.SnsAction(this.healthTopic);
     const period = Duration.minutes(5);
-    const errors = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+    // Unique per stack and construct, like the schedule rule's name; alarm names may be 255 characters.
+    const namePrefix = Names.uniqueResourceName(this, { maxLength: 64 });
+    const alarmArns: string[] = [];
+    const addAlarm = (id: string, nameSuffix: string, alarmProps: cloudwatch.AlarmProps): void => {
+      const alarmName = `${namePrefix}-${nameSuffix}`;
+      new cloudwatch.Alarm(this, id, { ...alarmProps, alarmName }).addAlarmAction(notify);
+      alarmArns.push(
+        stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: alarmName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+    };
+
+    addAlarm('ErrorsAlarm', 'errors', {
       alarmDescription: 'trailwatch: the detector function failed; alerts may be delayed until it recovers.',
       metric: this.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
@@ -534,7 +555,7 @@ export class TrailwatchDetector extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const deadLetters = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+    addAlarm('DeadLetterAlarm', 'dead-letters', {
       alarmDescription: 'trailwatch: a scheduled run or an alert delivery was given up and sits in the DLQ.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period,
@@ -545,17 +566,37 @@ export class TrailwatchDetector extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    errors.addAlarmAction(notify);
-    deadLetters.addAlarmAction(notify);
+    // An alert SNS refused for good is kept in the table, not lost; the function counts it in an
+    // Embedded Metric Format line, and this alarm says so on the health topic, whose key is not the
+    // alert key (a disabled alert key is one way to get there).
+    addAlarm('AlertsSetAsideAlarm', 'alerts-set-aside', {
+      alarmDescription:
+        'trailwatch: an alert was refused for good by SNS (or could not be read back) and was set aside ' +
+        "in the table; see the function's log for its alert id.",
+      metric: new cloudwatch.Metric({
+        namespace: 'Trailwatch',
+        metricName: 'AlertsSetAside',
+        dimensionsMap: { StackName: stack.stackName },
+        period,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     // One lag alarm per region: a region whose lookups keep failing (or a detector that stopped
     // running: missing data counts) alarms once, on the state change, not on every run.
     regions.forEach((region, index) => {
-      const lag = new cloudwatch.Alarm(this, `LagAlarm${index}`, {
+      // The stack's own region is a token in an environment-agnostic stack, and may turn out to be
+      // us-east-1 as well: a name of its own keeps the two alarm names apart.
+      const nameSuffix = Token.isUnresolved(region) ? 'lag-deployment-region' : `lag-${region}`;
+      addAlarm(`LagAlarm${index}`, nameSuffix, {
         alarmDescription: `trailwatch: events in ${region} have not been fully processed for over ${lagThresholdMinutes} minutes.`,
         metric: new cloudwatch.Metric({
           namespace: 'Trailwatch',
           metricName: 'LagSeconds',
-          dimensionsMap: { StackName: Stack.of(this).stackName, Region: region },
+          dimensionsMap: { StackName: stack.stackName, Region: region },
           period,
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
@@ -565,8 +606,71 @@ export class TrailwatchDetector extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
-      lag.addAlarmAction(notify);
     });
+    return alarmArns;
+  }
+
+  /**
+   * Who may publish: to the alert topic only the function's role, to the health topic only this
+   * stack's alarms (through CloudWatch, with the health key). Only sns:Publish is denied, so that
+   * administrators keep managing the topics (subscriptions, attributes, policies).
+   *
+   * Semantics relied on (AWS docs):
+   * - IAM User Guide, "AWS global condition context keys", aws:PrincipalArn: for a role session the
+   *   request context holds the role's ARN (arn:aws:iam::<account>:role/<name>), not the
+   *   assumed-role session ARN, so the Lambda's session matches role.roleArn.
+   * - IAM User Guide, "Condition operators": a negated operator (ArnNotEquals) on a key absent from
+   *   the request context is true, and its several values are evaluated as a NOR. An IAM user has
+   *   no aws:SourceArn, so it is denied; a caller with no aws:PrincipalArn would be denied too.
+   * - SNS "Key management" (compatibility with AWS services) and the CloudWatch alarm actions
+   *   troubleshooting article (re:Post knowledge center): CloudWatch publishes alarm notifications as
+   *   cloudwatch.amazonaws.com, with aws:SourceArn = the alarm's ARN and aws:SourceAccount; on an
+   *   encrypted topic it needs kms:Decrypt and kms:GenerateDataKey on the topic's key.
+   */
+  private restrictPublishers(role: iam.IRole, alarmArns: readonly string[]): void {
+    const stack = Stack.of(this);
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnEquals: { 'aws:SourceArn': [...alarmArns] },
+    };
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheDetectorMayPublish',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+      }),
+    );
+    this.healthTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.healthTopic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    );
+    this.healthTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyThisStacksAlarmsMayPublish',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.healthTopic.topicArn],
+        conditions: { ArnNotEquals: { 'aws:SourceArn': [...alarmArns] } },
+      }),
+    );
+    this.healthKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: fromTheseAlarms,
+      }),
+    );
   }
 
   /** Findings that are by design, each with the reason; placed here so every user of the construct gets them. */

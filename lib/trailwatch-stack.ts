@@ -19,7 +19,9 @@ export class TrailwatchStack extends Stack {
       value: this.detector.topic.topicArn,
     });
     new CfnOutput(this, 'HealthTopicArn', {
-      description: 'SNS topic that receives detector health alarms (errors, dead letters)',
+      description:
+        'SNS topic that receives detector health alarms (errors, dead letters, lag, alerts set aside); ' +
+        'encrypted with a key of its own, and only these alarms may publish to it',
       value: this.detector.healthTopic.topicArn,
     });
     new CfnOutput(this, 'TableName', {

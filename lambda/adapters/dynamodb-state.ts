@@ -1,15 +1,20 @@
 // StateStore over one DynamoDB table (pk, sk; TTL attribute `expiresAt`).
 //
 // Items:
-//   pk=lease   sk=run         the run lease: owner, leaseUntilMs
+//   pk=lease   sk=run         the run lease: owner, leaseUntilMs (short, renewed), expectedEndMs
 //   pk=cursor  sk=<region>    processedUntilMs, version, optional slice in progress
-//   pk=alert#<eventId#ruleId> sk=alert   idempotency record: status pending|sent; TTL-bounded
-//   pk=outbox  sk=<eventId#ruleId>       an alert not yet accepted by SNS, with its message
+//   pk=alert#<eventId#ruleId> sk=alert   idempotency record: status pending|sent|folded|set-aside;
+//              TTL-bounded
+//   pk=outbox  sk=<eventId#ruleId>       an alert not yet accepted by SNS: subject, message and
+//              attributes (stored apart, so the message is never escaped twice), the claim
+//              (claimant, claimedAtMs), refusals (permanent refusals by SNS so far)
+//   pk=aside   sk=<eventId#ruleId>       an alert SNS refused for good, or an unreadable entry:
+//              the outbox entry's attributes, setAsideReason, retryAtMs (retried hourly)
 //   pk=count#<ruleId|subject> sk=<bucketStartMs>  a threshold counter: ids (string set, at most
 //              `limit` ids), n, lastId (the crossing event once n = limit); TTL bucket end + 1 day
-//   pk=repeat  sk=<windowEnd>#<windowStart>#<sha256(dedupKey)>  a repeat group: leader (the alert
-//              published for its first finding), members (map alertKey -> snapshot), memberCount;
-//              removed when its summary is queued; TTL as a backstop
+//   pk=repeat  sk=<windowEnd>#<windowStart>#<sha256(group key)>  a repeat group: leader (the alert
+//              published for its first finding) and its severity, members (map alertKey ->
+//              snapshot), memberCount; removed when its summary is queued; TTL as a backstop
 //   pk=profile#<principal> sk=profile  a first-seen profile: firstSeenMs, touchedMs, v (map
 //              `<dimension>|<value>` -> `<timeMs>|<eventId>` of the event that introduced it);
 //              TTL 90 days after the last write
@@ -19,7 +24,8 @@
 // A folded finding gets an idempotency record with status `folded`, written in one transaction
 // with its membership, so a re-read finds it folded and never publishes it on its own.
 // The idempotency record and the outbox entry are written in one transaction, so an alert is
-// either unknown, or known and kept until SNS has it.
+// either unknown, or known and kept until SNS has it. Items that can grow with event text are
+// sized before they are written (`sized`).
 
 import { createHash } from 'node:crypto';
 import {
@@ -30,19 +36,25 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PROFILE_RETENTION_MS } from '../core/first-seen';
-import type { RenderedAlert } from '../core/types';
+import { isSeverity, type RenderedAlert, severityRank } from '../core/types';
 import { BASELINE_HOURS, HOUR_MS, volumeCap } from '../core/volume';
 import type {
+  Claim,
   ClaimResult,
   CounterRef,
   CountResult,
   FoldResult,
+  LeaseRequest,
+  LeaseResult,
+  PendingAlert,
   PrincipalProfile,
   ProfileValue,
   RegionCursor,
@@ -73,8 +85,8 @@ export class DynamoDbStateStore implements StateStore {
     this.table = options.tableName;
   }
 
-  async acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean> {
-    const until = nowMs + durationMs;
+  async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
+    const until = request.nowMs + request.durationMs;
     try {
       await this.client.send(
         new PutItemCommand({
@@ -82,19 +94,32 @@ export class DynamoDbStateStore implements StateStore {
           Item: {
             pk: s('lease'),
             sk: s('run'),
-            owner: s(owner),
+            owner: s(request.owner),
             leaseUntilMs: n(until),
+            expectedEndMs: n(request.expectedEndMs),
             expiresAt: n(Math.ceil(until / 1000) + 86_400),
           },
+          // Free, lapsed, or ours already: asking again renews it.
           ConditionExpression: 'attribute_not_exists(pk) OR leaseUntilMs < :now OR #owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': n(nowMs), ':owner': s(owner) },
+          ExpressionAttributeValues: { ':now': n(request.nowMs), ':owner': s(request.owner) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { acquired: true };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const held = error.Item;
+      return {
+        acquired: false,
+        holder: held && {
+          owner: held.owner?.S ?? '',
+          untilMs: num(held.leaseUntilMs),
+          expectedEndMs: Number.isFinite(num(held.expectedEndMs))
+            ? num(held.expectedEndMs)
+            : num(held.leaseUntilMs),
+        },
+      };
     }
   }
 
@@ -161,28 +186,52 @@ export class DynamoDbStateStore implements StateStore {
     return { ...next, version };
   }
 
-  async claimAlert(alert: StoredAlert, nowMs: number): Promise<ClaimResult> {
+  async claimAlert(alert: StoredAlert, claim: Claim): Promise<ClaimResult> {
     try {
       await this.client.send(
-        new TransactWriteItemsCommand({ TransactItems: this.alertRecordItems(alert, nowMs) }),
+        new TransactWriteItemsCommand({ TransactItems: this.alertRecordItems(alert, claim) }),
       );
       return 'claimed';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const existing = await this.client.send(
-      new GetItemCommand({
-        TableName: this.table,
-        Key: { pk: s(`alert#${alert.key}`), sk: s('alert') },
-        ConsistentRead: true,
-      }),
-    );
-    return existing.Item?.status?.S === 'sent' ? 'sent' : 'pending';
+    return this.reclaimAlert(alert.key, claim);
+  }
+
+  async reclaimAlert(key: string, claim: Claim): Promise<ClaimResult> {
+    try {
+      // The claim lives on the outbox entry, which exists exactly while the alert is undelivered.
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: s('outbox'), sk: s(key) },
+          UpdateExpression: 'SET claimant = :me, claimedAtMs = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (claimant = :me OR attribute_not_exists(claimedAtMs) OR claimedAtMs < :lapsed)',
+          ExpressionAttributeValues: {
+            ':me': s(claim.runId),
+            ':now': n(claim.nowMs),
+            ':lapsed': n(claim.lapsedBeforeMs),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'resumed';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Still in the outbox: another run's fresh claim.
+      if (error.Item) return 'held';
+    }
+    // Not in the outbox: delivered, folded or set aside; the record says which.
+    const status = await this.alertStatus(key);
+    if (status === 'folded') return 'folded';
+    if (status === 'set-aside') return 'set-aside';
+    return 'sent';
   }
 
   /** The idempotency record (only if new) and the outbox entry of an alert: one transaction's items. */
-  private alertRecordItems(alert: StoredAlert, nowMs: number): TransactWriteItem[] {
-    const expiresAt = Math.ceil((nowMs + this.options.alertRetentionMs) / 1000);
+  private alertRecordItems(alert: StoredAlert, claim: Claim): TransactWriteItem[] {
+    const expiresAt = Math.ceil((claim.nowMs + this.options.alertRetentionMs) / 1000);
     return [
       {
         Put: {
@@ -192,7 +241,7 @@ export class DynamoDbStateStore implements StateStore {
             sk: s('alert'),
             status: s('pending'),
             region: s(alert.region),
-            createdAtMs: n(nowMs),
+            createdAtMs: n(claim.nowMs),
             expiresAt: n(expiresAt),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -201,14 +250,19 @@ export class DynamoDbStateStore implements StateStore {
       {
         Put: {
           TableName: this.table,
-          Item: {
-            pk: s('outbox'),
-            sk: s(alert.key),
-            region: s(alert.region),
-            eventTimeMs: n(Number.isFinite(alert.eventTimeMs) ? alert.eventTimeMs : 0),
-            createdAtMs: n(nowMs),
-            alert: s(JSON.stringify(alert.alert)),
-          },
+          Item: sized(
+            {
+              pk: s('outbox'),
+              sk: s(alert.key),
+              region: s(alert.region),
+              eventTimeMs: n(Number.isFinite(alert.eventTimeMs) ? alert.eventTimeMs : 0),
+              createdAtMs: n(claim.nowMs),
+              claimant: s(claim.runId),
+              claimedAtMs: n(claim.nowMs),
+              ...encodeAlert(alert.alert),
+            },
+            `outbox entry ${alert.key}`,
+          ),
         },
       },
     ];
@@ -234,29 +288,154 @@ export class DynamoDbStateStore implements StateStore {
             },
           },
           { Delete: { TableName: this.table, Key: { pk: s('outbox'), sk: s(key) } } },
+          // A set-aside alert delivered on its retry leaves the set-aside entries too.
+          { Delete: { TableName: this.table, Key: { pk: s('aside'), sk: s(key) } } },
         ],
       }),
     );
   }
 
-  async listPending(limit: number): Promise<StoredAlert[]> {
-    const found: StoredAlert[] = [];
+  async recordRefusal(key: string, reason: string, nowMs: number): Promise<number> {
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: s('outbox'), sk: s(key) },
+          UpdateExpression: 'ADD refusals :one SET lastRefusal = :reason, lastRefusalAtMs = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': n(1), ':reason': s(reason.slice(0, 500)), ':now': n(nowMs) },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return num(out.Attributes?.refusals);
+    } catch (error) {
+      // Gone from the outbox meanwhile (another run delivered or set it aside): nothing to count.
+      if (error instanceof ConditionalCheckFailedException) return 0;
+      throw error;
+    }
+  }
+
+  async setAside(key: string, reason: string, nowMs: number, retryAtMs: number): Promise<void> {
+    const entry = await this.client.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { pk: s('outbox'), sk: s(key) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!entry.Item) return;
+    const { pk: _pk, sk: _sk, ...kept } = entry.Item;
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: { pk: s('outbox'), sk: s(key) },
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: sized(
+                  {
+                    ...kept,
+                    pk: s('aside'),
+                    sk: s(key),
+                    setAsideReason: s(reason.slice(0, 500)),
+                    setAsideAtMs: n(nowMs),
+                    retryAtMs: n(retryAtMs),
+                  },
+                  `set-aside entry ${key}`,
+                ),
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: s(`alert#${key}`), sk: s('alert') },
+                UpdateExpression: 'SET #status = :aside',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':aside': s('set-aside') },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      // Another run moved or delivered it first.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async takeSetAsideDue(nowMs: number, nextRetryMs: number, limit: number): Promise<PendingAlert[]> {
+    const due: PendingAlert[] = [];
+    for await (const page of this.queryPages({
+      KeyConditionExpression: 'pk = :aside',
+      FilterExpression: 'retryAtMs <= :now',
+      ExpressionAttributeValues: { ':aside': s('aside'), ':now': n(nowMs) },
+      ConsistentRead: true,
+    })) {
+      for (const item of page.Items ?? []) {
+        if (due.length >= limit) break;
+        try {
+          await this.client.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: { pk: s('aside'), sk: item.sk ?? s('') },
+              UpdateExpression: 'SET retryAtMs = :next',
+              ConditionExpression: 'retryAtMs <= :now',
+              ExpressionAttributeValues: { ':next': n(nextRetryMs), ':now': n(nowMs) },
+            }),
+          );
+          due.push(decodeOutbox(item));
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      if (due.length >= limit) break;
+    }
+    return due.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+  }
+
+  async countSetAside(): Promise<number> {
+    let count = 0;
+    for await (const page of this.queryPages({
+      KeyConditionExpression: 'pk = :aside',
+      ExpressionAttributeValues: { ':aside': s('aside') },
+      Select: 'COUNT',
+    })) {
+      count += page.Count ?? 0;
+    }
+    return count;
+  }
+
+  /** Every page of a query on the table, as they come; the caller may stop early. */
+  private async *queryPages(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<QueryCommandOutput> {
     let startKey: Item | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :outbox',
-          ExpressionAttributeValues: { ':outbox': s('outbox') },
-          ConsistentRead: true,
-          Limit: Math.min(100, limit - found.length),
-          ExclusiveStartKey: startKey,
-        }),
+        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: startKey }),
       );
-      for (const item of page.Items ?? []) found.push(decodeOutbox(item));
+      yield page;
       startKey = page.LastEvaluatedKey;
-    } while (startKey && found.length < limit);
-    return found.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+    } while (startKey);
+  }
+
+  async listPending(limit: number): Promise<PendingAlert[]> {
+    const found: PendingAlert[] = [];
+    for await (const page of this.queryPages({
+      KeyConditionExpression: 'pk = :outbox',
+      ExpressionAttributeValues: { ':outbox': s('outbox') },
+      ConsistentRead: true,
+      Limit: Math.max(1, Math.min(100, limit)),
+    })) {
+      for (const item of page.Items ?? []) found.push(decodeOutbox(item));
+      if (found.length >= limit) break;
+    }
+    return found.slice(0, limit).sort((a, b) => a.eventTimeMs - b.eventTimeMs);
   }
 
   async getProfile(key: string): Promise<PrincipalProfile | undefined> {
@@ -413,28 +592,21 @@ export class DynamoDbStateStore implements StateStore {
 
   async writeVolumeHistory(principal: string, fromMs: number, toMs: number): Promise<number[]> {
     const counts: number[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ProjectionExpression: '#n',
-          ExpressionAttributeNames: { '#n': 'n' },
-          ExpressionAttributeValues: {
-            ':pk': s(`vol#${principal}`),
-            ':from': s(hourKey(fromMs)),
-            ':to': s(hourKey(toMs - 1)),
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of this.queryPages({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ProjectionExpression: '#n',
+      ExpressionAttributeNames: { '#n': 'n' },
+      ExpressionAttributeValues: {
+        ':pk': s(`vol#${principal}`),
+        ':from': s(hourKey(fromMs)),
+        ':to': s(hourKey(toMs - 1)),
+      },
+    })) {
       for (const item of page.Items ?? []) {
         const count = Number(item.n?.N ?? 0);
         if (count > 0) counts.push(count);
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return counts;
   }
 
@@ -490,11 +662,13 @@ export class DynamoDbStateStore implements StateStore {
         TableName: this.table,
         Key: groupKey,
         UpdateExpression:
-          'SET leader = if_not_exists(leader, :me), groupKey = :key, windowStartMs = :start, ' +
-          'windowEndMs = :end, memberLimit = :limit, expiresAt = :expiresAt, ' +
-          'members = if_not_exists(members, :none), memberCount = if_not_exists(memberCount, :zero)',
+          'SET leader = if_not_exists(leader, :me), leaderSeverity = if_not_exists(leaderSeverity, :severity), ' +
+          'groupKey = :key, windowStartMs = :start, windowEndMs = :end, memberLimit = :limit, ' +
+          'expiresAt = :expiresAt, members = if_not_exists(members, :none), ' +
+          'memberCount = if_not_exists(memberCount, :zero)',
         ExpressionAttributeValues: {
           ':me': s(member.alertKey),
+          ':severity': s(member.severity),
           ':key': s(group.key),
           ':start': n(group.windowStartMs),
           ':end': n(group.windowEndMs),
@@ -507,6 +681,11 @@ export class DynamoDbStateStore implements StateStore {
       }),
     );
     if (joined.Attributes?.leader?.S === member.alertKey) return 'publish';
+    // More severe than what the group's first alert said: alerted at once, on its own.
+    const leaderSeverity = joined.Attributes?.leaderSeverity?.S;
+    if (!isSeverity(leaderSeverity) || severityRank(member.severity) > severityRank(leaderSeverity)) {
+      return 'publish';
+    }
     try {
       // Two runs folding the same event at once can meet in a transaction conflict: retried, the
       // loser then finds the record and follows the winner.
@@ -531,6 +710,8 @@ export class DynamoDbStateStore implements StateStore {
                 Update: {
                   TableName: this.table,
                   Key: groupKey,
+                  // Each snapshot is at most MAX_SNAPSHOT_BYTES and a group at most `limit`
+                  // members: the item's size is bounded by construction.
                   UpdateExpression: 'SET members.#member = :snapshot ADD memberCount :one',
                   ConditionExpression: 'attribute_exists(leader) AND memberCount < memberLimit',
                   ExpressionAttributeNames: { '#member': member.alertKey },
@@ -580,32 +761,44 @@ export class DynamoDbStateStore implements StateStore {
     return (out.Items ?? []).map(decodeRepeatGroup);
   }
 
-  async closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, nowMs: number): Promise<void> {
+  async closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, claim: Claim): Promise<void> {
     const groupKey = { pk: s('repeat'), sk: s(repeatSortKey(group)) };
+    // Only the membership the summary lists: had a repeat joined since, the next run closes it.
+    const removal = {
+      TableName: this.table,
+      Key: groupKey,
+      ConditionExpression: 'memberCount = :count',
+      ExpressionAttributeValues: { ':count': n(group.members.length) },
+    };
     if (summary === undefined) {
-      await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: groupKey }));
+      try {
+        await this.client.send(new DeleteItemCommand(removal));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
       return;
     }
     try {
       await this.client.send(
         new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              // Only the membership the summary lists: had a repeat joined since, the next run closes it.
-              Delete: {
-                TableName: this.table,
-                Key: groupKey,
-                ConditionExpression: 'memberCount = :count',
-                ExpressionAttributeValues: { ':count': n(group.members.length) },
-              },
-            },
-            ...this.alertRecordItems(summary, nowMs),
-          ],
+          TransactItems: [{ Delete: removal }, ...this.alertRecordItems(summary, claim)],
         }),
       );
     } catch (error) {
-      // Closed by another run already (its summary is on its way), or grown since it was listed.
-      if (!isConditionFailure(error)) throw error;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [removed, record] = error.CancellationReasons ?? [];
+      // Grown since it was listed, or closed by another run already: the next listing decides.
+      if (removed?.Code === 'ConditionalCheckFailed') return;
+      // This very summary (the same members) is recorded already: only the group is left to remove.
+      if (record?.Code === 'ConditionalCheckFailed') {
+        try {
+          await this.client.send(new DeleteItemCommand(removal));
+        } catch (deleteError) {
+          if (!(deleteError instanceof ConditionalCheckFailedException)) throw deleteError;
+        }
+        return;
+      }
+      throw error;
     }
   }
 }
@@ -634,6 +827,7 @@ function decodeRepeatGroup(item: Item): RepeatGroup {
 /** An existing alert record's status, as `foldRepeat` reports it. */
 function foldResultOf(status: string): FoldResult {
   if (status === 'folded') return 'folded-before';
+  if (status === 'set-aside') return 'set-aside';
   return status === 'sent' ? 'sent' : 'pending';
 }
 
@@ -677,15 +871,100 @@ function decodeCursor(region: string, item: Item): RegionCursor {
   return { region, processedUntilMs, version, inProgress };
 }
 
-function decodeOutbox(item: Item): StoredAlert {
+/** An outbox entry as stored: subject, message and attributes side by side, never escaped twice. */
+function encodeAlert(alert: RenderedAlert): Item {
+  return {
+    subject: s(alert.subject),
+    message: s(alert.message),
+    attributes: s(JSON.stringify(alert.attributes)),
+  };
+}
+
+function decodeOutbox(item: Item): PendingAlert {
   const key = item.sk?.S ?? '';
-  let alert: RenderedAlert;
+  let alert: RenderedAlert | undefined;
+  let unreadable: string | undefined;
   try {
-    alert = JSON.parse(item.alert?.S ?? '') as RenderedAlert;
-  } catch {
-    throw new Error(`outbox item ${key} holds no readable alert`);
+    alert = decodeAlert(item);
+  } catch (error) {
+    unreadable = `outbox entry ${key.slice(0, 200)} holds no readable alert (${(error as Error).message.slice(0, 200)})`;
   }
-  return { key, region: item.region?.S ?? '', eventTimeMs: num(item.eventTimeMs), alert };
+  return {
+    key,
+    region: item.region?.S ?? '',
+    eventTimeMs: num(item.eventTimeMs),
+    alert,
+    unreadable,
+    claimant: item.claimant?.S ?? '',
+    claimedAtMs: num(item.claimedAtMs),
+    refusals: Number.isFinite(num(item.refusals)) ? num(item.refusals) : 0,
+  };
+}
+
+function decodeAlert(item: Item): RenderedAlert {
+  // Entries written before subject and message were stored apart hold the whole alert as JSON.
+  const parsed: unknown =
+    item.message?.S === undefined
+      ? JSON.parse(item.alert?.S ?? '')
+      : {
+          subject: item.subject?.S ?? '',
+          message: item.message.S,
+          attributes: JSON.parse(item.attributes?.S ?? '{}'),
+        };
+  const alert = parsed as Partial<RenderedAlert> | null;
+  if (
+    typeof alert !== 'object' ||
+    alert === null ||
+    typeof alert.subject !== 'string' ||
+    typeof alert.message !== 'string' ||
+    alert.message === '' ||
+    typeof alert.attributes !== 'object' ||
+    alert.attributes === null
+  ) {
+    throw new Error('subject, message or attributes missing');
+  }
+  return alert as RenderedAlert;
+}
+
+/** DynamoDB refuses items over 400 KB. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+export class ItemTooLargeError extends Error {
+  override readonly name = 'ItemTooLargeError';
+}
+
+/** The item, checked against DynamoDB's item limit before it is written. */
+function sized(item: Item, what: string): Item {
+  const bytes = itemBytes(item);
+  if (bytes > MAX_ITEM_BYTES) {
+    throw new ItemTooLargeError(
+      `${what.slice(0, 200)} would take ${bytes} bytes; DynamoDB stores at most ${MAX_ITEM_BYTES}`,
+    );
+  }
+  return item;
+}
+
+/**
+ * An upper bound of an item's size as DynamoDB counts it: each attribute's UTF-8 name plus its
+ * value (strings in UTF-8, numbers at most their digits, 3 bytes and 1 per element for maps and lists).
+ */
+export function itemBytes(item: Item): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item))
+    bytes += Buffer.byteLength(name, 'utf8') + valueBytes(value);
+  return bytes;
+}
+
+function valueBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S, 'utf8');
+  if (value.N !== undefined) return value.N.length + 1;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.B !== undefined) return value.B.length;
+  if (value.SS !== undefined) return value.SS.reduce((sum, v) => sum + Buffer.byteLength(v, 'utf8'), 0);
+  if (value.NS !== undefined) return value.NS.reduce((sum, v) => sum + v.length + 1, 0);
+  if (value.M !== undefined) return 3 + Object.values(value.M).length + itemBytes(value.M);
+  if (value.L !== undefined) return 3 + value.L.reduce((sum, v) => sum + 1 + valueBytes(v), 0);
+  return 0;
 }
 
 function isConditionFailure(error: unknown): boolean {

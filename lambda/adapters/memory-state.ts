@@ -1,13 +1,22 @@
 // StateStore kept in process memory: for one-off runs (`trailwatch poll`) and the unit tests.
-// Same contract as the DynamoDB store: a lease, versioned cursors, one idempotency record per alert.
+// Same contract as the DynamoDB store: a lease, versioned cursors, one idempotency record per alert
+// with its claim, refusals and set-aside entries.
 
+type AlertStatus = 'pending' | 'sent' | 'folded' | 'set-aside';
+
+import { claimLapsed } from '../core/lease';
+import { type Severity, severityRank } from '../core/types';
 import { volumeCap } from '../core/volume';
 import {
+  type Claim,
   type ClaimResult,
   type CounterRef,
   type CountResult,
   CursorConflictError,
   type FoldResult,
+  type LeaseRequest,
+  type LeaseResult,
+  type PendingAlert,
   type PrincipalProfile,
   type ProfileValue,
   type RegionCursor,
@@ -19,18 +28,36 @@ import {
   type WriteVolume,
 } from '../ports';
 
+/** An outbox entry in memory: the alert, its claim and its refusals. */
+interface MemoryEntry {
+  readonly stored: StoredAlert;
+  claimant: string;
+  claimedAtMs: number;
+  refusals: number;
+  retryAtMs: number;
+}
+
 export class MemoryStateStore implements StateStore {
   // Readable, so that tests can look inside.
   readonly cursors = new Map<string, RegionCursor>();
-  readonly alerts = new Map<string, 'pending' | 'sent'>();
+  readonly alerts = new Map<string, AlertStatus>();
   /** Insertion order is recording order, so listPending returns the oldest first. */
-  readonly outbox = new Map<string, StoredAlert>();
-  private lease: { owner: string; untilMs: number } | undefined;
+  readonly outbox = new Map<string, MemoryEntry>();
+  /** Alerts refused for good, kept and retried hourly. */
+  readonly aside = new Map<string, MemoryEntry>();
+  private lease: { owner: string; untilMs: number; expectedEndMs: number } | undefined;
 
-  async acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean> {
-    if (this.lease && this.lease.owner !== owner && this.lease.untilMs >= nowMs) return false;
-    this.lease = { owner, untilMs: nowMs + durationMs };
-    return true;
+  async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
+    const held = this.lease;
+    if (held && held.owner !== request.owner && held.untilMs >= request.nowMs) {
+      return { acquired: false, holder: { ...held } };
+    }
+    this.lease = {
+      owner: request.owner,
+      untilMs: request.nowMs + request.durationMs,
+      expectedEndMs: request.expectedEndMs,
+    };
+    return { acquired: true };
   }
 
   async releaseLease(owner: string): Promise<void> {
@@ -49,21 +76,64 @@ export class MemoryStateStore implements StateStore {
     return saved;
   }
 
-  async claimAlert(alert: StoredAlert): Promise<ClaimResult> {
-    const status = this.alerts.get(alert.key);
-    if (status !== undefined) return status;
+  async claimAlert(alert: StoredAlert, claim: Claim): Promise<ClaimResult> {
+    if (this.alerts.has(alert.key)) return this.reclaimAlert(alert.key, claim);
     this.alerts.set(alert.key, 'pending');
-    this.outbox.set(alert.key, alert);
+    this.outbox.set(alert.key, {
+      stored: alert,
+      claimant: claim.runId,
+      claimedAtMs: claim.nowMs,
+      refusals: 0,
+      retryAtMs: 0,
+    });
     return 'claimed';
+  }
+
+  async reclaimAlert(key: string, claim: Claim): Promise<ClaimResult> {
+    const entry = this.outbox.get(key);
+    if (entry === undefined) {
+      const status = this.alerts.get(key);
+      return status === 'folded' || status === 'set-aside' ? status : 'sent';
+    }
+    if (!claimLapsed(claim, entry.claimant, entry.claimedAtMs)) return 'held';
+    entry.claimant = claim.runId;
+    entry.claimedAtMs = claim.nowMs;
+    return 'resumed';
   }
 
   async markSent(key: string): Promise<void> {
     this.alerts.set(key, 'sent');
     this.outbox.delete(key);
+    this.aside.delete(key);
   }
 
-  async listPending(limit: number): Promise<StoredAlert[]> {
-    return [...this.outbox.values()].slice(0, Math.max(0, limit));
+  async recordRefusal(key: string): Promise<number> {
+    const entry = this.outbox.get(key);
+    if (entry === undefined) return 0;
+    entry.refusals += 1;
+    return entry.refusals;
+  }
+
+  async setAside(key: string, _reason: string, _nowMs: number, retryAtMs: number): Promise<void> {
+    const entry = this.outbox.get(key);
+    if (entry === undefined) return;
+    this.outbox.delete(key);
+    this.aside.set(key, { ...entry, retryAtMs });
+    this.alerts.set(key, 'set-aside');
+  }
+
+  async takeSetAsideDue(nowMs: number, nextRetryMs: number, limit: number): Promise<PendingAlert[]> {
+    const due = [...this.aside.values()].filter((e) => e.retryAtMs <= nowMs).slice(0, Math.max(0, limit));
+    for (const entry of due) entry.retryAtMs = nextRetryMs;
+    return due.map(pendingOf);
+  }
+
+  async countSetAside(): Promise<number> {
+    return this.aside.size;
+  }
+
+  async listPending(limit: number): Promise<PendingAlert[]> {
+    return [...this.outbox.values()].slice(0, Math.max(0, limit)).map(pendingOf);
   }
 
   readonly counters = new Map<string, { ids: Set<string>; lastId: string }>();
@@ -79,7 +149,8 @@ export class MemoryStateStore implements StateStore {
 
   private readonly repeats = new MemoryRepeatGroups({
     status: (key) => this.alerts.get(key),
-    claim: (alert) => this.claimAlert(alert),
+    claim: (alert, claim) => this.claimAlert(alert, claim),
+    fold: (key) => this.alerts.set(key, 'folded'),
   });
   foldRepeat(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
     return this.repeats.fold(group, member);
@@ -89,8 +160,8 @@ export class MemoryStateStore implements StateStore {
     return this.repeats.listEnded(endedByMs, limit);
   }
 
-  closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
-    return this.repeats.close(group, summary);
+  closeRepeatGroup(group: RepeatGroup, summary: StoredAlert | undefined, claim: Claim): Promise<void> {
+    return this.repeats.close(group, summary, claim);
   }
 
   private readonly profiles = new MemoryProfiles();
@@ -193,35 +264,47 @@ class MemoryProfiles {
 
 /** The alert records a store keeps, as repeat groups need them. */
 interface AlertRecords {
-  /** The alert record's status for the key (a lead, or a repeat published on its own), if any. */
-  status(alertKey: string): 'pending' | 'sent' | undefined;
+  /** The alert record's status for the key, if any. */
+  status(alertKey: string): AlertStatus | undefined;
   /** Records an alert (idempotency record + outbox entry), as `claimAlert` does. */
-  claim(alert: StoredAlert): Promise<unknown>;
+  claim(alert: StoredAlert, claim: Claim): Promise<unknown>;
+  /** Records a folded finding's idempotency record. */
+  fold(alertKey: string): void;
 }
 
 /** The DynamoDB store's repeat-group semantics, in memory */
 class MemoryRepeatGroups {
   private readonly groups = new Map<
     string,
-    { ref: RepeatGroupRef; lead: string; members: Map<string, string> }
+    { ref: RepeatGroupRef; lead: string; leadSeverity: Severity; members: Map<string, string> }
   >();
-  private readonly folded = new Set<string>();
 
   constructor(private readonly alerts: AlertRecords) {}
 
   async fold(group: RepeatGroupRef, member: RepeatMember): Promise<FoldResult> {
-    if (this.folded.has(member.alertKey)) return 'folded-before';
     const recorded = this.alerts.status(member.alertKey);
+    if (recorded === 'folded') return 'folded-before';
     if (recorded !== undefined) return recorded;
     const id = groupId(group);
     const existing = this.groups.get(id);
     if (existing === undefined) {
-      this.groups.set(id, { ref: group, lead: member.alertKey, members: new Map() });
+      this.groups.set(id, {
+        ref: group,
+        lead: member.alertKey,
+        leadSeverity: member.severity,
+        members: new Map(),
+      });
       return 'publish';
     }
-    if (existing.lead === member.alertKey || existing.members.size >= group.limit) return 'publish';
+    if (
+      existing.lead === member.alertKey ||
+      existing.members.size >= group.limit ||
+      severityRank(member.severity) > severityRank(existing.leadSeverity)
+    ) {
+      return 'publish';
+    }
     existing.members.set(member.alertKey, member.snapshot);
-    this.folded.add(member.alertKey);
+    this.alerts.fold(member.alertKey);
     return 'folded';
   }
 
@@ -237,13 +320,25 @@ class MemoryRepeatGroups {
       }));
   }
 
-  /** Removes the group and records its summary, unless it was removed already or has grown since listed. */
-  async close(group: RepeatGroup, summary: StoredAlert | undefined): Promise<void> {
+  /**
+   * Removes the group and records its summary, unless it was removed already or has grown since
+   * listed; a summary recorded already (the same members) still lets the group go.
+   */
+  async close(group: RepeatGroup, summary: StoredAlert | undefined, claim: Claim): Promise<void> {
     const id = groupId(group);
     if (this.groups.get(id)?.members.size !== group.members.length) return;
     this.groups.delete(id);
-    if (summary) await this.alerts.claim(summary);
+    if (summary && this.alerts.status(summary.key) === undefined) await this.alerts.claim(summary, claim);
   }
+}
+
+function pendingOf(entry: MemoryEntry): PendingAlert {
+  return {
+    ...entry.stored,
+    claimant: entry.claimant,
+    claimedAtMs: entry.claimedAtMs,
+    refusals: entry.refusals,
+  };
 }
 
 function groupId(group: RepeatGroupRef): string {

@@ -7,8 +7,9 @@ import { CloudTrailEventSource } from '../adapters/cloudtrail-source';
 import { MemoryStateStore } from '../adapters/memory-state';
 import { type AlertDetails, renderAlert, renderDigest } from '../core/alert';
 import { Engine, type Evaluation } from '../core/engine';
+import { MAX_CLOCK_SKEW_MS } from '../core/lease';
 import { EMPTY_CONTEXT, type Rule } from '../core/rule';
-import { type RunSettings, runOnce } from '../core/run';
+import { describe, type RunSettings, runOnce } from '../core/run';
 import { ThresholdEngine, type ThresholdHit, type ThresholdRule } from '../core/threshold';
 import { atLeast, type Finding, type Severity, type TrailEvent } from '../core/types';
 import type { AlertSink, CountResult, EventSource, StateStore } from '../ports';
@@ -45,10 +46,14 @@ Options:
   --suppressions FILE     a suppression list (see docs/suppressions.md); matches are not shown
   --publish TOPIC_ARN     publish alerts to this SNS topic, as the deployed detector would
   --table NAME            keep cursor and alert records in the detector's DynamoDB table
-                          (requires --publish; --since then only applies to a new table)
+                          (requires --publish; --since then only applies to a new table).
+                          The run then holds the detector's lease: it stops after 10 minutes,
+                          releases the lease on Ctrl-C, and refuses to run on a clock more than
+                          2 minutes away from AWS's
   -h, --help              this help
 
-Exit code: 0 done, 1 findings at or above --fail-on, 2 usage error or a region could not be read.
+Exit code: 0 done, 1 findings at or above --fail-on, 2 usage error, a region could not be read,
+the lease is held by another run, or (with --table) the clock is off.
 
 Examples:
   trailwatch poll --regions us-east-1,eu-west-1 --since 24h
@@ -72,6 +77,10 @@ const POLL_OPTIONS = {
 
 const REPORTABLE: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 const MINUTE_MS = 60_000;
+/** With --table the run shares the deployed detector's lease: it stops reading after this long. */
+export const TABLE_RUN_MS = 10 * MINUTE_MS;
+/** The deployed detector's default schedule, for judging a lease held past its deadline. */
+const SCHEDULE_PERIOD_MS = 5 * MINUTE_MS;
 
 /** The engine, reporting each finding as it is produced (the run report keeps only a summary). */
 type Observer = (findings: readonly Finding[], event: TrailEvent) => void;
@@ -107,6 +116,18 @@ class ObservedEngine extends Engine {
   }
 }
 
+/** "3 min 5 s ahead of" / "2 h 0 min behind" (the measure is good to a second or so). */
+function formatSkew(offsetMs: number): string {
+  const seconds = Math.round(Math.abs(offsetMs) / 1000);
+  const minutes = Math.round(seconds / 60);
+  const size =
+    seconds >= 3600
+      ? `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+      : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  // Server minus local: a negative offset means the local clock is ahead.
+  return `${size} ${offsetMs < 0 ? 'ahead of' : 'behind'}`;
+}
+
 export async function pollCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('poll', argv, POLL_OPTIONS, false);
   if (values.help) {
@@ -140,17 +161,44 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
 
   let state: StateStore = new MemoryStateStore();
   let sink: AlertSink = { publish: async () => 'not-published' };
+  // The clock of the run: the local one, or with --table AWS's, read from the table's answers.
+  let nowMs = io.nowMs;
   if (tableName && topicArn) {
     // Loaded only when asked for: each SDK client takes a noticeable part of a second to load.
+    const { DynamoDBClient }: typeof import('@aws-sdk/client-dynamodb') = require('@aws-sdk/client-dynamodb');
     const {
       DynamoDbStateStore,
     }: typeof import('../adapters/dynamodb-state') = require('../adapters/dynamodb-state');
-    state = new DynamoDbStateStore({ tableName, alertRetentionMs: 14 * DAY_MS });
+    const { ServerClock }: typeof import('../adapters/server-clock') = require('../adapters/server-clock');
+    const client = new DynamoDBClient({ maxAttempts: 6 });
+    const serverClock = new ServerClock(io.nowMs);
+    serverClock.watch(client);
+    state = new DynamoDbStateStore({ tableName, alertRetentionMs: 14 * DAY_MS, client });
+    // One read to learn AWS's time before anything is written.
+    try {
+      await state.getCursor(regions[0]!);
+    } catch (error) {
+      io.stderr.write(`trailwatch poll: table ${tableName}: ${describe(error)}\n`);
+      return EXIT_ERROR;
+    }
+    const offset = serverClock.offsetMs();
+    if (offset === undefined || Math.abs(offset) > MAX_CLOCK_SKEW_MS) {
+      io.stderr.write(
+        `trailwatch poll: ${
+          offset === undefined
+            ? "could not read the time from DynamoDB's answer"
+            : `this machine's clock is ${formatSkew(offset)} AWS's (DynamoDB's Date header)`
+        }; with --table the run would move the shared cursor by it. Correct the clock (or run without --table).\n`,
+      );
+      return EXIT_ERROR;
+    }
+    nowMs = () => io.nowMs() + offset;
   }
   if (topicArn) {
     const { SnsAlertSink }: typeof import('../adapters/sns-sink') = require('../adapters/sns-sink');
     sink = new SnsAlertSink({ topicArn });
   }
+  const runStartMs = nowMs();
 
   const printer = new FindingPrinter(
     io.stdout,
@@ -206,13 +254,30 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
     overlapMs: tableName ? 60 * MINUTE_MS : 0,
     initialLookbackMs: sinceMs,
     sliceMs: tableName ? 60 * MINUTE_MS : sinceMs,
+    schedulePeriodMs: SCHEDULE_PERIOD_MS,
   };
+  const runId = `cli-${randomUUID()}`;
+  // Ctrl-C or a kill gives the lease back at once: the Lambda's next run is not kept waiting. An
+  // alert this run claimed but did not send stays in the outbox; the detector sends it once the
+  // claim lapses.
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    progress.clear();
+    io.stderr.write(`trailwatch poll: ${signal}: releasing the lease and stopping\n`);
+    void state
+      .releaseLease(runId)
+      .catch(() => undefined)
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  if (tableName) {
+    process.once('SIGINT', stopOnSignal);
+    process.once('SIGTERM', stopOnSignal);
+  }
   const report = await runOnce(
     {
       source,
       state,
       sink,
-      clock: { nowMs: io.nowMs },
+      clock: { nowMs },
       engine,
       render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
       renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
@@ -220,17 +285,34 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
       thresholds,
     },
     settings,
-    { runId: `cli-${randomUUID()}`, windowEndMs: startedMs, deadlineMs: startedMs + 6 * 60 * MINUTE_MS },
-  );
+    {
+      runId,
+      windowEndMs: runStartMs,
+      deadlineMs: runStartMs + (tableName ? TABLE_RUN_MS : 6 * 60 * MINUTE_MS),
+    },
+  ).finally(() => {
+    process.removeListener('SIGINT', stopOnSignal);
+    process.removeListener('SIGTERM', stopOnSignal);
+  });
   progress.clear();
 
   let failedRegions = 0;
-  if (report.status === 'skipped-lease-held') {
-    io.stderr.write(`trailwatch poll: another run holds the lease on table ${tableName}; try again later\n`);
+  if (report.lease) {
+    io.stderr.write(
+      `trailwatch poll: ${report.lease.holder} holds the lease on table ${tableName} until ` +
+        `${new Date(report.lease.untilMs).toISOString()}; try again later\n`,
+    );
     return EXIT_ERROR;
   }
   for (const r of report.regions) {
     if (r.outcome === 'caught-up') continue;
+    if (tableName && r.outcome === 'time-budget') {
+      io.stderr.write(
+        `trailwatch poll: ${r.region}: stopped after ${TABLE_RUN_MS / MINUTE_MS} minutes at ` +
+          `${new Date(r.cursorAfterMs).toISOString()}; the detector continues from there\n`,
+      );
+      continue;
+    }
     failedRegions++;
     io.stderr.write(`trailwatch poll: ${r.region}: ${r.outcome}${r.error ? `: ${r.error}` : ''}\n`);
   }

@@ -1,60 +1,117 @@
-// Folding repeated findings: the first finding with a dedup key in a fixed window is alerted at
-// once; the repeats in that window are counted in the state table and go out together, as one
-// summary message, once the window has ended and its late events have had time to arrive.
+// Folding repeated findings: the first finding of a rule on one subject by one actor in a fixed
+// window is alerted at once; the repeats in that window that are no more severe are counted in the
+// state table and go out together, as one summary message, once the window has ended.
 // Pure: the group a finding belongs to, a finding's compact snapshot, and the findings back.
+import { createHash } from 'node:crypto';
 import type { RepeatGroup, RepeatGroupRef, RepeatMember } from '../ports';
+import { sanitize } from './sanitize';
 import { type Finding, isSeverity, type JsonObject, type TrailEvent } from './types';
 
-/**
- * Members a group folds at most. A snapshot is about 0.8 KB (1.1 KB at most over the rules'
- * fixture findings), so a full group stays far below DynamoDB's 400 KB item limit.
- */
+/** Members a group folds at most. */
 export const REPEAT_GROUP_LIMIT = 100;
 
-/** Dedup keys are built from attacker-controlled text: bounded so a group key stays small. */
-const MAX_KEY_CHARS = 512;
+/**
+ * A snapshot's size at most, in UTF-8 bytes as stored. With the member's key (at most about 200 bytes)
+ * a full group holds at most 100 × 2.4 KB ≈ 240 KB: below DynamoDB's 400 KB item limit whatever
+ * text an attacker puts in the event. Findings of the rules' fixtures take about 0.8 KB.
+ */
+export const MAX_SNAPSHOT_BYTES = 2048;
 
+/** What a group's key shows of the rule and actor in clear; the rest is a hash. */
+const KEY_PART_CHARS = 160;
+
+/**
+ * The group a finding may join: the same rule, the same subject (its dedup key) and the same
+ * actor in the same fixed window. Another actor, however similar the finding, leads a group of its
+ * own and is alerted at once: no principal can seed a group that hides someone else's finding.
+ */
 export function repeatGroupOf(finding: Finding, windowMs: number): RepeatGroupRef {
   const time = Number.isFinite(finding.event.eventTimeMs) ? finding.event.eventTimeMs : 0;
   const windowStartMs = Math.floor(time / windowMs) * windowMs;
+  const actor = actorKeyOf(finding);
+  // Dedup keys and ARNs are attacker-controlled text: the key is bounded, and hashed whole so that
+  // two long keys never meet by being cut at the same length.
+  const digest = createHash('sha256')
+    .update(JSON.stringify([finding.ruleId, finding.dedupKey, actor]))
+    .digest('hex');
   return {
-    key: finding.dedupKey.slice(0, MAX_KEY_CHARS),
+    key: `${finding.ruleId.slice(0, KEY_PART_CHARS)}|${actor.slice(0, KEY_PART_CHARS)}|${digest.slice(0, 40)}`,
     windowStartMs,
     windowEndMs: windowStartMs + windowMs,
     limit: REPEAT_GROUP_LIMIT,
   };
 }
 
-export function alertKeyOf(finding: Finding): string {
-  return `${finding.event.eventId}#${finding.ruleId}`;
+/** Who made the call, as recorded: the session ARN for a role, so one session's repeats fold. */
+export function actorKeyOf(finding: Finding): string {
+  const a = finding.event.actor;
+  return a.arn || a.principalId || a.userName || `${a.type}:${a.accountId}`;
 }
 
-/** What the summary lists of a folded finding; long fields are clipped, everything is re-sanitised on render. */
+/**
+ * `eventId#ruleId`. CloudTrail's event ids are UUIDs, but a malformed record could carry any text:
+ * an id that is long or odd is replaced by its hash, so a key always fits DynamoDB's key limits.
+ */
+export function alertKeyOf(finding: Finding): string {
+  const id = finding.event.eventId;
+  const plain = id.length <= MAX_EVENT_ID_CHARS && /^[\x21-\x7e]+$/.test(id) && !id.includes('#');
+  return `${plain ? id : `sha256-${createHash('sha256').update(id).digest('hex')}`}#${finding.ruleId}`;
+}
+
+const MAX_EVENT_ID_CHARS = 128;
+
+/**
+ * The summary's alert key: the leader's key and a hash of the members it lists. A retried close of
+ * the same members finds its own summary recorded; a group re-formed after its summary went out
+ * (a leader re-read after a crash) gets a summary of its own.
+ */
+export function summaryKeyOf(group: RepeatGroup): string {
+  const members = group.members.map((m) => m.alertKey).sort();
+  const digest = createHash('sha256').update(JSON.stringify(members)).digest('hex').slice(0, 16);
+  return `repeats#${group.leadAlertKey}#${digest}`;
+}
+
+/**
+ * What the summary lists of a folded finding: sanitised (no control characters to escape) and
+ * clipped so that the stored JSON fits `MAX_SNAPSHOT_BYTES`; everything is re-sanitised on render.
+ */
 export function memberOf(finding: Finding): RepeatMember {
   const e = finding.event;
-  const clip = (text: string, chars: number) => text.slice(0, chars);
-  const snapshot = {
-    ruleId: finding.ruleId,
-    title: clip(finding.title, 120),
-    severity: finding.severity,
-    summary: clip(finding.summary, 300),
-    dedupKey: clip(finding.dedupKey, 256),
-    eventId: clip(e.eventId, 128),
-    eventName: clip(e.eventName, 128),
-    eventSource: clip(e.eventSource, 128),
-    eventTimeMs: Number.isFinite(e.eventTimeMs) ? e.eventTimeMs : null,
-    awsRegion: clip(e.awsRegion, 32),
-    recipientAccountId: clip(e.recipientAccountId, 32),
-    sourceIPAddress: clip(e.sourceIPAddress, 64),
-    actor: {
-      type: clip(e.actor.type, 64),
-      arn: clip(e.actor.arn, 200),
-      accountId: clip(e.actor.accountId, 32),
-      principalId: clip(e.actor.principalId, 128),
-      userName: clip(e.actor.userName, 128),
-    },
+  const build = (scale: number): string => {
+    const clip = (text: string, chars: number) => sanitize(text, Math.max(8, Math.floor(chars * scale)));
+    return JSON.stringify({
+      ruleId: clip(finding.ruleId, 128),
+      title: clip(finding.title, 120),
+      severity: finding.severity,
+      summary: clip(finding.summary, 300),
+      dedupKey: clip(finding.dedupKey, 256),
+      eventId: clip(e.eventId, 128),
+      eventName: clip(e.eventName, 128),
+      eventSource: clip(e.eventSource, 128),
+      eventTimeMs: Number.isFinite(e.eventTimeMs) ? e.eventTimeMs : null,
+      awsRegion: clip(e.awsRegion, 32),
+      recipientAccountId: clip(e.recipientAccountId, 32),
+      sourceIPAddress: clip(e.sourceIPAddress, 64),
+      actor: {
+        type: clip(e.actor.type, 64),
+        arn: clip(e.actor.arn, 200),
+        accountId: clip(e.actor.accountId, 32),
+        principalId: clip(e.actor.principalId, 128),
+        userName: clip(e.actor.userName, 128),
+      },
+    });
   };
-  return { alertKey: alertKeyOf(finding), snapshot: JSON.stringify(snapshot) };
+  // Quotes, backslashes and multi-byte characters can make text several times its length as stored.
+  let snapshot = build(1);
+  for (const scale of [0.5, 0.25, 0.1, 0]) {
+    if (utf8Length(snapshot) <= MAX_SNAPSHOT_BYTES) break;
+    snapshot = build(scale);
+  }
+  return { alertKey: alertKeyOf(finding), severity: finding.severity, snapshot };
+}
+
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**
@@ -65,7 +122,7 @@ export function findingsOf(group: RepeatGroup): Finding[] {
   return group.members.map((member) => fromSnapshot(member, group));
 }
 
-function fromSnapshot(member: RepeatMember, group: RepeatGroup): Finding {
+function fromSnapshot(member: RepeatGroup['members'][number], group: RepeatGroup): Finding {
   let data: JsonObject = {};
   try {
     const parsed: unknown = JSON.parse(member.snapshot);

@@ -7,7 +7,10 @@ export interface OwnResources {
   readonly functionName?: string;
   readonly tableName?: string;
   readonly topicArn?: string;
+  /** The alert topic's KMS key. */
   readonly keyArn?: string;
+  /** The health topic's KMS key, kept apart from the alert key so that one key cannot silence both. */
+  readonly healthKeyArn?: string;
   readonly scheduleRuleName?: string;
   readonly queueName?: string;
   readonly logGroupName?: string;

@@ -1,12 +1,15 @@
-// One scheduled run: repeat summaries -> outbox -> per region: slices -> events -> findings -> alerts -> cursor.
-// Pure orchestration over the ports: no SDK, no environment, and time only from the Clock.
+// One scheduled run: lease -> repeat summaries -> outbox -> per region: slices -> events ->
+// findings -> alerts -> cursor. Pure orchestration over the ports: no SDK, no environment, and
+// time only from the Clock.
 import type {
   AlertSink,
   ClaimResult,
   Clock,
   EventSource,
   FoldResult,
+  LeaseHolder,
   LookupEventRecord,
+  PendingAlert,
   RegionCursor,
   StateStore,
   StoredAlert,
@@ -16,7 +19,8 @@ import type { RepeatsOf } from './alert';
 import type { Engine, Evaluation, RuleFailure } from './engine';
 import { parseCloudTrailEvent, parseRecordHead } from './event';
 import { type FirstSeen, FirstSeenTracker, type Observation } from './first-seen';
-import { alertKeyOf, findingsOf, memberOf, repeatGroupOf } from './repeats';
+import { claimAt, claimLapsed, LEASE_MS, LeaseKeeper, LeaseLostError, PUBLISH_WITHIN_MS } from './lease';
+import { alertKeyOf, findingsOf, memberOf, repeatGroupOf, summaryKeyOf } from './repeats';
 import { sanitize } from './sanitize';
 import type { SuppressionList } from './suppression';
 import type { ThresholdCandidates, ThresholdEngine, ThresholdHit } from './threshold';
@@ -47,11 +51,13 @@ export interface RunSettings extends WindowSettings {
    */
   readonly maxAlertsPerRun: number;
   /**
-   * Repeats of a finding (the same dedup key: rule and subject) within this fixed window are
-   * folded: the first is alerted at once, the rest go out as one summary once the window has
-   * ended and the overlap has passed. 0 turns folding off.
+   * Repeats of a finding (the same rule, subject and actor, no more severe than the first) within
+   * this fixed window are folded: the first is alerted at once, the rest go out as one summary at
+   * the first run after the window has ended. 0 turns folding off.
    */
   readonly repeatWindowMs: number;
+  /** How often the schedule runs: a lease held this long past its holder's deadline is reported. */
+  readonly schedulePeriodMs: number;
 }
 
 export interface RunDeps {
@@ -73,7 +79,7 @@ export interface RunDeps {
 
 export interface RunInput {
   readonly runId: string;
-  /** The end of the window: the scheduled time of this invocation. */
+  /** The end of the window: the scheduled time of this invocation, never after the clock's now. */
   readonly windowEndMs: number;
   /** Wall-clock time by which the run must have stopped reading and saved its cursor. */
   readonly deadlineMs: number;
@@ -87,7 +93,9 @@ export type RegionOutcome =
   | 'publish-failed'
   | 'state-failed'
   | 'cursor-conflict'
-  | 'skipped-outbox-blocked';
+  | 'lease-lost'
+  | 'skipped-outbox-blocked'
+  | 'skipped-lease-held';
 
 export interface RegionReport {
   region: string;
@@ -107,9 +115,13 @@ export interface RegionReport {
   alertsFolded: number;
   digestsSent: number;
   alertsAlreadySent: number;
+  /** Alerts recorded and claimed by another run that is still within its claim: it publishes them. */
+  alertsHeldElsewhere: number;
+  /** Alerts SNS refused for good this run: kept in the outbox, set aside after a few refusals. */
+  alertsRefused: number;
   cursorBeforeMs: number;
   cursorAfterMs: number;
-  /** How far the fully processed time trails the window end. */
+  /** How far the fully processed time trails the clock (not the window end: that may be stale). */
   lagMs: number;
   error?: string;
 }
@@ -137,12 +149,34 @@ export interface ProblemRecord {
   readonly reason: string;
 }
 
+export interface OutboxReport {
+  pendingFound: number;
+  delivered: number;
+  /** Transient failures (SNS unavailable, throttled): the drain stopped there. */
+  failed: number;
+  /** Entries under another run's fresh claim, left to it. */
+  held: number;
+  /** Permanent refusals counted this run. */
+  refused: number;
+  /** Entries set aside this run (refused too often, or unreadable). */
+  setAside: number;
+  /** Set-aside entries delivered on their hourly retry. */
+  recovered: number;
+  /** Entries set aside in the table after this run (a gauge for the AlertsSetAside alarm). */
+  setAsideTotal: number;
+  /** The entries set aside this run, with why (bounded list; `setAside` is exact). */
+  setAsideEntries: Array<{ key: string; reason: string }>;
+  error?: string;
+}
+
 export interface RunReport {
   runId: string;
   status: 'completed' | 'incomplete' | 'skipped-lease-held';
   windowEndMs: number;
   durationMs: number;
-  outbox: { pendingFound: number; delivered: number; failed: number; error?: string };
+  outbox: OutboxReport;
+  /** When the lease was held by another run: who, until when, and how far past its own deadline. */
+  lease?: { holder: string; untilMs: number; expectedEndMs: number; overdueMs: number; error?: string };
   /** Repeat groups whose window ended: closed, and their summaries queued in the outbox. */
   repeats: { groupsClosed: number; summariesQueued: number; error?: string };
   regions: RegionReport[];
@@ -167,30 +201,69 @@ const MAX_PROBLEMS_LISTED = 100;
 /** Counter writes in flight at once while counting a page's threshold hits. */
 const COUNT_CONCURRENCY = 10;
 
+/** Outbox entries a run sets aside after this many permanent refusals by SNS. */
+export const MAX_REFUSALS = 3;
+/** Set-aside alerts are retried this often, a few per run, until SNS takes them. */
+export const SET_ASIDE_RETRY_MS = 60 * 60_000;
+const SET_ASIDE_RETRIES_PER_RUN = 10;
+
+/** What every part of one run shares: its identity, its lease and its clock. */
+class RunContext {
+  /** Alerts SNS refused for good in this run: not tried again until a later run. */
+  readonly refusedKeys = new Set<string>();
+
+  constructor(
+    readonly deps: RunDeps,
+    readonly settings: RunSettings,
+    readonly input: RunInput,
+    readonly report: RunReport,
+    readonly lease: LeaseKeeper,
+  ) {}
+
+  now(): number {
+    return this.deps.clock.nowMs();
+  }
+
+  /** Renews the lease when due, then returns a claim made now. Throws LeaseLostError. */
+  async claim() {
+    await this.lease.keep();
+    return claimAt(this.input.runId, this.now());
+  }
+}
+
 export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunInput): Promise<RunReport> {
   const startedAt = deps.clock.nowMs();
   const report = emptyReport(input);
-  const leaseMs = Math.max(0, input.deadlineMs - startedAt) + 60_000;
-  if (!(await deps.state.acquireLease(input.runId, startedAt, leaseMs))) {
-    report.status = 'skipped-lease-held';
-    report.durationMs = deps.clock.nowMs() - startedAt;
-    return report;
-  }
+  const lease = await deps.state.acquireLease({
+    owner: input.runId,
+    nowMs: startedAt,
+    durationMs: LEASE_MS,
+    expectedEndMs: input.deadlineMs,
+  });
+  if (!lease.acquired) return skippedRun(deps, settings, report, lease.holder, startedAt);
+  const run = new RunContext(
+    deps,
+    settings,
+    input,
+    report,
+    new LeaseKeeper(deps.state, input.runId, () => deps.clock.nowMs(), input.deadlineMs, startedAt),
+  );
   try {
     const budget: AlertBudget = { remaining: settings.maxAlertsPerRun };
     // Summaries first: they are queued in the outbox, which the drain then delivers.
-    await queueRepeatSummaries(deps, settings, input, report);
-    const outboxClear = await drainOutbox(deps, settings, report, budget);
+    await queueRepeatSummaries(run);
+    const outboxClear = await drainOutbox(run, budget);
     const seen = new Set<string>();
     // One per run: profiles are read once and shared by the regions.
     const tracker = deps.firstSeen?.enabled ? new FirstSeenTracker(deps.state, deps.firstSeen) : undefined;
     report.regions = await Promise.all(
       settings.regions.map((region) =>
         outboxClear
-          ? new RegionRun(deps, settings, input, report, region, seen, budget, tracker).run()
-          : skippedRegion(deps, region, input),
+          ? new RegionRun(run, region, seen, budget, tracker).run()
+          : idleRegion(deps, region, 'skipped-outbox-blocked'),
       ),
     );
+    await countSetAside(run);
   } finally {
     await deps.state.releaseLease(input.runId).catch(() => undefined);
   }
@@ -203,9 +276,10 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
     report.totals.digestsSent += r.digestsSent;
     report.totals.alertsFolded += r.alertsFolded;
   }
-  report.totals.alertsSent += report.outbox.delivered;
+  report.totals.alertsSent += report.outbox.delivered + report.outbox.recovered;
   const healthy =
     report.outbox.failed === 0 &&
+    report.outbox.error === undefined &&
     report.repeats.error === undefined &&
     report.regions.every((r) => isHealthy(r.outcome));
   report.status = healthy ? 'completed' : 'incomplete';
@@ -218,45 +292,182 @@ function isHealthy(outcome: RegionOutcome): boolean {
   return outcome === 'caught-up' || outcome === 'page-limit' || outcome === 'time-budget';
 }
 
+/**
+ * Another run holds the lease. Each region's lag is still measured against the clock, so a lease
+ * that is never given up shows on the lag alarm; one held more than two schedule periods past its
+ * holder's own deadline fails the invocation (the errors alarm), since no healthy run holds it so long.
+ */
+async function skippedRun(
+  deps: RunDeps,
+  settings: RunSettings,
+  report: RunReport,
+  holder: LeaseHolder | undefined,
+  startedAt: number,
+): Promise<RunReport> {
+  report.status = 'skipped-lease-held';
+  report.regions = await Promise.all(
+    settings.regions.map((region) => idleRegion(deps, region, 'skipped-lease-held')),
+  );
+  if (holder) {
+    const overdueMs = startedAt - holder.expectedEndMs;
+    report.lease = {
+      holder: sanitize(holder.owner, 128),
+      untilMs: holder.untilMs,
+      expectedEndMs: holder.expectedEndMs,
+      overdueMs,
+    };
+    if (overdueMs > 2 * settings.schedulePeriodMs) {
+      report.status = 'incomplete';
+      report.lease.error =
+        `the run lease is held by ${report.lease.holder}, ${Math.round(overdueMs / 60_000)} min past ` +
+        'its own deadline: no region is read until it lapses or is released';
+    }
+  }
+  report.durationMs = deps.clock.nowMs() - startedAt;
+  return report;
+}
+
+/** A region this run does not read: its cursor and its lag against the clock, for the lag alarm. */
+async function idleRegion(deps: RunDeps, region: string, outcome: RegionOutcome): Promise<RegionReport> {
+  const cursor = await deps.state.getCursor(region).catch(() => undefined);
+  const at = cursor?.processedUntilMs ?? Number.NaN;
+  return {
+    ...emptyRegion(region, at),
+    outcome,
+    lagMs: cursor ? lagMs(cursor, deps.clock.nowMs()) : Number.NaN,
+  };
+}
+
+/** An alert this run has claimed and is to publish. */
+interface Due {
+  readonly stored: StoredAlert;
+  readonly finding: Finding;
+  /** When this run's claim on it was made (its clock). */
+  readonly claimedAtMs: number;
+}
+
 /** Individual messages left in this run, shared by the outbox and every region. */
 interface AlertBudget {
   remaining: number;
 }
 
+/** True for a refusal that sending again unchanged cannot fix (see AlertRefusedError). */
+export function isRefusal(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === 'AlertRefusedError';
+}
+
+/**
+ * Counts a permanent refusal of the alert and sets it aside once it has been refused
+ * MAX_REFUSALS times. Returns true when it was set aside.
+ */
+async function refused(run: RunContext, key: string, error: unknown): Promise<boolean> {
+  const reason = describe(error);
+  run.refusedKeys.add(key);
+  const refusals = await run.deps.state.recordRefusal(key, reason, run.now());
+  run.report.outbox.refused += 1;
+  if (refusals < MAX_REFUSALS) return false;
+  await setAside(run, key, reason);
+  return true;
+}
+
+async function setAside(run: RunContext, key: string, reason: string): Promise<void> {
+  await run.deps.state.setAside(key, reason, run.now(), run.now() + SET_ASIDE_RETRY_MS);
+  run.report.outbox.setAside += 1;
+  if (run.report.outbox.setAsideEntries.length < MAX_PROBLEMS_LISTED) {
+    run.report.outbox.setAsideEntries.push({ key: sanitize(key, 200), reason: sanitize(reason, 500) });
+  }
+}
+
 /**
  * Re-sends alerts that an earlier run recorded but could not deliver, within the run's budget of
  * individual messages; the rest are found again by the regions' re-read and go out in a digest.
- * False if SNS still fails.
+ * An entry under another run's fresh claim is left to that run. A permanent refusal is counted on
+ * the entry and the drain goes on; an entry refused MAX_REFUSALS times, or unreadable, is set
+ * aside. False if SNS fails transiently (or the table does): the regions then wait for it.
  */
-async function drainOutbox(
-  deps: RunDeps,
-  settings: RunSettings,
-  report: RunReport,
-  budget: AlertBudget,
-): Promise<boolean> {
-  let pending: StoredAlert[];
+async function drainOutbox(run: RunContext, budget: AlertBudget): Promise<boolean> {
+  const { deps, settings, report } = run;
   try {
-    pending = await deps.state.listPending(settings.maxOutboxPerRun);
+    const pending = await deps.state.listPending(settings.maxOutboxPerRun);
+    report.outbox.pendingFound = pending.length;
+    for (const entry of pending) {
+      if (entry.alert === undefined) {
+        await setAside(run, entry.key, entry.unreadable ?? 'unreadable');
+        continue;
+      }
+      if (!claimLapsed(claimAt(run.input.runId, run.now()), entry.claimant, entry.claimedAtMs)) {
+        report.outbox.held += 1;
+        continue;
+      }
+      if (budget.remaining <= 0) break;
+      const claim = await deps.state.reclaimAlert(entry.key, await run.claim());
+      if (claim !== 'resumed') {
+        if (claim === 'held') report.outbox.held += 1;
+        continue;
+      }
+      budget.remaining -= 1;
+      const outcome = await send(run, entry);
+      if (outcome === 'failed') return false;
+      if (outcome === 'sent') report.outbox.delivered += 1;
+    }
+    await retrySetAside(run);
+    return true;
   } catch (error) {
-    report.outbox.error = `reading the outbox failed: ${describe(error)}`;
     report.outbox.failed += 1;
+    report.outbox.error = `${error instanceof LeaseLostError ? '' : 'the outbox: '}${describe(error)}`;
     return false;
   }
-  report.outbox.pendingFound = pending.length;
-  for (const stored of pending) {
-    if (budget.remaining <= 0) break;
-    budget.remaining -= 1;
+}
+
+/** Publishes one outbox entry this run has claimed: 'sent', 'refused' (counted) or 'failed'. */
+async function send(run: RunContext, entry: PendingAlert): Promise<'sent' | 'refused' | 'failed'> {
+  try {
+    const messageId = await run.deps.sink.publish(entry.alert!);
+    await run.deps.state.markSent(entry.key, messageId, run.now());
+    return 'sent';
+  } catch (error) {
+    if (isRefusal(error)) {
+      await refused(run, entry.key, error);
+      return 'refused';
+    }
+    run.report.outbox.failed += 1;
+    run.report.outbox.error = `re-sending ${sanitize(entry.key, 200)} failed: ${describe(error)}`;
+    return 'failed';
+  }
+}
+
+/**
+ * Retries a few set-aside alerts whose hour has come (taking one pushes its next retry an hour
+ * on, so two runs never retry the same one): a key re-enabled or a policy fixed, and they go out.
+ */
+async function retrySetAside(run: RunContext): Promise<void> {
+  const due = await run.deps.state.takeSetAsideDue(
+    run.now(),
+    run.now() + SET_ASIDE_RETRY_MS,
+    SET_ASIDE_RETRIES_PER_RUN,
+  );
+  for (const entry of due) {
+    if (entry.alert === undefined) continue;
+    await run.lease.keep();
     try {
-      const messageId = await deps.sink.publish(stored.alert);
-      await deps.state.markSent(stored.key, messageId, deps.clock.nowMs());
-      report.outbox.delivered += 1;
+      const messageId = await run.deps.sink.publish(entry.alert);
+      await run.deps.state.markSent(entry.key, messageId, run.now());
+      run.report.outbox.recovered += 1;
     } catch (error) {
-      report.outbox.failed += 1;
-      report.outbox.error = `re-sending ${stored.key} failed: ${describe(error)}`;
-      return false;
+      // Still refused, or SNS unavailable: it stays aside and is tried again in an hour.
+      if (!isRefusal(error)) return;
     }
   }
-  return true;
+}
+
+/** The number of set-aside alerts, for the AlertsSetAside metric; a failed count is reported. */
+async function countSetAside(run: RunContext): Promise<void> {
+  try {
+    run.report.outbox.setAsideTotal = await run.deps.state.countSetAside();
+  } catch (error) {
+    run.report.outbox.setAsideTotal = Number.NaN;
+    run.report.outbox.error ??= `counting set-aside alerts failed: ${describe(error)}`;
+  }
 }
 
 /** Event times for sorting: an event without one goes last. */
@@ -268,29 +479,24 @@ function timeOrder(ms: number): number {
 const MAX_REPEAT_GROUPS_PER_RUN = 25;
 
 /**
- * Closes the repeat groups whose window ended at least one overlap ago (their late events have
- * been read by then, unless a region lags; a member read later starts a group of its own) and
- * queues each group's summary in the outbox, in the same transaction as the group's removal.
+ * Closes the repeat groups whose window has ended and queues each group's summary in the outbox,
+ * in the same transaction as the group's removal; the drain then sends it in this same run. A
+ * repeat that becomes visible after its group closed leads a group of its own and is alerted at
+ * once, so nothing waits for the overlap: a folded finding goes out at most one window and two
+ * schedule periods after it became visible.
  */
-async function queueRepeatSummaries(
-  deps: RunDeps,
-  settings: RunSettings,
-  input: RunInput,
-  report: RunReport,
-): Promise<void> {
+async function queueRepeatSummaries(run: RunContext): Promise<void> {
+  const { deps, settings, input, report } = run;
   if (settings.repeatWindowMs <= 0) return;
   try {
-    const ended = await deps.state.listEndedRepeats(
-      input.windowEndMs - settings.overlapMs,
-      MAX_REPEAT_GROUPS_PER_RUN,
-    );
+    const ended = await deps.state.listEndedRepeats(input.windowEndMs, MAX_REPEAT_GROUPS_PER_RUN);
     for (const group of ended) {
       const findings = findingsOf(group);
       const summary: StoredAlert | undefined =
         findings.length === 0
           ? undefined
           : {
-              key: `repeats#${group.leadAlertKey}`,
+              key: summaryKeyOf(group),
               region: findings[0]!.event.awsRegion,
               eventTimeMs: group.windowEndMs,
               alert: deps.renderDigest(findings, {
@@ -299,7 +505,7 @@ async function queueRepeatSummaries(
                 windowEndMs: group.windowEndMs,
               }),
             };
-      await deps.state.closeRepeatGroup(group, summary, deps.clock.nowMs());
+      await deps.state.closeRepeatGroup(group, summary, await run.claim());
       report.repeats.groupsClosed += 1;
       if (summary) report.repeats.summariesQueued += 1;
     }
@@ -308,34 +514,30 @@ async function queueRepeatSummaries(
   }
 }
 
-async function skippedRegion(deps: RunDeps, region: string, input: RunInput): Promise<RegionReport> {
-  const cursor = await deps.state.getCursor(region).catch(() => undefined);
-  const at = cursor?.processedUntilMs ?? Number.NaN;
-  return {
-    ...emptyRegion(region, at),
-    outcome: 'skipped-outbox-blocked',
-    lagMs: cursor ? lagMs(cursor, input.windowEndMs) : Number.NaN,
-  };
-}
-
 class RegionRun {
   private readonly r: RegionReport;
   private readonly scorers: Scorers;
+  private readonly deps: RunDeps;
+  private readonly settings: RunSettings;
+  private readonly input: RunInput;
+  private readonly report: RunReport;
 
   constructor(
-    private readonly deps: RunDeps,
-    private readonly settings: RunSettings,
-    private readonly input: RunInput,
-    private readonly report: RunReport,
+    private readonly ctx: RunContext,
     private readonly region: string,
     /** Event ids already scored in this run, across regions and slices. */
     private readonly seen: Set<string>,
     private readonly budget: AlertBudget,
     private readonly tracker: FirstSeenTracker | undefined,
   ) {
+    ({ deps: this.deps, settings: this.settings, input: this.input, report: this.report } = ctx);
     this.r = emptyRegion(region, Number.NaN);
     // First-seen observations only when this run judges them (the checks are on).
-    this.scorers = { engine: deps.engine, thresholds: deps.thresholds, firstSeen: tracker && deps.firstSeen };
+    this.scorers = {
+      engine: this.deps.engine,
+      thresholds: this.deps.thresholds,
+      firstSeen: tracker && this.deps.firstSeen,
+    };
   }
 
   async run(): Promise<RegionReport> {
@@ -363,8 +565,9 @@ class RegionRun {
       // The done part of a resumed slice was read in an earlier run, perhaps before some of its
       // late events were visible: once the slice is finished, re-read the overlap before it.
       if (read.complete && slice.resumed) firstOfRun = true;
-      // Every page counted in `read` is scored and its alerts delivered (a page whose alert
-      // failed is not counted), so the cursor may record it whatever stopped the slice.
+      // Every page counted in `read` is scored and its alerts delivered or kept in the outbox (a
+      // page whose delivery failed is not counted), so the cursor may record it whatever stopped
+      // the slice.
       try {
         if (changed(cursor, next)) cursor = await this.deps.state.saveCursor(next, cursor);
       } catch (error) {
@@ -396,6 +599,11 @@ class RegionRun {
       }
       if (this.deps.clock.nowMs() >= this.input.deadlineMs) {
         return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'time-budget' } };
+      }
+      try {
+        await this.ctx.lease.keep();
+      } catch (error) {
+        return { complete: false, oldestSeenMs, nextToken, failure: { outcome: 'lease-lost', error } };
       }
       let page: Awaited<ReturnType<EventSource['lookupPage']>>;
       try {
@@ -517,13 +725,15 @@ class RegionRun {
 
   /**
    * Delivers the page's alerts; returns the failure that stopped it, if any. Each alert is first
-   * recorded (idempotency record + outbox), then published individually while the run's budget
-   * lasts; the rest of the page goes out as one digest message.
+   * recorded under this run's claim (idempotency record + outbox), then published individually
+   * while the run's budget lasts; the rest of the page goes out as one digest message. An alert
+   * another run has claimed and is still sending is left to it; one SNS refuses for good stays in
+   * the outbox (set aside after MAX_REFUSALS), and the region goes on.
    */
   private async publish(
     findings: readonly Finding[],
   ): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
-    const due: Array<{ stored: StoredAlert; finding: Finding }> = [];
+    const due: Due[] = [];
     for (const finding of findings) {
       const atThreshold = atLeast(finding.severity, this.settings.minSeverity);
       const suppression = atThreshold
@@ -537,91 +747,145 @@ class RegionRun {
         this.report.findings.push(findingRecord(finding, this.region, false, suppression?.id));
         continue;
       }
-      // What folding learnt of the finding's alert record, so that it is not read again to claim it.
-      let recorded: ClaimResult | undefined;
-      if (this.settings.repeatWindowMs > 0) {
-        let fold: FoldResult;
-        try {
-          fold = await this.deps.state.foldRepeat(
-            repeatGroupOf(finding, this.settings.repeatWindowMs),
-            memberOf(finding),
-            this.deps.clock.nowMs(),
-          );
-        } catch (error) {
-          return { outcome: 'state-failed', error };
-        }
-        if (fold === 'folded' || fold === 'folded-before') {
-          if (fold === 'folded') this.r.alertsFolded += 1;
-          this.report.findings.push({ ...findingRecord(finding, this.region, true), folded: true });
-          continue;
-        }
-        if (fold !== 'publish') recorded = fold;
-      }
-      this.report.findings.push(findingRecord(finding, this.region, true));
-      if (recorded === 'sent') {
-        this.r.alertsAlreadySent += 1;
-        continue;
-      }
-      const related = findings.filter(
-        (other) => other !== finding && sameActor(other, finding) && atLeast(other.severity, 'low'),
-      );
-      const stored: StoredAlert = {
-        key: alertKeyOf(finding),
-        region: this.region,
-        eventTimeMs: finding.event.eventTimeMs,
-        alert: this.deps.render(finding, related),
-      };
-      let claim: ClaimResult;
       try {
-        claim = recorded ?? (await this.deps.state.claimAlert(stored, this.deps.clock.nowMs()));
+        const entry = await this.record(finding, findings);
+        if (entry) due.push(entry);
       } catch (error) {
-        return { outcome: 'state-failed', error };
+        return { outcome: error instanceof LeaseLostError ? 'lease-lost' : 'state-failed', error };
       }
-      if (claim === 'sent') this.r.alertsAlreadySent += 1;
-      else due.push({ stored, finding });
     }
     // A digest of one is just an alert: keep it individual. Regions share the budget, so it may
     // already be spent (or overspent) when this page is delivered.
     const left = Math.max(0, this.budget.remaining);
     const individually = due.length - left <= 1 ? due.length : left;
-    for (const { stored } of due.slice(0, individually)) {
+    for (const one of due.slice(0, individually)) {
       this.budget.remaining -= 1;
-      const failure = await this.deliver(stored.alert, [stored.key]);
+      const failure = await this.deliver(one.stored.alert, [one]);
       if (failure) return failure;
-      this.r.alertsSent += 1;
     }
     const rest = due.slice(individually);
     if (rest.length > 0) {
-      const digest = this.deps.renderDigest(rest.map((d) => d.finding));
-      const failure = await this.deliver(
-        digest,
-        rest.map((d) => d.stored.key),
-      );
+      const failure = await this.deliver(this.deps.renderDigest(rest.map((d) => d.finding)), rest, true);
       if (failure) return failure;
-      this.r.alertsSent += rest.length;
-      this.r.digestsSent += 1;
     }
     return undefined;
   }
 
-  /** Publishes one message and marks the alerts it carries as sent. */
+  /**
+   * Folds the finding into its repeat group or records its alert under this run's claim. Returns
+   * the alert when this run is to publish it.
+   */
+  private async record(finding: Finding, page: readonly Finding[]): Promise<Due | undefined> {
+    // What folding learnt of the finding's alert record, so that it is not read again to claim it.
+    let recorded: FoldResult | undefined;
+    if (this.settings.repeatWindowMs > 0) {
+      const fold = await this.deps.state.foldRepeat(
+        repeatGroupOf(finding, this.settings.repeatWindowMs),
+        memberOf(finding),
+        this.deps.clock.nowMs(),
+      );
+      if (fold === 'folded' || fold === 'folded-before') {
+        if (fold === 'folded') this.r.alertsFolded += 1;
+        this.report.findings.push({ ...findingRecord(finding, this.region, true), folded: true });
+        return undefined;
+      }
+      if (fold !== 'publish') recorded = fold;
+    }
+    this.report.findings.push(findingRecord(finding, this.region, true));
+    if (recorded === 'sent' || recorded === 'set-aside') {
+      this.r.alertsAlreadySent += 1;
+      return undefined;
+    }
+    const related = page.filter(
+      (other) => other !== finding && sameActor(other, finding) && atLeast(other.severity, 'low'),
+    );
+    const key = alertKeyOf(finding);
+    // Refused for good moments ago (the outbox drain, or another region): its next try is a later run's.
+    if (this.ctx.refusedKeys.has(key)) return undefined;
+    const stored: StoredAlert = {
+      key,
+      region: this.region,
+      eventTimeMs: finding.event.eventTimeMs,
+      alert: this.deps.render(finding, related),
+    };
+    const claim = await this.ctx.claim();
+    const result: ClaimResult =
+      recorded === 'pending'
+        ? await this.deps.state.reclaimAlert(stored.key, claim)
+        : await this.deps.state.claimAlert(stored, claim);
+    if (result === 'claimed' || result === 'resumed') return { stored, finding, claimedAtMs: claim.nowMs };
+    if (result === 'held') this.r.alertsHeldElsewhere += 1;
+    else this.r.alertsAlreadySent += 1;
+    return undefined;
+  }
+
+  /**
+   * Publishes one message for alerts this run has claimed, and marks them sent. A claim older than
+   * PUBLISH_WITHIN_MS is renewed first; alerts whose claim another run has taken over meanwhile
+   * are left to it.
+   */
   private async deliver(
     alert: RenderedAlert,
-    keys: readonly string[],
+    items: readonly Due[],
+    digest = false,
   ): Promise<{ outcome: RegionOutcome; error: unknown } | undefined> {
+    let mine: readonly Due[];
+    try {
+      mine = await this.freshen(items);
+    } catch (error) {
+      return { outcome: error instanceof LeaseLostError ? 'lease-lost' : 'state-failed', error };
+    }
+    if (mine.length === 0) return undefined;
+    // Renewed claims on only part of a digest: the digest lists only those.
+    const message =
+      mine.length === items.length
+        ? alert
+        : digest
+          ? this.deps.renderDigest(mine.map((d) => d.finding))
+          : alert;
     let messageId: string;
     try {
-      messageId = await this.deps.sink.publish(alert);
+      messageId = await this.deps.sink.publish(message);
     } catch (error) {
-      // The alerts stay in the outbox; the cursor stays before their events.
-      return { outcome: 'publish-failed', error };
+      if (!isRefusal(error)) {
+        // The alerts stay in the outbox; the cursor stays before their events.
+        return { outcome: 'publish-failed', error };
+      }
+      try {
+        for (const item of mine) await refused(this.ctx, item.stored.key, error);
+      } catch (stateError) {
+        return { outcome: 'state-failed', error: stateError };
+      }
+      // Kept in the outbox: the next runs retry them, then set them aside. The region goes on.
+      this.r.alertsRefused += mine.length;
+      return undefined;
     }
     try {
-      for (const key of keys) await this.deps.state.markSent(key, messageId, this.deps.clock.nowMs());
+      for (const item of mine) {
+        await this.deps.state.markSent(item.stored.key, messageId, this.deps.clock.nowMs());
+      }
     } catch (error) {
       return { outcome: 'state-failed', error };
     }
+    this.r.alertsSent += mine.length;
+    if (digest) this.r.digestsSent += 1;
     return undefined;
+  }
+
+  /** The items whose claim is still this run's, each renewed if it is older than PUBLISH_WITHIN_MS. */
+  private async freshen(items: readonly Due[]): Promise<Due[]> {
+    const mine: Due[] = [];
+    for (const item of items) {
+      if (this.deps.clock.nowMs() - item.claimedAtMs <= PUBLISH_WITHIN_MS) {
+        mine.push(item);
+        continue;
+      }
+      const claim = await this.ctx.claim();
+      const result = await this.deps.state.reclaimAlert(item.stored.key, claim);
+      if (result === 'resumed') mine.push({ ...item, claimedAtMs: claim.nowMs });
+      else if (result === 'held') this.r.alertsHeldElsewhere += 1;
+    }
+    return mine;
   }
 
   private ruleFailed(failure: RuleFailure): void {
@@ -648,7 +912,8 @@ class RegionRun {
   private finish(cursor: RegionCursor, outcome: RegionOutcome = this.r.outcome): RegionReport {
     this.r.outcome = outcome;
     this.r.cursorAfterMs = cursor.processedUntilMs;
-    this.r.lagMs = lagMs(cursor, this.input.windowEndMs);
+    // Against the clock, not the window end: a stale scheduled time must not hide a region that stands still.
+    this.r.lagMs = lagMs(cursor, this.deps.clock.nowMs());
     return this.r;
   }
 }
@@ -765,6 +1030,8 @@ function emptyRegion(region: string, cursorMs: number): RegionReport {
     alertsFolded: 0,
     digestsSent: 0,
     alertsAlreadySent: 0,
+    alertsHeldElsewhere: 0,
+    alertsRefused: 0,
     cursorBeforeMs: cursorMs,
     cursorAfterMs: cursorMs,
     lagMs: Number.NaN,
@@ -777,7 +1044,18 @@ function emptyReport(input: RunInput): RunReport {
     status: 'completed',
     windowEndMs: input.windowEndMs,
     durationMs: 0,
-    outbox: { pendingFound: 0, delivered: 0, failed: 0 },
+    outbox: {
+      pendingFound: 0,
+      delivered: 0,
+      failed: 0,
+      held: 0,
+      refused: 0,
+      setAside: 0,
+      recovered: 0,
+      // Counted at the end of a run that held the lease; unknown otherwise.
+      setAsideTotal: Number.NaN,
+      setAsideEntries: [],
+    },
     repeats: { groupsClosed: 0, summariesQueued: 0 },
     regions: [],
     totals: {

@@ -92,6 +92,34 @@ export function isIdentityCenterSession(e: TrailEvent): boolean {
   );
 }
 
+/**
+ * The principal behind a call, the same across its sessions: a role once whatever its session
+ * names (they differ per job run, and the caller chooses them), and a federation token's user as
+ * the IAM user that issued it; an IAM Identity Center role per person (the session name is the
+ * person, and many people share the role); otherwise the caller's ARN, or its principal id. A role
+ * session recorded without its issuer is read from its ARN (`assumed-role/Role/session` ->
+ * `arn:<partition>:iam::<account>:role/Role`). What counters and profiles key on.
+ */
+export function principalKey(e: TrailEvent): string {
+  const { type, arn, principalId, sessionIssuerArn, userName } = e.actor;
+  const issuer =
+    type === 'AssumedRole' || type === 'FederatedUser' ? sessionIssuerArn || roleOfSession(arn) : '';
+  if (issuer === '') return arn || principalId;
+  if (!isIdentityCenterSession(e)) return issuer;
+  const person = userName || roleSession(arn).split('/')[1] || '';
+  return person === '' ? issuer : `${issuer}/${person}`;
+}
+
+/** `arn:aws:iam::<account>:role/Role` for an `arn:aws:sts::<account>:assumed-role/Role/session` ARN; '' otherwise. */
+function roleOfSession(arn: string): string {
+  const role = roleSession(arn).split('/')[0] ?? '';
+  const [prefix, partition] = arn.split(':');
+  const account = arnAccount(arn);
+  return role === '' || prefix !== 'arn' || account === ''
+    ? ''
+    : `arn:${partition}:iam::${account}:role/${role}`;
+}
+
 const FEDERATED_TYPES = new Set([
   'AssumedRole',
   'FederatedUser',

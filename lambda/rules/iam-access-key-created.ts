@@ -3,6 +3,7 @@ import { obj, str } from '../core/event';
 import { defineRule } from '../core/rule';
 import type { Severity, TrailEvent } from '../core/types';
 import { actorLabel, dedup, failed, origin, outcome, param, show } from './helpers';
+import { isServiceCaller } from './helpers-exposure';
 
 /** The user the key is for: `requestParameters.userName`, or the caller itself when absent. */
 const targetUser = (e: TrailEvent): string => param(e, 'userName');
@@ -10,30 +11,40 @@ const targetUser = (e: TrailEvent): string => param(e, 'userName');
 /** Root with no userName creates a key for the root user itself. */
 const isRootKey = (e: TrailEvent): boolean => e.actor.type === 'Root' && targetUser(e) === '';
 
-/** An IAM user creating its own key: routine rotation, unlike a key minted for someone else. */
+/**
+ * An IAM user creating a key for itself: rotation, or a stolen credential made to last (ATT&CK
+ * T1098.001). Named in the alert; rated like any other key unless a service made the call.
+ */
 const isOwnKey = (e: TrailEvent): boolean =>
   e.actor.type === 'IAMUser' && (targetUser(e) === '' || targetUser(e) === e.actor.userName);
 
+/**
+ * Every key is high, the caller's own included; a root key critical. The one exception is an IAM
+ * user's own key created through an AWS service (invokedBy, a CloudFormation stack): medium.
+ */
 function severity(e: TrailEvent): Severity {
   if (failed(e)) return 'medium';
   if (isRootKey(e)) return 'critical';
-  return isOwnKey(e) ? 'medium' : 'high';
+  return isOwnKey(e) && isServiceCaller(e) ? 'medium' : 'high';
 }
 
 export default defineRule({
   id: 'iam.access-key-created',
   title: 'IAM access key created',
   description:
-    'A principal created an access key. High when the key is for another IAM user (a backdoor ' +
-    'credential), medium when an IAM user rotates its own key or the call failed, critical for a ' +
-    'root user access key (which should never exist).',
+    'A principal created an access key. High for a key for another IAM user (a backdoor credential) ' +
+    'and for a key an IAM user creates for itself (rotation, or stolen credentials made to last); ' +
+    'critical for a root user access key (which should never exist); medium when the call failed, ' +
+    'or when an AWS service made it for the IAM user itself (invokedBy, such as a CloudFormation stack).',
   whyItMatters:
-    'An access key outlives the session that created it; an attacker who mints a key for another ' +
-    'user keeps access after the stolen credentials are revoked.',
+    'An access key outlives the session that created it: an attacker who mints a key for another ' +
+    'user, or a second key for the user whose password or session they stole, keeps access after ' +
+    'the stolen credentials are revoked.',
   runbook:
-    'Ask the owner of the target user whether they expected the key. If not, deactivate and ' +
-    'delete it (UpdateAccessKey, DeleteAccessKey), rotate the caller credentials, and review the ' +
-    "new key's use with Event history filtered by its access key id.",
+    'Ask the owner of the target user whether they expected the key (after a rotation, the old key ' +
+    'should be deactivated soon). If not, deactivate and delete it (UpdateAccessKey, ' +
+    "DeleteAccessKey), rotate the caller credentials, and review the new key's use with Event " +
+    'history filtered by its access key id.',
   reference: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html',
   mitre: ['TA0003:T1098.001'],
   eventNames: ['CreateAccessKey'],

@@ -11,6 +11,7 @@ import {
   policyGrantsPublicPrincipal,
   show,
 } from './helpers';
+import { byOutcome, isServiceCaller } from './helpers-exposure';
 import { allowedAwsAccounts, homeAccount, policyDocument } from './helpers-network';
 
 /** CloudTrail records the policy as an object, occasionally as a JSON string: the helpers take both. */
@@ -23,10 +24,15 @@ function otherAccounts(e: TrailEvent): string[] {
   return [...new Set(accounts.filter((a) => a !== home))];
 }
 
+/**
+ * Critical when public; high when it names another account, and whenever a person or a workload
+ * (not an AWS service) replaced the policy, whatever it says: who may touch the data changed. A
+ * policy naming no other account that an AWS service wrote (invokedBy CloudFormation, a
+ * service-linked role) is medium. A failed call is one level lower (byOutcome).
+ */
 function severity(e: TrailEvent): Severity {
-  if (failed(e)) return isPublic(e) ? 'medium' : 'low';
-  if (isPublic(e)) return 'critical';
-  return otherAccounts(e).length > 0 ? 'high' : 'medium';
+  if (isPublic(e)) return byOutcome(e, 'critical');
+  return byOutcome(e, otherAccounts(e).length > 0 || !isServiceCaller(e) ? 'high' : 'medium');
 }
 
 export default defineRule({
@@ -35,13 +41,17 @@ export default defineRule({
   description:
     'A principal replaced an S3 bucket policy. Critical when the new policy allows anyone ' +
     '(Principal "*" without a condition pinning the caller to an account, organisation, VPC or ' +
-    'CIDR); high when an Allow statement names another AWS account (or any account); medium ' +
-    'otherwise (the account’s own principals, AWS service principals, a "*" pinned by a condition, ' +
-    'or a policy that cannot be read). A failed attempt at a public policy (often refused by Block ' +
-    'Public Access) is medium, other failed attempts low. Deny statements are not weighed.',
+    'CIDR); high when an Allow statement names another AWS account (or any account), and high for ' +
+    'any policy a person or workload sets (the account’s own principals, AWS service principals, a ' +
+    '"*" pinned by a condition, or a policy that cannot be read); medium for such a policy set by ' +
+    'an AWS service (invokedBy, such as CloudFormation, or a service-linked role). A failed attempt ' +
+    'is one level lower: medium, or low for an AWS service’s attempt at a policy naming no other ' +
+    'account. Deny statements are not weighed.',
   whyItMatters:
-    'A bucket policy decides who outside the account can read or write the data; one statement ' +
-    'with Principal "*" exposes the bucket to the internet.',
+    'A bucket policy decides who can read, write or delete the data, inside the account and outside ' +
+    'it; one statement with Principal "*" exposes the bucket to the internet, and a policy naming ' +
+    'only the account can still open the bucket to a role the attacker controls, or lock its ' +
+    'owners out.',
   runbook:
     'Read the new policy (GetBucketPolicy) and confirm it with the bucket owner. If it is not ' +
     'expected, restore the previous policy or delete it, turn on S3 Block Public Access for the ' +

@@ -1,37 +1,35 @@
-// AssumeRole by a person or by another account; services assuming roles are the background hum.
+// AssumeRole by anyone but AWS itself: people, workloads chaining roles, other accounts.
 import { defineRule } from '../core/rule';
 import type { TrailEvent } from '../core/types';
 import {
   actorLabel,
   dedup,
   failed,
-  isAwsServiceCall,
   isCrossAccount,
-  isIdentityCenterSession,
   origin,
   outcome,
   param,
+  principalKey,
   show,
 } from './helpers';
+import { isServiceCaller } from './helpers-exposure';
 
-/** Identity types that stand for a person rather than a workload. */
-const HUMAN_TYPES = new Set(['IAMUser', 'Root', 'FederatedUser', 'IdentityCenterUser']);
-
-/** A person: an IAM user, root, a federated user, or a role session issued by IAM Identity Center. */
-const isHumanCaller = (e: TrailEvent): boolean =>
-  HUMAN_TYPES.has(e.actor.type) || (e.actor.type === 'AssumedRole' && isIdentityCenterSession(e));
+const fromOtherAccount = (e: TrailEvent): boolean => isCrossAccount(e, param(e, 'roleArn'));
 
 export default defineRule({
   id: 'sts.role-assumed',
-  title: 'Role assumed by a person or another account',
+  title: 'Role assumed by a person, a workload or another account',
   description:
-    'AssumeRole called by an IAM user, root, a federated or Identity Center user, or by a principal ' +
-    'from another account. Role assumptions by AWS services (type AWSService or invokedBy) and ' +
-    'by workload roles inside the account are not matched: they happen thousands of times a day.',
+    'AssumeRole called by any principal that is not an AWS service: an IAM user, root, a federated ' +
+    'or Identity Center user, a workload role chaining into another role, or a principal from another ' +
+    'account. Medium, failed attempts included: recorded and shown, paged only with minSeverity ' +
+    'medium (workload roles assume roles all day; quiet a known one with a suppression). Role ' +
+    'assumptions that AWS services make (type AWSService, invokedBy, service-linked roles) are not ' +
+    'matched: they happen thousands of times a day.',
   whyItMatters:
-    'Assuming a role is how access moves: between accounts, and from a low-privilege user to a ' +
-    'powerful role. A cross-account assumption from an unknown account is a common sign of a ' +
-    'compromised trust policy.',
+    'Assuming a role is how access moves: between accounts, from a low-privilege user to a ' +
+    'powerful role, and from one compromised workload to the roles it may chain into. A ' +
+    'cross-account assumption from an unknown account is a common sign of a compromised trust policy.',
   runbook:
     'Check that the caller is expected to use the role (and, across accounts, that the calling ' +
     'account is known). If not, review and tighten the role trust policy, revoke the role ' +
@@ -41,13 +39,14 @@ export default defineRule({
   eventNames: ['AssumeRole'],
   eventSources: ['sts.amazonaws.com'],
   severity: 'medium',
-  matches: (e) => !isAwsServiceCall(e) && (isHumanCaller(e) || isCrossAccount(e, param(e, 'roleArn'))),
+  matches: (e) => !isServiceCaller(e),
   explain: (e) => {
-    const from = isCrossAccount(e, param(e, 'roleArn')) ? ` of account ${show(e.actor.accountId, 16)}` : '';
+    const from = fromOtherAccount(e) ? ` of account ${show(e.actor.accountId, 16)}` : '';
     return (
       `${actorLabel(e)}${from} ${failed(e) ? 'tried to assume' : 'assumed'} role ` +
       `${show(param(e, 'roleArn'), 120)} as session ${show(param(e, 'roleSessionName'), 64)} ${origin(e)}${outcome(e)}.`
     );
   },
-  dedupKey: (e) => dedup('sts.role-assumed', e.actor.arn || e.actor.principalId, param(e, 'roleArn')),
+  // A workload's session names differ per run: its repeats group under the role, not the session.
+  dedupKey: (e) => dedup('sts.role-assumed', principalKey(e), param(e, 'roleArn')),
 });

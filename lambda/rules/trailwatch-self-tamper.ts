@@ -1,5 +1,6 @@
-// Tampering with trailwatch itself: its schedule, function, table, topic, key, dead-letter queue,
-// log group or stack, recognised from the names the stack gives the function (RuleContext.ownResources).
+// Tampering with trailwatch itself: its schedule, function, table, topic, keys (alert and health),
+// dead-letter queue, log group or stack, recognised from the names the stack gives the function
+// (RuleContext.ownResources).
 import { isObject } from '../core/event';
 import type { OwnResources, RuleContext } from '../core/rule';
 import { defineRule } from '../core/rule';
@@ -18,7 +19,16 @@ import {
 
 const ID = 'trailwatch.self-tamper';
 
-type Kind = 'schedule' | 'function' | 'table' | 'topic' | 'key' | 'queue' | 'logGroup' | 'stack';
+type Kind =
+  | 'schedule'
+  | 'function'
+  | 'table'
+  | 'topic'
+  | 'key'
+  | 'healthKey'
+  | 'queue'
+  | 'logGroup'
+  | 'stack';
 
 /** Per event source: the resource kind and, per event name, the severity of a deliberate manual call. */
 interface SourceSpec {
@@ -125,6 +135,7 @@ const LABEL: Record<Kind, string> = {
   table: 'DynamoDB state table',
   topic: 'SNS alert topic',
   key: 'KMS key',
+  healthKey: 'KMS key of the health topic',
   queue: 'dead-letter queue',
   logGroup: 'log group',
   stack: 'CloudFormation stack',
@@ -132,7 +143,7 @@ const LABEL: Record<Kind, string> = {
 
 /** trailwatch's account, from the ARNs the stack hands over; '' when unknown. */
 function ownAccount(own: OwnResources): string {
-  return arnAccount(own.topicArn ?? '') || arnAccount(own.keyArn ?? '');
+  return arnAccount(own.topicArn ?? '') || arnAccount(own.keyArn ?? '') || arnAccount(own.healthKeyArn ?? '');
 }
 
 /** A reference that names an account other than trailwatch's is somebody else's resource. */
@@ -229,10 +240,15 @@ function ownTarget(e: TrailEvent, context: RuleContext): { kind: Kind; name: str
       return ref === topic || subscription.startsWith(`${topic}:`) ? hit(topic) : undefined;
     }
     case 'key': {
-      const mine = keyIdOf(own.keyArn ?? '');
-      if (mine === '') return undefined;
-      const ok = keyRefs(e).some((ref) => keyIdOf(ref) === mine && sameAccount(arnAccount(ref), own));
-      return ok ? hit(own.keyArn) : undefined;
+      // Two keys of its own: the alert topic's and the health topic's, recognised alike.
+      const refs = keyRefs(e);
+      const isRef = (arn: string | undefined): arn is string => {
+        const mine = keyIdOf(arn ?? '');
+        return mine !== '' && refs.some((ref) => keyIdOf(ref) === mine && sameAccount(arnAccount(ref), own));
+      };
+      if (isRef(own.keyArn)) return hit(own.keyArn);
+      if (isRef(own.healthKeyArn)) return { kind: 'healthKey', name: own.healthKeyArn };
+      return undefined;
     }
     case 'queue': {
       if (!own.queueName) return undefined;
@@ -277,15 +293,16 @@ export default defineRule({
     'gives the function: its EventBridge schedule rule (DisableRule, DeleteRule, PutRule, RemoveTargets, ' +
     'PutTargets), its Lambda function (UpdateFunctionCode/Configuration, DeleteFunction, Add/RemovePermission, ' +
     'concurrency, event-invoke and URL configs; names, qualified ARNs and partial ARNs), its DynamoDB table, ' +
-    "its SNS topic and subscriptions, its KMS key (key id or ARN, or the key in the record's resources), its " +
-    'dead-letter queue, its log group and its CloudFormation stack. Critical, except: UpdateStack, ' +
+    'its SNS topic and subscriptions, its two KMS keys (the alert key and the health topic key, each by key id ' +
+    "or ARN, or the key in the record's resources), its dead-letter queue, its log group and its " +
+    'CloudFormation stack. Critical, except: UpdateStack, ' +
     'ExecuteChangeSet, SetStackPolicy and turning termination protection off (high: also the upgrade path), ' +
-    'Subscribe to the topic, CreateGrant and DisableKeyRotation on the key, PutSubscriptionFilter on the ' +
+    'Subscribe to the topic, CreateGrant and DisableKeyRotation on either key, PutSubscriptionFilter on the ' +
     'log group and DeleteFunctionConcurrency (high). Failed attempts are high (someone tried). Calls made by ' +
     'CloudFormation during a stack operation (invokedBy or source cloudformation.amazonaws.com) are expected ' +
     'during a deployment and rated high, not critical; other AWS-service calls are high too, and grants ' +
-    'created by AWS services on the key are not reported. Resources whose name is not known to the function ' +
-    "(an absent ownResources field), KMS aliases and the stack's health topic are not covered.",
+    'created by AWS services on either key are not reported. Resources whose name is not known to the function ' +
+    "(an absent ownResources field), KMS aliases and the stack's health topic itself are not covered.",
   whyItMatters:
     'An attacker who disables, rewrites or mutes the detector turns every other rule off at once: changing ' +
     'its code, stopping its schedule, deleting its state or cutting the alert topic is the first thing to ' +
@@ -295,7 +312,8 @@ export default defineRule({
     'events and the deploy pipeline: a CloudFormation update or change set from the deploy role, and the ' +
     'high-rated calls CloudFormation makes during it, are expected). Otherwise: redeploy trailwatch from ' +
     'source (cdk deploy) to restore function code, schedule, topic subscriptions and key state; cancel a ' +
-    'pending key deletion (CancelKeyDeletion) and re-enable the key; remove unknown topic subscriptions; ' +
+    'pending key deletion (CancelKeyDeletion) and re-enable the key (a disabled health key silences the ' +
+    'health alarms, a disabled alert key the alerts); remove unknown topic subscriptions; ' +
     "disable the caller's credentials; and review Event history directly for the caller's actions, since " +
     'trailwatch may have missed events while it was impaired.',
   reference: 'https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html',

@@ -1,7 +1,15 @@
 // End-to-end: `node bin/trailwatch.js poll` against the local CloudTrail (and SNS) servers.
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  createDetectorTable,
+  DYNAMODB_ENDPOINT_ENV,
+  localDynamoDbClient,
+  uniqueTableName,
+} from '../support/dynamodb-local';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { type LocalCloudTrail, makeRecord, startLocalCloudTrail } from '../support/local-cloudtrail';
 import { type LocalSns, startLocalSns } from '../support/local-sns';
-import { jsonLines, runCli, summaryLine } from './support/run-cli';
+import { jsonLines, runCli, startCli, summaryLine } from './support/run-cli';
 
 const MINUTE = 60_000;
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:trailwatch-alerts';
@@ -167,5 +175,82 @@ describe('trailwatch poll', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(message);
     expect(stderr).toContain("See 'trailwatch poll --help'");
+  });
+});
+
+describe('trailwatch poll --table: the shared cursor and lease', () => {
+  let proxies: FaultProxy[] = [];
+  let table: string;
+  const dynamoEndpoint = () => process.env[DYNAMODB_ENDPOINT_ENV] ?? '';
+  const tableEnv = (endpoint: string) => ({ ...env(), AWS_ENDPOINT_URL_DYNAMODB: endpoint });
+  const item = async (pk: string, sk: string) =>
+    (
+      await localDynamoDbClient(dynamoEndpoint(), 3).send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+      )
+    ).Item;
+  /** DynamoDB as seen through a proxy whose answers' Date header is `offsetMs` from this clock. */
+  const dynamoWithClock = async (offsetMs: number) => {
+    const proxy = await startFaultProxy(dynamoEndpoint(), { dateOffsetMs: offsetMs });
+    proxies.push(proxy);
+    return proxy.url;
+  };
+
+  beforeEach(async () => {
+    table = uniqueTableName('poll');
+    await createDetectorTable(dynamoEndpoint(), table);
+  });
+  afterEach(async () => {
+    await Promise.all(proxies.map((p) => p.close()));
+    proxies = [];
+  });
+
+  it("refuses, exit 2, to move the detector's cursor from a clock two hours ahead of AWS's", async () => {
+    const { code, stderr } = await runCli(
+      ['poll', '--regions', 'eu-west-1', '--since', '1h', '--table', table, '--publish', TOPIC],
+      { env: tableEnv(await dynamoWithClock(-2 * 60 * MINUTE)) },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/this machine's clock is 2 h 0 min ahead of AWS's \(DynamoDB's Date header\)/);
+    expect(await item('cursor', 'eu-west-1')).toBeUndefined();
+    expect(cloudtrail.requests).toHaveLength(0);
+    expect(sns.published).toHaveLength(0);
+  });
+
+  it("runs on AWS's time when the clock is a minute ahead: the cursor never passes AWS's now", async () => {
+    const before = Date.now();
+    const { code } = await runCli(
+      ['poll', '--regions', 'eu-west-1', '--since', '1h', '--table', table, '--publish', TOPIC],
+      { env: tableEnv(await dynamoWithClock(-60_000)) },
+    );
+    expect(code).toBe(0);
+    const cursor = Number((await item('cursor', 'eu-west-1'))?.processedUntilMs?.N);
+    // AWS's now during the run was at most the local clock minus a minute (plus the header's second).
+    expect(cursor).toBeLessThanOrEqual(Date.now() - 60_000 + 2000);
+    expect(cursor).toBeGreaterThanOrEqual(before - 60_000 - 2000);
+    expect(sns.published).toHaveLength(1);
+    // A finished run gives the lease back.
+    expect(await item('lease', 'run')).toBeUndefined();
+  });
+
+  it('gives the lease back on Ctrl-C, so the deployed detector is not kept waiting', async () => {
+    for (let i = 0; i < 400; i++) {
+      cloudtrail.addEvent('eu-west-1', makeRecord({ eventTimeMs: Date.now() - 40 * MINUTE + i * 1000 }));
+    }
+    const { child, result } = startCli(
+      ['poll', '--regions', 'eu-west-1', '--since', '1h', '--table', table, '--publish', TOPIC],
+      { env: tableEnv(dynamoEndpoint()) },
+    );
+    // Wait until it holds the lease and is reading (2 pages a second: 10 pages take 5 s).
+    const deadline = Date.now() + 20_000;
+    while (cloudtrail.requests.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await item('lease', 'run')).toBeDefined();
+    child.kill('SIGINT');
+    const { code, stderr } = await result;
+    expect(code).toBe(130);
+    expect(stderr).toContain('trailwatch poll: SIGINT: releasing the lease and stopping');
+    expect(await item('lease', 'run')).toBeUndefined();
   });
 });

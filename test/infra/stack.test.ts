@@ -159,27 +159,36 @@ describe('TrailwatchStack with default context', () => {
   });
 
   describe('encryption and SSL', () => {
-    it('encrypts the topic with the rotating customer-managed key', () => {
-      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    it('encrypts each topic with a rotating customer-managed key of its own', () => {
+      template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.resourceCountIs('AWS::KMS::Key', 2);
       template.hasResourceProperties('AWS::SNS::Topic', {
+        DisplayName: 'trailwatch alerts',
         KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectorKey'), 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        DisplayName: 'trailwatch health',
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectorHealthKey'), 'Arn'] },
       });
     });
 
-    it('lets CloudWatch alarms of this account use the key', () => {
-      template.hasResourceProperties('AWS::KMS::Key', {
-        KeyPolicy: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-              Condition: Match.objectLike({
-                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    it('lets CloudWatch alarms of this account use the health key, and only the health key', () => {
+      const keys = template.findResources('AWS::KMS::Key', {
+        Properties: {
+          KeyPolicy: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Principal: { Service: 'cloudwatch.amazonaws.com' },
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+                Condition: Match.objectLike({
+                  StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                }),
               }),
-            }),
-          ]),
+            ]),
+          },
         },
       });
+      expect(Object.keys(keys)).toEqual([expect.stringMatching(/^DetectorHealthKey/)]);
     });
 
     it('gives the table encryption, point-in-time recovery, TTL and on-demand billing', () => {

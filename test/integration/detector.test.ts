@@ -10,7 +10,7 @@ import {
   startDetectorHarness,
 } from '../support/detector-harness';
 import { localDynamoDbClient } from '../support/dynamodb-local';
-import { createRecordFactory } from '../support/local-cloudtrail';
+import { createRecordFactory, stopLoggingRecord } from '../support/local-cloudtrail';
 
 let h: DetectorHarness;
 let T0: number;
@@ -51,14 +51,7 @@ async function withAliceKnown(): Promise<DynamoDbStateStore> {
 }
 
 function stopLogging(timeMs: number, region = HOME) {
-  return makeRecord({
-    eventName: 'StopLogging',
-    eventSource: 'cloudtrail.amazonaws.com',
-    eventTime: new Date(timeMs).toISOString(),
-    awsRegion: region,
-    readOnly: false,
-    requestParameters: { name: `arn:aws:cloudtrail:${region}:111122223333:trail/main` },
-  });
+  return stopLoggingRecord(makeRecord, timeMs, { region });
 }
 
 function routine(timeMs: number, region = HOME) {
@@ -110,33 +103,35 @@ describe('the scheduled detector against local AWS parts', () => {
 
   it('does not alert twice on an event seen again in the overlap, and catches a late one', async () => {
     const HOUR = 60 * MINUTE;
-    // Both in one fixed hour and within the first run's lookback: the late one repeats the early one.
-    const windowStart = Math.floor((T0 - 30 * MINUTE) / HOUR) * HOUR;
-    const base = Math.max(windowStart, T0 - 60 * MINUTE);
-    const early = stopLogging(base + MINUTE);
+    // Both within the first run's lookback, in one fixed hour: the late one repeats the early one.
+    const early = stopLogging(T0 - 45 * MINUTE);
+    const late = stopLogging(T0 - 44 * MINUTE);
+    const windowEnd = Math.floor((T0 - 45 * MINUTE) / HOUR) * HOUR + HOUR;
     h.cloudtrail.addEvent(HOME, early);
+    // Happened before the first run's window end, visible 47 minutes later (the overlap is 60).
+    const visible = T0 + 3 * MINUTE;
+    h.cloudtrail.addEvent(HOME, late, { visibleAtMs: visible });
     await tick(T0);
-    // Happened before the first run's window end, visible only 40 minutes later (the overlap is 60).
-    const late = stopLogging(base + 2 * MINUTE);
-    h.cloudtrail.addEvent(HOME, late, { visibleAtMs: base + 42 * MINUTE });
 
-    // The same actor stopped the same trail: the late one is folded as a repeat and goes out in the
-    // group's summary on the first run at or after the window's end plus the overlap.
-    const due = windowStart + 2 * HOUR;
-    for (let t = T0 + 5 * MINUTE; t < due + 5 * MINUTE; t += 5 * MINUTE) {
-      await tick(t);
-      if (t < due) expect(h.sns.published).toHaveLength(1);
-    }
+    // The same actor stopped the same trail: read before its window ends, the late one is folded and
+    // goes out in the group's summary at the first run after the window; read after, it is alerted
+    // on its own. Either way within one window and two schedule periods of becoming visible.
+    const due = Math.max(windowEnd, visible) + 10 * MINUTE;
+    for (let t = T0 + 5 * MINUTE; t <= due + 30 * MINUTE; t += 5 * MINUTE) await tick(t);
 
     const alerted = h.sns.published.map((m) => JSON.parse(m.attributes.eventIds!.value) as string[]);
     expect(alerted).toEqual([[early.eventID], [late.eventID]]);
-    expect(h.sns.published[1]!.attributes.ruleId?.value).toBe('digest');
+    const second = h.sns.published[1]!;
+    expect(second.attributes.ruleId?.value).toBe(
+      visible < windowEnd ? 'digest' : 'cloudtrail.logging-stopped',
+    );
+    expect(second.receivedAtMs).toBeLessThanOrEqual(visible + HOUR + 10 * MINUTE);
   });
 
-  it('keeps the cursor and the alert when SNS refuses, then delivers once when it recovers', async () => {
+  it('keeps the cursor and the alert when SNS fails, then delivers once when it recovers', async () => {
     await tick(T0);
     h.cloudtrail.addEvent(HOME, stopLogging(T0 + 2 * MINUTE));
-    h.sns.setFailing('KMSDisabled');
+    h.sns.setFailing('InternalError');
 
     await expect(tick(T0 + 5 * MINUTE)).rejects.toBeInstanceOf(RunIncompleteError);
     expect(await h.cursorOf(HOME)).toBe(T0);
@@ -260,10 +255,18 @@ describe('the scheduled detector against local AWS parts', () => {
       process.stdout.write = write;
     }
     const metrics = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
-    expect(metrics.map((m) => [m.Region, m.LagSeconds, m.StackName])).toEqual([
-      [HOME, 0, 'Trailwatch'],
-      [GLOBAL, 0, 'Trailwatch'],
+    // Lag is measured against the clock when the run ends: a second or two at most here.
+    expect(metrics.map((m) => [m.Region ?? null, m.LagSeconds ?? m.AlertsSetAside, m.StackName])).toEqual([
+      [HOME, expect.any(Number), 'Trailwatch'],
+      [GLOBAL, expect.any(Number), 'Trailwatch'],
+      [null, 0, 'Trailwatch'],
     ]);
+    expect(metrics[0].LagSeconds).toBeLessThanOrEqual(5);
+    expect(metrics[2]._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: 'Trailwatch',
+      Dimensions: [['StackName']],
+      Metrics: [{ Name: 'AlertsSetAside', Unit: 'Count' }],
+    });
     expect(metrics[0]._aws.CloudWatchMetrics[0]).toEqual({
       Namespace: 'Trailwatch',
       Dimensions: [['StackName', 'Region']],

@@ -1,7 +1,18 @@
 // The DynamoDB adapter against Amazon's DynamoDB Local: conditional writes, transactions, TTL fields.
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state';
-import { CursorConflictError } from '../../lambda/ports';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbStateStore, itemBytes, MAX_ITEM_BYTES } from '../../lambda/adapters/dynamodb-state';
+import { renderAlert, renderDigest, renderedBytes } from '../../lambda/core/alert';
+import { CLAIM_LAPSE_MS, claimAt } from '../../lambda/core/lease';
+import {
+  alertKeyOf,
+  findingsOf,
+  memberOf,
+  REPEAT_GROUP_LIMIT,
+  repeatGroupOf,
+  summaryKeyOf,
+} from '../../lambda/core/repeats';
+import type { Severity } from '../../lambda/core/types';
+import { CursorConflictError, type StoredAlert } from '../../lambda/ports';
 import {
   createDetectorTable,
   DYNAMODB_ENDPOINT_ENV,
@@ -10,12 +21,19 @@ import {
   startDynamoDbLocal,
   uniqueTableName,
 } from '../support/dynamodb-local';
+import { hostileStopLogging } from '../support/hostile';
 
 let dynamo: DynamoDbLocal | undefined;
 let endpoint: string;
 let store: DynamoDbStateStore;
 let tableName: string;
 const alert = { subject: 's', message: '{"default":"d"}', attributes: {} };
+const T = 1_800_000_000_000;
+
+/** An outbox entry as listPending reads it back. */
+function pendingOf(stored: StoredAlert, claimant: string, claimedAtMs: number) {
+  return { ...stored, claimant, claimedAtMs, refusals: 0, unreadable: undefined };
+}
 
 beforeAll(async () => {
   endpoint = process.env[DYNAMODB_ENDPOINT_ENV] ?? '';
@@ -62,22 +80,47 @@ describe('DynamoDbStateStore', () => {
 
   it('claims an alert once, keeps it pending until sent, then reports it sent', async () => {
     const stored = { key: 'e1#rule', region: 'eu-west-1', eventTimeMs: 5, alert };
-    expect(await store.claimAlert(stored, 1)).toBe('claimed');
-    expect(await store.claimAlert(stored, 2)).toBe('pending');
-    expect(await store.listPending(10)).toEqual([stored]);
-    await store.markSent('e1#rule', 'msg-1', 3);
-    expect(await store.claimAlert(stored, 4)).toBe('sent');
+    expect(await store.claimAlert(stored, claimAt('run-a', T))).toBe('claimed');
+    // Another run, while run-a's claim is fresh: left to run-a.
+    expect(await store.claimAlert(stored, claimAt('run-b', T + 1000))).toBe('held');
+    // run-a itself (a retried invocation keeps its request id) resumes it.
+    expect(await store.claimAlert(stored, claimAt('run-a', T + 2000))).toBe('resumed');
+    expect(await store.listPending(10)).toEqual([
+      { ...stored, claimant: 'run-a', claimedAtMs: T + 2000, refusals: 0, unreadable: undefined },
+    ]);
+    await store.markSent('e1#rule', 'msg-1', T + 3000);
+    expect(await store.claimAlert(stored, claimAt('run-b', T + 4000))).toBe('sent');
     expect(await store.listPending(10)).toEqual([]);
   });
 
-  it('grants the lease to one owner at a time, and again once it expires', async () => {
-    expect(await store.acquireLease('a', 1000, 60_000)).toBe(true);
-    expect(await store.acquireLease('b', 2000, 60_000)).toBe(false);
-    expect(await store.acquireLease('b', 62_000, 60_000)).toBe(true);
+  it("takes over another run's claim only once it has lapsed, and only one of two runs gets it", async () => {
+    const stored = { key: 'e2#rule', region: 'eu-west-1', eventTimeMs: 5, alert };
+    expect(await store.claimAlert(stored, claimAt('crashed', T))).toBe('claimed');
+    expect(await store.reclaimAlert(stored.key, claimAt('run-b', T + CLAIM_LAPSE_MS - 1000))).toBe('held');
+    const later = T + CLAIM_LAPSE_MS + 1000;
+    const both = await Promise.all([
+      store.reclaimAlert(stored.key, claimAt('run-b', later)),
+      store.reclaimAlert(stored.key, claimAt('run-c', later)),
+    ]);
+    expect(both.sort()).toEqual(['held', 'resumed']);
+  });
+
+  it('grants the lease to one owner at a time, renews it for its owner, and reports the holder', async () => {
+    const ask = (owner: string, nowMs: number) =>
+      store.acquireLease({ owner, nowMs, durationMs: 60_000, expectedEndMs: nowMs + 200_000 });
+    expect(await ask('a', 1000)).toEqual({ acquired: true });
+    expect(await ask('b', 2000)).toEqual({
+      acquired: false,
+      holder: { owner: 'a', untilMs: 61_000, expectedEndMs: 201_000 },
+    });
+    // Asking again renews: a's lease now runs to 110 s, so b waits longer.
+    expect(await ask('a', 50_000)).toEqual({ acquired: true });
+    expect((await ask('b', 62_000)).acquired).toBe(false);
+    expect(await ask('b', 111_000)).toEqual({ acquired: true });
     await store.releaseLease('a');
-    expect(await store.acquireLease('c', 63_000, 60_000)).toBe(false);
+    expect((await ask('c', 112_000)).acquired).toBe(false);
     await store.releaseLease('b');
-    expect(await store.acquireLease('c', 63_000, 60_000)).toBe(true);
+    expect(await ask('c', 112_000)).toEqual({ acquired: true });
   });
 
   it('counts each event once per bucket, stops at the limit, and freezes the crossing event', async () => {
@@ -152,8 +195,9 @@ describe('DynamoDbStateStore', () => {
       windowEndMs: 7_200_000,
       limit: 3,
     };
-    const member = (id: string) => ({
+    const member = (id: string, severity: Severity = 'high') => ({
       alertKey: `${id}#cloudtrail.logging-stopped`,
+      severity,
       snapshot: `{"eventId":"${id}"}`,
     });
 
@@ -161,7 +205,10 @@ describe('DynamoDbStateStore', () => {
       expect(await store.foldRepeat(group, member('a'), 1)).toBe('publish');
       // The lead is claimed as an ordinary alert; a re-read of it is told the record's status, so
       // the run need not claim it again.
-      await store.claimAlert({ key: member('a').alertKey, region: 'r', eventTimeMs: 1, alert }, 1);
+      await store.claimAlert(
+        { key: member('a').alertKey, region: 'r', eventTimeMs: 1, alert },
+        claimAt('r1', 1),
+      );
       expect(await store.foldRepeat(group, member('a'), 2)).toBe('pending');
       await store.markSent(member('a').alertKey, 'm-1', 2);
       expect(await store.foldRepeat(group, member('a'), 3)).toBe('sent');
@@ -180,8 +227,11 @@ describe('DynamoDbStateStore', () => {
       );
       // A folded finding's idempotency record keeps claimAlert from publishing it on its own.
       expect(
-        await store.claimAlert({ key: member('b').alertKey, region: 'r', eventTimeMs: 1, alert }, 8),
-      ).not.toBe('claimed');
+        await store.claimAlert(
+          { key: member('b').alertKey, region: 'r', eventTimeMs: 1, alert },
+          claimAt('r1', 8),
+        ),
+      ).toBe('folded');
     });
 
     it('folds one of two concurrent reads of the same repeat, and agrees on one leader', async () => {
@@ -210,9 +260,9 @@ describe('DynamoDbStateStore', () => {
         eventTimeMs: group.windowEndMs,
         alert,
       };
-      await store.closeRepeatGroup(ended[0]!, summary, 10);
-      await store.closeRepeatGroup(ended[0]!, summary, 11);
-      expect(await store.listPending(10)).toEqual([summary]);
+      await store.closeRepeatGroup(ended[0]!, summary, claimAt('r1', 10));
+      await store.closeRepeatGroup(ended[0]!, summary, claimAt('r2', 11));
+      expect(await store.listPending(10)).toEqual([pendingOf(summary, 'r1', 10)]);
       expect(await store.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).toHaveLength(1);
       // A repeat of the closed window read later founds a new group and is published.
       expect(await store.foldRepeat(group, member('late'), 12)).toBe('publish');
@@ -220,7 +270,7 @@ describe('DynamoDbStateStore', () => {
       const [alone] = await store
         .listEndedRepeats(later.windowEndMs, 10)
         .then((g) => g.filter((x) => x.windowStartMs === later.windowStartMs));
-      await store.closeRepeatGroup(alone!, undefined, 13);
+      await store.closeRepeatGroup(alone!, undefined, claimAt('r1', 13));
       expect((await store.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).map((g) => g.windowStartMs)).toEqual(
         [group.windowStartMs],
       );
@@ -237,13 +287,162 @@ describe('DynamoDbStateStore', () => {
         eventTimeMs: group.windowEndMs,
         alert,
       };
-      await store.closeRepeatGroup(stale!, summary, 3);
+      await store.closeRepeatGroup(stale!, summary, claimAt('r1', 3));
       expect(await store.listPending(10)).toEqual([]);
       const [current] = await store.listEndedRepeats(group.windowEndMs, 10);
       expect(current?.members).toHaveLength(2);
-      await store.closeRepeatGroup(current!, summary, 4);
-      expect(await store.listPending(10)).toEqual([summary]);
+      await store.closeRepeatGroup(current!, summary, claimAt('r1', 4));
+      expect(await store.listPending(10)).toEqual([pendingOf(summary, 'r1', 4)]);
     });
+  });
+});
+
+describe('never silent: limits, refusals and closing', () => {
+  const raw = () => localDynamoDbClient(endpoint, 3);
+  const outboxItem = async (key: string, pk = 'outbox') =>
+    (
+      await raw().send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: pk }, sk: { S: key } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+
+  it('stores an alert rendered from hostile text at its rendered size, never escaped twice', async () => {
+    const finding = hostileStopLogging('hostile-1', T);
+    const rendered = renderAlert(finding);
+    const stored = { key: alertKeyOf(finding), region: 'eu-west-1', eventTimeMs: T, alert: rendered };
+    expect(await store.claimAlert(stored, claimAt('r1', T))).toBe('claimed');
+    const item = await outboxItem(stored.key);
+    const storedBytes = itemBytes(item!);
+    const legacyBytes = Buffer.byteLength(JSON.stringify(rendered), 'utf8');
+    process.stdout.write(
+      `hostile alert: rendered ${renderedBytes(rendered)} B, stored ${storedBytes} B, as one JSON string ${legacyBytes} B\n`,
+    );
+    expect(storedBytes).toBeLessThanOrEqual(renderedBytes(rendered) + 1024);
+    expect(storedBytes).toBeLessThan(legacyBytes);
+    expect((await store.listPending(1))[0]?.alert).toEqual(rendered);
+  });
+
+  it('keeps a group of 100 hostile repeats and its summary under the item limit', async () => {
+    const windowMs = 3_600_000;
+    const lead = hostileStopLogging('lead', T);
+    const group = repeatGroupOf(lead, windowMs);
+    expect(await store.foldRepeat(group, memberOf(lead), T)).toBe('publish');
+    for (let i = 0; i < REPEAT_GROUP_LIMIT; i++) {
+      const repeat = hostileStopLogging(`repeat-${i}`, T + i);
+      expect(repeatGroupOf(repeat, windowMs)).toEqual(group);
+      expect(await store.foldRepeat(group, memberOf(repeat), T)).toBe('folded');
+    }
+    const [listed] = await store.listEndedRepeats(group.windowEndMs, 1);
+    const groupItem = await raw().send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': { S: 'repeat' } },
+        ConsistentRead: true,
+      }),
+    );
+    const groupBytes = itemBytes(groupItem.Items![0]!);
+    const summary = {
+      key: summaryKeyOf(listed!),
+      region: 'eu-west-1',
+      eventTimeMs: group.windowEndMs,
+      alert: renderDigest(findingsOf(listed!), {
+        repeatsOf: {
+          leadAlertKey: listed!.leadAlertKey,
+          windowStartMs: group.windowStartMs,
+          windowEndMs: group.windowEndMs,
+        },
+      }),
+    };
+    await store.closeRepeatGroup(listed!, summary, claimAt('r1', T));
+    const summaryBytes = itemBytes((await outboxItem(summary.key))!);
+    process.stdout.write(
+      `hostile group of 100: group item ${groupBytes} B, summary entry ${summaryBytes} B\n`,
+    );
+    expect(groupBytes).toBeLessThan(MAX_ITEM_BYTES * 0.7);
+    expect(summaryBytes).toBeLessThan(MAX_ITEM_BYTES * 0.7);
+    expect(await store.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+
+  it('refuses an item over the limit with an error that names it, before writing anything', async () => {
+    const huge = { subject: 's', message: JSON.stringify({ default: 'x'.repeat(420_000) }), attributes: {} };
+    const stored = { key: 'too-big#rule', region: 'eu-west-1', eventTimeMs: T, alert: huge };
+    await expect(store.claimAlert(stored, claimAt('r1', T))).rejects.toThrow(
+      /outbox entry too-big#rule would take \d+ bytes; DynamoDB stores at most 409600/,
+    );
+    expect(await store.listPending(10)).toEqual([]);
+    expect(await store.claimAlert({ ...stored, alert }, claimAt('r1', T))).toBe('claimed');
+  });
+
+  it('counts refusals, sets an entry aside, retries it once an hour by one run only, and delivers it once', async () => {
+    const stored = { key: 'refused#rule', region: 'eu-west-1', eventTimeMs: T, alert };
+    await store.claimAlert(stored, claimAt('r1', T));
+    expect(await store.recordRefusal(stored.key, 'KMSDisabledException: disabled', T)).toBe(1);
+    expect(await store.recordRefusal(stored.key, 'KMSDisabledException: disabled', T)).toBe(2);
+    expect((await store.listPending(10))[0]?.refusals).toBe(2);
+    await store.setAside(stored.key, 'KMSDisabledException: disabled', T, T + 3_600_000);
+    expect(await store.listPending(10)).toEqual([]);
+    expect(await store.countSetAside()).toBe(1);
+    expect((await outboxItem(stored.key, 'aside'))?.setAsideReason?.S).toBe('KMSDisabledException: disabled');
+    // A re-read of its event neither claims nor sends it again.
+    expect(await store.claimAlert(stored, claimAt('r2', T + 1000))).toBe('set-aside');
+    expect(await store.takeSetAsideDue(T + 60_000, T + 7_200_000, 10)).toEqual([]);
+    const [a, b] = await Promise.all([
+      store.takeSetAsideDue(T + 3_600_000, T + 7_200_000, 10),
+      store.takeSetAsideDue(T + 3_600_000, T + 7_200_000, 10),
+    ]);
+    expect([...a!, ...b!].map((e) => e.key)).toEqual([stored.key]);
+    expect([...a!, ...b!][0]?.alert).toEqual(alert);
+    await store.markSent(stored.key, 'msg-1', T + 3_600_000);
+    expect(await store.countSetAside()).toBe(0);
+    expect(await store.claimAlert(stored, claimAt('r3', T + 3_700_000))).toBe('sent');
+  });
+
+  it('lists an unreadable outbox entry as such, and sets it aside', async () => {
+    await raw().send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: 'outbox' },
+          sk: { S: 'garbled#rule' },
+          region: { S: 'eu-west-1' },
+          message: { S: '' },
+        },
+      }),
+    );
+    const [entry] = await store.listPending(10);
+    expect(entry).toMatchObject({ key: 'garbled#rule', alert: undefined });
+    expect(entry?.unreadable).toMatch(/outbox entry garbled#rule holds no readable alert/);
+    await store.setAside(entry!.key, entry!.unreadable!, T, T + 3_600_000);
+    expect(await store.listPending(10)).toEqual([]);
+    expect(await store.countSetAside()).toBe(1);
+  });
+
+  it('closes a group whose summary is recorded already (the same members)', async () => {
+    const group = { key: 'g', windowStartMs: 0, windowEndMs: 3_600_000, limit: 100 };
+    const m = (id: string) => ({ alertKey: `${id}#r`, severity: 'high' as const, snapshot: '{}' });
+    await store.foldRepeat(group, m('lead'), T);
+    await store.foldRepeat(group, m('b'), T);
+    const [listed] = await store.listEndedRepeats(group.windowEndMs, 10);
+    const summary = { key: summaryKeyOf(listed!), region: 'r', eventTimeMs: group.windowEndMs, alert };
+    // A run that recorded the summary and crashed before removing the group cannot happen in one
+    // transaction; a summary recorded under the same key by any path must still let the group go.
+    await store.claimAlert(summary, claimAt('r0', T));
+    await store.closeRepeatGroup(listed!, summary, claimAt('r1', T));
+    expect(await store.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+
+  it('folds a repeat only under a leader at least as severe', async () => {
+    const group = { key: 'g2', windowStartMs: 0, windowEndMs: 3_600_000, limit: 100 };
+    const m = (id: string, severity: Severity) => ({ alertKey: `${id}#r`, severity, snapshot: '{}' });
+    expect(await store.foldRepeat(group, m('denied', 'high'), T)).toBe('publish');
+    expect(await store.foldRepeat(group, m('stopped', 'critical'), T)).toBe('publish');
+    expect(await store.foldRepeat(group, m('again', 'high'), T)).toBe('folded');
+    expect(await store.foldRepeat(group, m('lesser', 'medium'), T)).toBe('folded');
   });
 });
 

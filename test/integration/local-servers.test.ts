@@ -21,6 +21,8 @@ import {
   SNSClient,
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
+import { SnsAlertSink } from '../../lambda/adapters/sns-sink';
+import { AlertRefusedError } from '../../lambda/ports';
 import {
   createDetectorTable,
   DYNAMODB_ENDPOINT_ENV,
@@ -458,6 +460,51 @@ describe('local SNS (Publish over the query protocol)', () => {
     const down = await failure(publish({}, { maxAttempts: undefined }));
     expect([down.name, down.$metadata?.attempts]).toEqual(['InternalErrorException', 3]);
     expect(sns.failures.byCode).toEqual({ InternalError: 4, Throttled: 1, KMSThrottling: 1, KMSDisabled: 1 });
+  });
+
+  it("tells SnsAlertSink's permanent refusals from transient failures, over the wire", async () => {
+    const sink = new SnsAlertSink({ topicArn: TOPIC, client: client() });
+    const alert = { subject: 's', message: JSON.stringify({ default: 'd' }), attributes: {} };
+    const outcome = async (code: string) => {
+      sns.failNext(1, code);
+      const error = (await sink.publish(alert).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error;
+      return [code, error instanceof AlertRefusedError ? `refused ${error.code}` : `failed ${error.name}`];
+    };
+    const outcomes = [];
+    for (const code of [
+      'InvalidParameter',
+      'AuthorizationError',
+      'KMSDisabled',
+      'KMSNotFound',
+      'KMSInvalidState',
+      'KMSAccessDenied',
+      'NotFound',
+      'InternalError',
+      'Throttled',
+      'KMSThrottling',
+      'ServiceUnavailable',
+    ]) {
+      outcomes.push(await outcome(code));
+    }
+    expect(outcomes).toEqual([
+      ['InvalidParameter', 'refused InvalidParameterException'],
+      ['AuthorizationError', 'refused AuthorizationErrorException'],
+      ['KMSDisabled', 'refused KMSDisabledException'],
+      ['KMSNotFound', 'refused KMSNotFoundException'],
+      ['KMSInvalidState', 'refused KMSInvalidStateException'],
+      ['KMSAccessDenied', 'refused KMSAccessDeniedException'],
+      ['NotFound', 'refused NotFoundException'],
+      ['InternalError', 'failed InternalErrorException'],
+      ['Throttled', 'failed ThrottledException'],
+      ['KMSThrottling', 'failed KMSThrottlingException'],
+      ['ServiceUnavailable', 'failed ServiceUnavailable'],
+    ]);
+    // A topic that does not exist is refused for good too.
+    const gone = new SnsAlertSink({ topicArn: `${TOPIC}-deleted`, client: client() });
+    await expect(gone.publish(alert)).rejects.toBeInstanceOf(AlertRefusedError);
   });
 
   it('fails a seeded fraction of publishes, the same ones for the same seed', async () => {

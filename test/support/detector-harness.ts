@@ -1,7 +1,8 @@
 // The unmodified Lambda handler wired to DynamoDB Local and the local CloudTrail and SNS
 // servers, with a simulated clock. Only the endpoints differ from production.
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { type Handler, handler, type RunSummary, resetForTests } from '../../lambda/handler';
+import { createHandler, type Handler, type RunSummary } from '../../lambda/handler';
+import type { Clock } from '../../lambda/ports';
 import {
   createDetectorTable,
   DYNAMODB_ENDPOINT_ENV,
@@ -23,6 +24,11 @@ export interface DetectorHarness {
   readonly sns: LocalSns;
   /** The simulated "now": scheduled times lie two days in the past, never ahead of the wall clock. */
   readonly t0: number;
+  /**
+   * The handler's wall clock in the simulation: the time of the current tick plus the time that
+   * has passed since it began. Handlers made for a test (`createHandler`) take it too.
+   */
+  readonly clock: Clock;
   /** DynamoDB Local's own endpoint (a fault proxy can stand in front of it). */
   readonly dynamoEndpoint: string;
   /** A fresh table, servers reset, environment set; call in beforeEach. */
@@ -32,6 +38,15 @@ export interface DetectorHarness {
    * `remainingMs` of the Lambda's time left (counted on the same clock as the run).
    */
   tick(atMs: number, requestId?: string, remainingMs?: number, invoke?: Handler): Promise<RunSummary>;
+  /**
+   * An invocation at simulated time `atMs` whose event carries `scheduledTime` as EventBridge's
+   * `time` (or none): a retried or tampered schedule target.
+   */
+  invokeAt(
+    atMs: number,
+    scheduledTime: string | undefined,
+    options?: { requestId?: string; remainingMs?: number; invoke?: Handler },
+  ): Promise<RunSummary>;
   cursorOf(region: string): Promise<number | undefined>;
   outboxSize(): Promise<number>;
   /** The current test table's name. */
@@ -49,6 +64,9 @@ export interface HarnessOptions {
 export async function startDetectorHarness(options: HarnessOptions = {}): Promise<DetectorHarness> {
   const t0 = Math.floor((Date.now() - 2 * 24 * 60 * MINUTE) / MINUTE) * MINUTE;
   let simNow = t0;
+  let tickStartedMs = Date.now();
+  const clock: Clock = { nowMs: () => simNow + (Date.now() - tickStartedMs) };
+  const handler = createHandler({ clock });
   let dynamo: DynamoDbLocal | undefined;
   let endpoint = process.env[DYNAMODB_ENDPOINT_ENV] ?? '';
   if (!endpoint) {
@@ -60,7 +78,12 @@ export async function startDetectorHarness(options: HarnessOptions = {}): Promis
     ...(options.rateOnDateNow ? { rateClock: () => Date.now() } : {}),
   });
   let publishHook: ((message: PublishedMessage) => void) | undefined;
-  const sns = await startLocalSns({ topics: [TOPIC], onPublish: (message) => publishHook?.(message) });
+  // Messages are stamped with the simulated time they reached SNS.
+  const sns = await startLocalSns({
+    topics: [TOPIC],
+    onPublish: (message) => publishHook?.(message),
+    now: () => clock.nowMs(),
+  });
   const savedEnv = { ...process.env };
   let table = '';
 
@@ -77,6 +100,7 @@ export async function startDetectorHarness(options: HarnessOptions = {}): Promis
     cloudtrail,
     sns,
     t0,
+    clock,
     dynamoEndpoint: endpoint,
     async reset(env = {}) {
       simNow = t0;
@@ -96,13 +120,31 @@ export async function startDetectorHarness(options: HarnessOptions = {}): Promis
         TRAILWATCH_OVERLAP_MINUTES: '60',
         ...env,
       });
-      resetForTests();
+      handler.reset();
     },
     tick(atMs, requestId = `req-${atMs}-${Math.random()}`, remainingMs = 120_000, invoke = handler) {
       simNow = atMs;
+      tickStartedMs = Date.now();
       const deadline = Date.now() + remainingMs;
       return invoke(
         { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(atMs).toISOString() },
+        { awsRequestId: requestId, getRemainingTimeInMillis: () => deadline - Date.now() },
+      );
+    },
+    invokeAt(
+      atMs,
+      scheduledTime,
+      { requestId = `req-${atMs}-${Math.random()}`, remainingMs = 120_000, invoke = handler } = {},
+    ) {
+      simNow = atMs;
+      tickStartedMs = Date.now();
+      const deadline = Date.now() + remainingMs;
+      return invoke(
+        {
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          ...(scheduledTime ? { time: scheduledTime } : {}),
+        },
         { awsRequestId: requestId, getRemainingTimeInMillis: () => deadline - Date.now() },
       );
     },

@@ -1,5 +1,6 @@
 // An HTTP proxy in front of DynamoDB Local that answers a seeded fraction of requests with the
-// throttling error DynamoDB sends under load. The SDK retries those; the proxy proves it does.
+// throttling error DynamoDB sends under load (the SDK retries those; the proxy proves it does), and
+// can move the clock its answers' Date header shows.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { closeServer, LOOPBACK, listen, mulberry32, readBody } from './net';
 
@@ -13,7 +14,8 @@ export interface FaultProxy {
 
 export async function startFaultProxy(
   target: string,
-  options: { seed?: number; throttleRate?: number } = {},
+  /** `dateOffsetMs`: moves the `Date` header of every answer, as a service whose clock differs would. */
+  options: { seed?: number; throttleRate?: number; dateOffsetMs?: number } = {},
 ): Promise<FaultProxy> {
   const rng = mulberry32(options.seed ?? 1);
   let rate = options.throttleRate ?? 0;
@@ -45,7 +47,13 @@ export async function startFaultProxy(
           headers: { ...req.headers, host: upstream.host },
         },
         (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const headers = { ...answer.headers };
+          if (options.dateOffsetMs !== undefined) {
+            // An answer without a Date header (DynamoDB Local's) gets one, as AWS's always carry it.
+            const base = headers.date ? Date.parse(headers.date) : Date.now();
+            headers.date = new Date(base + options.dateOffsetMs).toUTCString();
+          }
+          res.writeHead(answer.statusCode ?? 502, headers);
           answer.pipe(res);
         },
       );

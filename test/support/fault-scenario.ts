@@ -71,12 +71,37 @@ export interface ScenarioResult {
     timeBudgetKills: number;
     crashesAfterAlerts: number;
     concurrentRuns: number;
+    /** Invocations whose scheduled `time` was stale (a retry long after, a frozen schedule target). */
+    staleTimes: number;
+    /** Publishes SNS refused for good (KMSDisabled) for the poisoned alerts. */
+    permanentRefusals: number;
+    /** A `trailwatch poll --table` killed while holding the lease (it lapses), or one that hangs on. */
+    abandonedLeases: number;
+    /** Ticks where two runs both believed they held the lease. */
+    doubleHolders: number;
     failedInvocations: number;
   };
   ticks: number;
   /** SNS messages accepted, and how many of the delivered alerts came inside a digest or repeat summary. */
   messages: number;
   deliveredInDigests: number;
+  /**
+   * Alerts delivered inside a repeat summary, and how many of them reached SNS within one repeat
+   * window and two schedule periods of becoming visible; `foldedLate` lists the others, with how late.
+   */
+  folded: number;
+  foldedInBound: number;
+  foldedLate: Array<{
+    eventId: string;
+    visibleAt: string;
+    deliveredAt: string;
+    minutes: number;
+    /**
+     * What held it: SNS down, SNS refusing its summary for good (a poisoned alert inside), or its
+     * region behind (catching up the backlog, or slowed by faults: the lag alarm's case).
+     */
+    cause: 'sns-outage' | 'refused-summary' | 'region-behind' | 'unexplained';
+  }>;
   /** How the invocations ended: completed, skipped-lease-held, failed. */
   outcomes: Record<string, number>;
   /** The events behind any miss or duplicate, to debug from. */
@@ -107,15 +132,25 @@ export function formatResult(r: ScenarioResult): string {
     f.dynamodbThrottles +
     f.timeBudgetKills +
     f.crashesAfterAlerts +
-    f.concurrentRuns;
+    f.concurrentRuns +
+    f.staleTimes +
+    f.permanentRefusals +
+    f.abandonedLeases +
+    f.doubleHolders;
   return (
     `events ${r.events}, expected alerts ${r.expectedAlerts}, delivered ${r.delivered}, ` +
     `duplicates ${r.duplicates}, missed ${r.missed}, faults injected ${injected} ` +
     `(CloudTrail throttles ${f.cloudtrailThrottles}, 5xx ${f.cloudtrailServerErrors}, SNS failures ${f.snsFailures}, ` +
     `DynamoDB throttles ${f.dynamodbThrottles}, time-budget stops ${f.timeBudgetKills}, ` +
-    `crashes after alerts ${f.crashesAfterAlerts}, concurrent runs ${f.concurrentRuns}; ` +
+    `crashes after alerts ${f.crashesAfterAlerts}, concurrent runs ${f.concurrentRuns}, ` +
+    `stale scheduled times ${f.staleTimes}, permanent SNS refusals ${f.permanentRefusals}, ` +
+    `abandoned leases ${f.abandonedLeases}, two lease holders ${f.doubleHolders}; ` +
     `failed invocations ${f.failedInvocations}), ticks ${r.ticks}, SNS messages ${r.messages} ` +
-    `(${r.deliveredInDigests} alerts inside digests and repeat summaries)`
+    `(${r.deliveredInDigests} alerts inside digests and repeat summaries` +
+    (r.folded > 0
+      ? `; ${r.folded} folded repeats, ${r.foldedInBound} of them delivered within the repeat window ` +
+        'and two schedule periods of becoming visible)'
+      : ')')
   );
 }
 
@@ -283,11 +318,18 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       timeBudgetKills: 0,
       crashesAfterAlerts: 0,
       concurrentRuns: 0,
+      staleTimes: 0,
+      permanentRefusals: 0,
+      abandonedLeases: 0,
+      doubleHolders: 0,
       failedInvocations: 0,
     },
     ticks: 0,
     messages: 0,
     deliveredInDigests: 0,
+    folded: 0,
+    foldedInBound: 0,
+    foldedLate: [],
     outcomes: {},
     problems: [],
     trace: [],
@@ -317,7 +359,15 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     }),
   });
   const invokeWith: Handler | undefined =
-    o.invoke ?? (o.trace ? createHandler({ wrapDeps: tracing }) : undefined);
+    o.invoke ?? (o.trace ? createHandler({ wrapDeps: tracing, clock: h.clock }) : undefined);
+  // Two runs that both believe they hold the lease (an owner mix-up, a host with a wrong clock).
+  const bypassLease = (deps: RunDeps): RunDeps => ({
+    ...deps,
+    state: Object.assign(Object.create(deps.state), { acquireLease: async () => ({ acquired: true }) }),
+  });
+  const leaseBlind = o.invoke
+    ? undefined
+    : [0, 1].map(() => createHandler({ wrapDeps: bypassLease, clock: h.clock }));
   // Armed at random during faulty ticks, a crash waits for the next accepted alert: every further
   // lookup of that run then fails outright, as if the run died after the alert went out.
   let crashArmed = false;
@@ -328,10 +378,35 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       h.cloudtrail.failNext(1000, 'fatal');
     }
   });
+  // A few alerts SNS refuses for good (their topic key disabled, say) for most of the live day: set
+  // aside after three refusals, they must go out once, on the hourly retry, after it is fixed.
+  const plannedTime = new Map(planned.map((e) => [e.eventId, e.timeMs]));
+  const poisoned = new Set(
+    anomalies || !o.faults
+      ? []
+      : [...expected]
+          .filter(
+            (id) => plannedTime.get(id)! > start && plannedTime.get(id)! < start + (o.liveHours / 3) * HOUR,
+          )
+          .slice(0, 3),
+  );
+  const refuseUntil = start + (o.liveHours * 2 * HOUR) / 3;
+  const store = new DynamoDbStateStore({
+    tableName: h.tableName(),
+    alertRetentionMs: 14 * 24 * HOUR,
+    client: localDynamoDbClient(h.dynamoEndpoint, 3),
+  });
+  // A stretch of about two and a half hours with SNS down, a third of the way in.
+  const snsDownFrom = start + (o.liveHours / 3) * HOUR;
+  const snsDownTo = snsDownFrom + 2.5 * HOUR;
+  // Per region, the ticks after which its cursor trailed the tick by more than two periods.
+  const behind = new Map<string, Set<number>>(o.regions.map((r) => [r, new Set<number>()]));
   try {
-    // A stretch of about two and a half hours with SNS down, a third of the way in.
-    const snsDownFrom = start + (o.liveHours / 3) * HOUR;
-    const snsDownTo = snsDownFrom + 2.5 * HOUR;
+    // An hour in which the schedule target sends one frozen `time`, half-way.
+    const frozenFrom = start + (o.liveHours / 2) * HOUR;
+    // A poll killed while holding the lease, and one that hangs on to it for 25 minutes.
+    const killedAt = start + (o.liveHours / 4) * HOUR;
+    const hangsAt = start + ((o.liveHours * 3) / 4) * HOUR;
     const faultsUntil = liveEnd;
     const wallStart = Date.now();
     for (let t = start; t <= end; t += 5 * MINUTE) {
@@ -343,16 +418,51 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
       );
       h.sns.setFailureRate(faulty ? 0.03 : 0);
       h.sns.setFailing(faulty && t >= snsDownFrom && t < snsDownTo ? 'InternalError' : false);
+      h.sns.refuseWhen(
+        poisoned.size > 0 && t < refuseUntil
+          ? ({ attributes }) => {
+              const ids = JSON.parse(attributes.eventIds?.value ?? '[]') as string[];
+              if (!ids.some((id) => poisoned.has(id))) return undefined;
+              result.faults.permanentRefusals += 1;
+              return 'KMSDisabled';
+            }
+          : undefined,
+      );
       proxy.setThrottleRate(faulty ? 0.05 : 0);
+      if (faulty && t === killedAt) {
+        // Renewed moments before the process was killed: it lapses within two minutes.
+        const taken = await store.acquireLease({
+          owner: 'cli-killed',
+          nowMs: t - 10_000,
+          durationMs: 2 * MINUTE,
+          expectedEndMs: t + 10 * MINUTE,
+        });
+        if (taken.acquired) result.faults.abandonedLeases += 1;
+      }
+      if (faulty && t === hangsAt) {
+        const taken = await store.acquireLease({
+          owner: 'cli-hung',
+          nowMs: t,
+          durationMs: 25 * MINUTE,
+          expectedEndMs: t - 5 * MINUTE,
+        });
+        if (taken.acquired) result.faults.abandonedLeases += 1;
+      }
       const budgetKill = faulty && rand() < 0.06;
       if (faulty && rand() < 0.05) crashArmed = true;
       const concurrent = faulty && rand() < 0.04;
+      const doubleHolder = faulty && leaseBlind !== undefined && rand() < 0.02;
+      const frozen = faulty && t >= frozenFrom && t < frozenFrom + HOUR;
+      const stale = frozen || (faulty && rand() < 0.03);
       if (budgetKill) result.faults.timeBudgetKills += 1;
       if (concurrent) result.faults.concurrentRuns += 1;
+      if (doubleHolder) result.faults.doubleHolders += 1;
+      if (stale) result.faults.staleTimes += 1;
       const remaining = budgetKill ? 21_000 + rand() * 10_000 : 240_000;
-      const invoke = (id: string) => {
+      const scheduled = new Date(frozen ? frozenFrom : stale ? t - 30 * MINUTE : t).toISOString();
+      const invoke = (id: string, handler = invokeWith) => {
         if (o.trace) result.trace.push(`tick ${iso(t)} ${id} budget ${Math.round(remaining)}`);
-        return h.tick(t, id, remaining, invokeWith).then(
+        return h.invokeAt(t, scheduled, { requestId: id, remainingMs: remaining, invoke: handler }).then(
           (summary) => {
             result.outcomes[summary.status] = (result.outcomes[summary.status] ?? 0) + 1;
             if (o.trace) result.trace.push(`  end ${id} ${summary.status}`);
@@ -366,24 +476,30 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
           },
         );
       };
-      const outcomes = concurrent
-        ? await Promise.all([invoke(`tick-${t}-a`), invoke(`tick-${t}-b`)])
-        : [await invoke(`tick-${t}`)];
+      const ids = concurrent || doubleHolder ? [`tick-${t}-a`, `tick-${t}-b`] : [`tick-${t}`];
+      const outcomes = await Promise.all(
+        ids.map((id, i) => invoke(id, doubleHolder ? leaseBlind![i] : invokeWith)),
+      );
       // A crash ends with its run: its queued lookup failures must not spill into the next run.
       h.cloudtrail.clearFailNext();
       crashArmed = faulty && crashArmed;
-      if (outcomes.some((ok) => !ok)) {
+      const failed = ids.find((_, i) => !outcomes[i]);
+      if (failed !== undefined) {
         result.faults.failedInvocations += 1;
-        // Lambda retries a failed asynchronous invocation with the same event.
+        // Lambda retries a failed asynchronous invocation with the same event and request id.
         const armed: boolean = crashArmed;
         crashArmed = false;
-        await invoke(`tick-${t}-retry`);
+        await invoke(failed);
         h.cloudtrail.clearFailNext();
         crashArmed = armed;
+      }
+      for (const region of o.regions) {
+        if (((await h.cursorOf(region)) ?? 0) < t - 10 * MINUTE) behind.get(region)!.add(t);
       }
     }
   } finally {
     h.onPublish(undefined);
+    h.sns.refuseWhen(undefined);
     await proxy.close();
   }
 
@@ -413,6 +529,41 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
     if (message.attributes.ruleId?.value === 'digest') result.deliveredInDigests += ids.length;
   }
   const byId = new Map(planned.map((e) => [e.eventId, e]));
+  // Repeat summaries: how long after becoming visible each folded alert reached SNS. The backlog
+  // was visible before the detector existed: for it, the clock starts at the first run.
+  const bound = 60 * MINUTE + 2 * 5 * MINUTE;
+  h.sns.deliveries('https').forEach((delivery, i) => {
+    const doc = JSON.parse(delivery.body) as { repeatsOf?: unknown };
+    if (doc.repeatsOf === undefined) return;
+    // The tick of the run that sent it: the bound is in schedule periods.
+    const receivedAt =
+      start + Math.floor((h.sns.published[i]!.receivedAtMs - start) / (5 * MINUTE)) * 5 * MINUTE;
+    const ids = JSON.parse(delivery.attributes.eventIds?.value ?? '[]') as string[];
+    const withPoisoned = ids.some((id) => poisoned.has(id));
+    for (const id of ids) {
+      const e = byId.get(id);
+      if (e === undefined) continue;
+      result.folded += 1;
+      const visibleMs = Math.max(e.visibleAtMs, start);
+      const late = receivedAt - visibleMs;
+      if (late <= bound) result.foldedInBound += 1;
+      else {
+        result.foldedLate.push({
+          eventId: id,
+          visibleAt: new Date(visibleMs).toISOString(),
+          deliveredAt: new Date(receivedAt).toISOString(),
+          minutes: Math.round(late / MINUTE),
+          cause: withPoisoned
+            ? 'refused-summary'
+            : visibleMs < snsDownTo && receivedAt > snsDownFrom
+              ? 'sns-outage'
+              : [...behind.get(e.region)!].some((t) => t >= visibleMs - 5 * MINUTE && t < receivedAt)
+                ? 'region-behind'
+                : 'unexplained',
+        });
+      }
+    }
+  });
   const describe = (kind: 'missed' | 'duplicate', key: string, count: number) => {
     const id = key.split('#')[0]!;
     const e = byId.get(id);

@@ -74,6 +74,30 @@ export type MakeRecordInput = Partial<CloudTrailRecord> & {
 /** Builds CloudTrail records; see {@link createRecordFactory}. */
 export type RecordFactory = (input?: MakeRecordInput) => CloudTrailRecord;
 
+/** A StopLogging of the trail `main` in `region` by `userName` (alice), refused with `errorCode` when given. */
+export function stopLoggingRecord(
+  make: RecordFactory,
+  timeMs: number,
+  {
+    region = 'eu-west-1',
+    userName,
+    errorCode,
+  }: { region?: string; userName?: string; errorCode?: string } = {},
+): CloudTrailRecord {
+  return make({
+    eventName: 'StopLogging',
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventTime: new Date(timeMs).toISOString(),
+    awsRegion: region,
+    readOnly: false,
+    ...(userName ? { userName } : {}),
+    requestParameters: { name: `arn:aws:cloudtrail:${region}:111122223333:trail/main` },
+    ...(errorCode
+      ? { errorCode, errorMessage: 'User is not authorized to perform cloudtrail:StopLogging' }
+      : {}),
+  });
+}
+
 const READ_ONLY_PREFIXES = ['Describe', 'List', 'Get', 'Head', 'Lookup', 'Search', 'Batch Get'];
 
 /**

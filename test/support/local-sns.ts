@@ -146,6 +146,18 @@ export interface LocalSns {
   failNext(n: number, code: string): void;
   /** Changes the random failure rate (and optionally its code) from now on. */
   setFailureRate(rate: number, code?: string): void;
+  /**
+   * Refuses, with the code returned, every otherwise-valid publish the predicate picks (say, the
+   * messages about one event: a message SNS refuses for good). `undefined` removes it.
+   */
+  refuseWhen(
+    predicate:
+      | ((message: {
+          message: string;
+          attributes: Record<string, SnsMessageAttribute>;
+        }) => string | undefined)
+      | undefined,
+  ): void;
   /** Registers a topic (switches on topic checking if no topics were given). */
   addTopic(topicArn: string): void;
   /** Drops messages, log, pending failures and counters; restores options (topics, rate, seed). */
@@ -281,7 +293,13 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
   const requests: SnsRequestLog[] = [];
   const failures = { total: 0, byCode: {} as Record<string, number> };
 
-  const nextInjected = (): string | undefined => {
+  let refuseWhen: Parameters<LocalSns['refuseWhen']>[0];
+  const nextInjected = (
+    message: string,
+    attributes: Record<string, SnsMessageAttribute>,
+  ): string | undefined => {
+    const refused = refuseWhen?.({ message, attributes });
+    if (refused !== undefined) return refused;
     const code = queued.shift();
     if (code !== undefined) return code;
     if (failing !== false) return failing;
@@ -347,7 +365,7 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
     if (fifo && !messageGroupId) throw invalid('The MessageGroupId parameter is required for FIFO topics');
     if (topics && !topics.has(topicArn)) throw new SnsError('NotFound', 'Topic does not exist');
 
-    const injected = nextInjected();
+    const injected = nextInjected(message, attributes);
     if (injected !== undefined) {
       failures.total++;
       failures.byCode[injected] = (failures.byCode[injected] ?? 0) + 1;
@@ -466,6 +484,9 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
       failureRate = rate;
       if (code !== undefined) failureCode = code;
     },
+    refuseWhen(predicate) {
+      refuseWhen = predicate;
+    },
     addTopic(topicArn) {
       topics ??= new Set();
       topics.add(topicArn);
@@ -475,6 +496,7 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
       requests.length = 0;
       queued = [];
       failing = false;
+      refuseWhen = undefined;
       counter = 0;
       messageCounter = 0;
       failures.total = 0;

@@ -69,8 +69,12 @@ export class MemoryEventSource implements EventSource {
 export class RecordingSink implements AlertSink {
   readonly published: RenderedAlert[] = [];
   failing: Error | undefined;
+  /** Refuses some messages only: the error to throw for this one, if any. */
+  refuse: ((alert: RenderedAlert) => Error | undefined) | undefined;
   async publish(alert: RenderedAlert): Promise<string> {
     if (this.failing) throw this.failing;
+    const refusal = this.refuse?.(alert);
+    if (refusal) throw refusal;
     this.published.push(alert);
     return `msg-${this.published.length}`;
   }

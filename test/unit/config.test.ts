@@ -27,8 +27,12 @@ describe('Lambda configuration', () => {
       minSeverity: 'high',
       maxPagesPerRun: 300,
       repeatWindowMs: 60 * 60_000,
+      schedulePeriodMs: 5 * 60_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(loadConfig({ ...valid, TRAILWATCH_SCHEDULE_MINUTES: '15' }, NOW).schedulePeriodMs).toBe(
+      15 * 60_000,
+    );
     expect(loadConfig({ ...valid, TRAILWATCH_REPEAT_WINDOW_MINUTES: '0' }, NOW).repeatWindowMs).toBe(0);
     expect(config.firstSeen).toEqual({
       dimensions: ['network', 'region', 'agent', 'api', 'volume'],
@@ -74,8 +78,9 @@ describe('Lambda configuration', () => {
       TRAILWATCH_OVERLAP_MINUTES: '2',
       TRAILWATCH_MAX_PAGES_PER_RUN: 'many',
       TRAILWATCH_REPEAT_WINDOW_MINUTES: '-5',
+      TRAILWATCH_SCHEDULE_MINUTES: '0',
     });
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(7);
     for (const name of [
       'TOPIC_ARN',
       'REGIONS',
@@ -83,6 +88,7 @@ describe('Lambda configuration', () => {
       'OVERLAP_MINUTES',
       'MAX_PAGES_PER_RUN',
       'REPEAT_WINDOW_MINUTES',
+      'SCHEDULE_MINUTES',
     ]) {
       expect(problems.some((p) => p.startsWith(`TRAILWATCH_${name}`))).toBe(true);
     }

@@ -414,6 +414,7 @@ describe('first-seen in a scheduled run', () => {
       maxOutboxPerRun: 100,
       repeatWindowMs: 0,
       maxAlertsPerRun: 10,
+      schedulePeriodMs: 5 * MINUTE_MS,
     };
     const run = (windowEndMs: number) =>
       runOnce(deps, settings, { runId: `run-${windowEndMs}`, windowEndMs, deadlineMs: NOW + 60_000 });

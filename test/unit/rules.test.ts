@@ -155,11 +155,12 @@ describe('ConsoleLogin', () => {
     expect(rule.explain(e, TEST_CONTEXT)).toContain('without MFA');
   });
 
-  it('does not call an SSO sign-in "without MFA"', () => {
+  it('records an SSO sign-in at medium and never calls it "without MFA"', () => {
     const e = login(ssoUser, { MFAUsed: 'No' });
-    expect(rule.matches(e, TEST_CONTEXT)).toBe(false);
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(true);
     expect(severityOf(rule, e)).toBe('medium');
     expect(rule.explain(e, TEST_CONTEXT)).not.toContain('without MFA');
+    expect(rule.explain(e, TEST_CONTEXT)).toContain('through federation');
   });
 
   it('does not call a SAML sign-in "without MFA", even when the identity says IAMUser', () => {
@@ -167,7 +168,8 @@ describe('ConsoleLogin', () => {
       MFAUsed: 'No',
       SamlProviderArn: 'arn:aws:iam::111122223333:saml-provider/Okta',
     });
-    expect(rule.matches(e, TEST_CONTEXT)).toBe(false);
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(true);
+    expect(severityOf(rule, e)).toBe('medium');
     expect(rule.explain(e, TEST_CONTEXT)).not.toContain('without MFA');
   });
 
@@ -199,9 +201,11 @@ describe('CreateAccessKey', () => {
       requestParameters,
     });
 
-  it('rates a key minted for another user above a key for oneself', () => {
+  it('rates a key an IAM user creates for itself high, like a key for another user (T1098.001)', () => {
     expect(severityOf(rule, create(iamUser('alice'), { userName: 'svc-backup' }))).toBe('high');
-    expect(severityOf(rule, create(iamUser('alice'), null))).toBe('medium');
+    expect(severityOf(rule, create(iamUser('alice'), null))).toBe('high');
+    expect(severityOf(rule, create(iamUser('alice'), { userName: 'alice' }))).toBe('high');
+    expect(rule.explain(create(iamUser('alice'), null), TEST_CONTEXT)).toContain('for their own user');
   });
 
   it('names the target user in the summary', () => {
@@ -227,6 +231,58 @@ describe('AssumeRole', () => {
       'arn:aws:iam::111122223333:role/fn',
     );
     expect(rule.matches(e, TEST_CONTEXT)).toBe(false);
+  });
+
+  it('ignores service-linked role sessions and calls a service made for a role (invokedBy)', () => {
+    const slr = assume(
+      {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling',
+        accountId: '111122223333',
+      },
+      'arn:aws:iam::111122223333:role/fleet',
+    );
+    expect(rule.matches(slr, TEST_CONTEXT)).toBe(false);
+    const invoked = assume(
+      {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/deploy/run-1',
+        accountId: '111122223333',
+        invokedBy: 'cloudformation.amazonaws.com',
+      },
+      'arn:aws:iam::111122223333:role/target',
+    );
+    expect(rule.matches(invoked, TEST_CONTEXT)).toBe(false);
+  });
+
+  it('records a workload role chaining into another role of the account at medium', () => {
+    const e = assume(
+      {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/ci-runner/build-1',
+        accountId: '111122223333',
+        sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/ci-runner' } },
+      },
+      'arn:aws:iam::111122223333:role/deploy',
+    );
+    expect(rule.matches(e, TEST_CONTEXT)).toBe(true);
+    expect(severityOf(rule, e)).toBe('medium');
+  });
+
+  it('groups the repeats of a workload under its role, whatever the session name', () => {
+    const run = (session: string) =>
+      assume(
+        {
+          type: 'AssumedRole',
+          arn: `arn:aws:sts::111122223333:assumed-role/ci-runner/${session}`,
+          accountId: '111122223333',
+          sessionContext: {
+            sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/ci-runner' },
+          },
+        },
+        'arn:aws:iam::111122223333:role/deploy',
+      );
+    expect(rule.dedupKey?.(run('build-1'), TEST_CONTEXT)).toBe(rule.dedupKey?.(run('build-2'), TEST_CONTEXT));
   });
 
   it('flags a caller from another account, even a workload role', () => {

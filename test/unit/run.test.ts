@@ -5,7 +5,7 @@ import { emptySuppressions, parseSuppressions, type SuppressionList } from '../.
 import { ThresholdEngine } from '../../lambda/core/threshold';
 import type { Finding, RenderedAlert } from '../../lambda/core/types';
 import { MINUTE_MS } from '../../lambda/core/window';
-import type { LookupEventRecord } from '../../lambda/ports';
+import { AlertRefusedError, type LookupEventRecord } from '../../lambda/ports';
 import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
 import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
 
@@ -95,10 +95,14 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
     maxOutboxPerRun: 100,
     repeatWindowMs: 0,
     maxAlertsPerRun: 10,
+    schedulePeriodMs: 5 * MINUTE_MS,
     ...overrides,
   };
-  const run = (windowEndMs: number, runId = `run-${windowEndMs}`) =>
-    runOnce(deps, settings, { runId, windowEndMs, deadlineMs: NOW + 60_000 });
+  // Each run happens at its scheduled time: the clock moves with the schedule (never back).
+  const run = (windowEndMs: number, runId = `run-${windowEndMs}`, budgetMs = 60_000) => {
+    clock.now = Math.max(clock.now, windowEndMs);
+    return runOnce(deps, settings, { runId, windowEndMs, deadlineMs: clock.now + budgetMs });
+  };
   return { source, state, sink, clock, run, deps };
 }
 
@@ -143,7 +147,9 @@ describe('one scheduled run', () => {
     await run(NOW);
     const before = state.cursors.get(REGION)!.processedUntilMs;
     source.add(REGION, record('e1', 'StopLogging', NOW + MINUTE_MS));
-    sink.failing = Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabledException' });
+    sink.failing = Object.assign(new Error('We encountered an internal error'), {
+      name: 'InternalErrorException',
+    });
     const failed = await run(NOW + 5 * MINUTE_MS);
     expect(failed.status).toBe('incomplete');
     expect(failed.regions[0]!.outcome).toBe('publish-failed');
@@ -213,12 +219,17 @@ describe('one scheduled run', () => {
     expect((await runRoomy(NOW + 5 * MINUTE_MS)).regions[0]!.outcome).toBe('caught-up');
   });
 
-  it('skips the run while another run holds the lease', async () => {
-    const { state, run } = setup();
-    await state.acquireLease('other', NOW, 60_000);
+  it('skips the run while another run holds the lease, still reporting each region against the clock', async () => {
+    const { state, run, clock } = setup();
+    await run(NOW);
+    await state.acquireLease({ owner: 'other', nowMs: NOW, durationMs: 60_000, expectedEndMs: NOW + 60_000 });
+    clock.now = NOW + 10_000;
     const report = await run(NOW);
     expect(report.status).toBe('skipped-lease-held');
-    expect(report.regions).toEqual([]);
+    expect(report.lease).toMatchObject({ holder: 'other', expectedEndMs: NOW + 60_000 });
+    expect(report.regions.map((r) => [r.region, r.outcome, r.lagMs])).toEqual([
+      [REGION, 'skipped-lease-held', 10_000],
+    ]);
   });
 
   it('reports a lookup failure without moving the cursor', async () => {
@@ -411,23 +422,28 @@ describe('threshold detections', () => {
   });
 });
 
+/** A StopLogging by `user`, refused with `errorCode` when given. */
+function stopBy(id: string, atMs: number, user: string, errorCode?: string): LookupEventRecord {
+  return record(
+    id,
+    'StopLogging',
+    atMs,
+    JSON.stringify({
+      eventID: id,
+      eventName: 'StopLogging',
+      eventTime: new Date(atMs).toISOString(),
+      eventSource: 'cloudtrail.amazonaws.com',
+      awsRegion: REGION,
+      userIdentity: { type: 'IAMUser', userName: user, arn: `arn:aws:iam::111122223333:user/${user}` },
+      ...(errorCode ? { errorCode } : {}),
+    }),
+  );
+}
+
 describe('folding repeated findings', () => {
   const HOUR = 60 * MINUTE_MS;
   // NOW is on the hour: the window [NOW, NOW + 1 h) holds the repeats below.
-  const stop = (id: string, atMs: number, user = 'alice') =>
-    record(
-      id,
-      'StopLogging',
-      atMs,
-      JSON.stringify({
-        eventID: id,
-        eventName: 'StopLogging',
-        eventTime: new Date(atMs).toISOString(),
-        eventSource: 'cloudtrail.amazonaws.com',
-        awsRegion: REGION,
-        userIdentity: { type: 'IAMUser', userName: user, arn: `arn:aws:iam::111122223333:user/${user}` },
-      }),
-    );
+  const stop = (id: string, atMs: number, user = 'alice') => stopBy(id, atMs, user);
   const textOf = (alert: RenderedAlert) => JSON.parse(alert.message).default as string;
   const threeByAlice = () => [
     stop('s1', NOW + 1 * MINUTE_MS),
@@ -447,9 +463,9 @@ describe('folding repeated findings', () => {
     // alert records, already known from folding, are not asked for again.
     const claims: string[] = [];
     const claim = state.claimAlert.bind(state);
-    state.claimAlert = async (alert) => {
+    state.claimAlert = async (alert, by) => {
       claims.push(alert.key);
-      return claim(alert);
+      return claim(alert, by);
     };
     const again = await run(NOW + 10 * MINUTE_MS);
     expect(sink.published).toHaveLength(2);
@@ -463,7 +479,7 @@ describe('folding repeated findings', () => {
     ]);
   });
 
-  it('sends one summary of the repeats once the window and the overlap have passed, and only once', async () => {
+  it('sends one summary of the repeats at the first run after the window ends, and only once', async () => {
     const { source, sink, run, deps } = setup({ repeatWindowMs: HOUR });
     const summaries: unknown[] = [];
     const renderDigest = deps.renderDigest;
@@ -474,9 +490,9 @@ describe('folding repeated findings', () => {
     await run(NOW);
     source.add(REGION, ...threeByAlice());
     await run(NOW + 5 * MINUTE_MS);
-    const beforeEnd = await run(NOW + HOUR + 55 * MINUTE_MS);
+    const beforeEnd = await run(NOW + 55 * MINUTE_MS);
     expect(beforeEnd.repeats).toEqual({ groupsClosed: 0, summariesQueued: 0 });
-    const closing = await run(NOW + 2 * HOUR);
+    const closing = await run(NOW + HOUR);
     expect(closing.repeats).toEqual({ groupsClosed: 1, summariesQueued: 1 });
     expect(summaries).toEqual([
       {
@@ -485,7 +501,7 @@ describe('folding repeated findings', () => {
       },
     ]);
     expect(sink.published.map((a) => a.subject)).toEqual(['critical test.stop-logging', 'digest of 2']);
-    await run(NOW + 2 * HOUR + 5 * MINUTE_MS);
+    await run(NOW + HOUR + 5 * MINUTE_MS);
     expect(sink.published).toHaveLength(2);
   });
 
@@ -532,5 +548,257 @@ describe('folding repeated findings', () => {
     const next = await run(NOW + 10 * MINUTE_MS);
     expect(next.totals.alertsFolded).toBe(2);
     expect(sink.published).toHaveLength(1);
+  });
+});
+
+describe('never silent, never late', () => {
+  const HOUR = 60 * MINUTE_MS;
+  /** StopLogging of one trail, rated as the real rule rates it: critical, or high when refused. */
+  const anyStop = defineRule({
+    ...stopLogging,
+    id: 'test.stop-any',
+    severity: (e) => (e.errorCode ? 'high' : 'critical'),
+    // The subject only, as many real rules key repeats: the actor is not part of it.
+    dedupKey: () => 'trail/main',
+  });
+  const idsOf = (alert: RenderedAlert) => (JSON.parse(alert.message).default as string).split(/[ ,]/).pop();
+  const withStopAny = (overrides: Partial<RunSettings> = {}) => {
+    const setupResult = setup({ repeatWindowMs: HOUR, ...overrides });
+    setupResult.deps.engine = new Engine([anyStop]);
+    return setupResult;
+  };
+
+  it("alerts at once a critical by another actor after someone's refused attempt, instead of folding it", async () => {
+    const { source, sink, run } = withStopAny();
+    await run(NOW);
+    source.add(REGION, stopBy('denied', NOW + MINUTE_MS, 'mallory', 'AccessDenied'));
+    source.add(REGION, stopBy('stopped', NOW + 3 * MINUTE_MS, 'bob'));
+    const report = await run(NOW + 5 * MINUTE_MS);
+    expect(report.totals.alertsFolded).toBe(0);
+    expect(sink.published.map((a) => [a.subject, idsOf(a)])).toEqual([
+      ['high test.stop-any', 'denied'],
+      ['critical test.stop-any', 'stopped'],
+    ]);
+  });
+
+  it('alerts at once a finding more severe than the first alert of its group, even by the same actor', async () => {
+    const { source, sink, run } = withStopAny();
+    await run(NOW);
+    source.add(REGION, stopBy('try', NOW + MINUTE_MS, 'mallory', 'AccessDenied'));
+    source.add(REGION, stopBy('done', NOW + 2 * MINUTE_MS, 'mallory'));
+    source.add(REGION, stopBy('retry', NOW + 3 * MINUTE_MS, 'mallory', 'AccessDenied'));
+    const report = await run(NOW + 5 * MINUTE_MS);
+    expect(sink.published.map(idsOf)).toEqual(['try', 'done']);
+    // The lesser repeat folds under the first alert, which is at least as severe.
+    expect(report.findings.filter((f) => f.folded).map((f) => f.eventId)).toEqual(['retry']);
+  });
+
+  it('delivers a folded repeat within one window and two schedule periods of becoming visible', async () => {
+    const { source, sink, run } = withStopAny();
+    await run(NOW);
+    // Repeats by one actor across the window, each becoming visible 0 to 9 minutes after it happened.
+    const repeats = Array.from({ length: 12 }, (_, i) => {
+      const atMs = NOW + i * 5 * MINUTE_MS + 30_000;
+      return { id: `r${i}`, atMs, visibleMs: atMs + (i % 4) * 3 * MINUTE_MS };
+    });
+    const deliveredAt = new Map<string, number>();
+    for (let t = NOW + 5 * MINUTE_MS; t <= NOW + 3 * HOUR; t += 5 * MINUTE_MS) {
+      for (const r of repeats) {
+        if (r.visibleMs <= t && r.visibleMs > t - 5 * MINUTE_MS)
+          source.add(REGION, stopBy(r.id, r.atMs, 'mallory'));
+      }
+      const before = sink.published.length;
+      await run(t);
+      for (const alert of sink.published.slice(before)) {
+        for (const id of (JSON.parse(alert.message).default as string).split(/[ ,]/)) deliveredAt.set(id, t);
+      }
+    }
+    const lateness = repeats.map((r) => (deliveredAt.get(r.id) ?? Number.POSITIVE_INFINITY) - r.visibleMs);
+    expect(Math.max(...lateness)).toBeLessThanOrEqual(HOUR + 2 * 5 * MINUTE_MS);
+    // The first alone, the repeats read before the window's end in one summary, and the two read
+    // after it (visible at 56.5 and 64.5 minutes) alone: the summary does not wait for them.
+    expect(sink.published.map((a) => a.subject)).toEqual([
+      'critical test.stop-any',
+      'digest of 9',
+      'critical test.stop-any',
+      'critical test.stop-any',
+    ]);
+  });
+
+  it('reports lag against the clock while another run holds the lease, and fails two periods past its deadline', async () => {
+    const { state, run, clock } = setup();
+    await run(NOW);
+    await state.acquireLease({
+      owner: 'stuck',
+      nowMs: NOW,
+      durationMs: 10 * HOUR,
+      expectedEndMs: NOW + 4 * MINUTE_MS,
+    });
+    const early = await run(NOW + 5 * MINUTE_MS);
+    expect(early.status).toBe('skipped-lease-held');
+    expect(early.regions[0]!.lagMs).toBe(5 * MINUTE_MS);
+    const late = await run(NOW + 15 * MINUTE_MS);
+    expect(late.status).toBe('incomplete');
+    expect(late.lease?.error).toMatch(/held by stuck, 11 min past its own deadline/);
+    expect(late.regions[0]!.lagMs).toBe(15 * MINUTE_MS);
+    expect(clock.now).toBe(NOW + 15 * MINUTE_MS);
+  });
+
+  it('renews its lease as it works, and stops its regions once another run has taken it', async () => {
+    const { source, state, run, clock } = setup({ maxPagesPerRun: 1000 });
+    await run(NOW);
+    for (let i = 0; i < 400; i++) source.add(REGION, record(`n${i}`, 'ListBuckets', NOW + 1000 * (i + 1)));
+    // Each page takes 15 s of the clock; after a minute another run takes the lease over.
+    const lookup = source.lookupPage.bind(source);
+    const leases: number[] = [];
+    source.lookupPage = async (region, query) => {
+      clock.now += 15_000;
+      if (clock.now >= NOW + 5 * MINUTE_MS + 60_000 && leases.length === 0) {
+        leases.push(clock.now);
+        // Lapsed and taken: only possible if the holder had stopped renewing, which is what a
+        // taken-over lease looks like to the holder.
+        (state as unknown as { lease: unknown }).lease = undefined;
+        await state.acquireLease({
+          owner: 'other',
+          nowMs: clock.now,
+          durationMs: HOUR,
+          expectedEndMs: clock.now + HOUR,
+        });
+      }
+      return lookup(region, query);
+    };
+    const acquire = state.acquireLease.bind(state);
+    let renewals = 0;
+    state.acquireLease = async (request) => {
+      if (request.owner === `run-${NOW + 5 * MINUTE_MS}`) renewals += 1;
+      return acquire(request);
+    };
+    const report = await run(NOW + 5 * MINUTE_MS, undefined, 10 * MINUTE_MS);
+    // Taken during the fourth page: renewed before the third (30 s in), lost at the renewal due
+    // before the fifth (60 s in).
+    expect({ renewals, outcome: report.regions[0]!.outcome, pages: report.regions[0]!.pages }).toEqual({
+      renewals: 3,
+      outcome: 'lease-lost',
+      pages: 4,
+    });
+    expect(report.regions[0]!.outcome).toBe('lease-lost');
+    expect(report.status).toBe('incomplete');
+  });
+
+  it('goes on past an alert SNS refuses for good, sets it aside after three refusals, and delivers every other', async () => {
+    const { source, state, sink, run } = setup();
+    await run(NOW);
+    sink.refuse = (alert) =>
+      alert.message.includes('poison')
+        ? new AlertRefusedError('InvalidParameterException', 'Invalid parameter: Message')
+        : undefined;
+    source.add(
+      REGION,
+      record('poison', 'StopLogging', NOW + MINUTE_MS),
+      record('fine', 'StopLogging', NOW + 2 * MINUTE_MS),
+    );
+    const first = await run(NOW + 5 * MINUTE_MS);
+    expect(first.status).toBe('completed');
+    expect(first.regions[0]!).toMatchObject({ outcome: 'caught-up', alertsRefused: 1, alertsSent: 1 });
+    expect(state.cursors.get(REGION)!.processedUntilMs).toBe(NOW + 5 * MINUTE_MS);
+    source.add(REGION, record('after', 'StopLogging', NOW + 6 * MINUTE_MS));
+    const second = await run(NOW + 10 * MINUTE_MS);
+    expect(second.outbox).toMatchObject({ refused: 1, setAside: 0, setAsideTotal: 0 });
+    const third = await run(NOW + 15 * MINUTE_MS);
+    expect(third.outbox).toMatchObject({ refused: 1, setAside: 1, setAsideTotal: 1 });
+    expect(third.status).toBe('completed');
+    expect(sink.published.map((a) => JSON.parse(a.message).default)).toEqual(
+      [' fine', ' after'].map((s) => `stopped by alice${s}`),
+    );
+    // Refused for good, but kept: once SNS takes it (the hourly retry), it goes out once.
+    sink.refuse = undefined;
+    await run(NOW + 20 * MINUTE_MS);
+    expect(sink.published).toHaveLength(2);
+    const retried = await run(NOW + 80 * MINUTE_MS);
+    expect(retried.outbox).toMatchObject({ recovered: 1, setAsideTotal: 0 });
+    expect(sink.published.map((a) => JSON.parse(a.message).default).pop()).toBe('stopped by alice poison');
+    await run(NOW + 140 * MINUTE_MS);
+    expect(sink.published).toHaveLength(3);
+  });
+
+  it('sets aside an outbox entry it cannot read back, and goes on', async () => {
+    const { source, state, sink, run } = setup();
+    await run(NOW);
+    state.outbox.set('garbled#x', {
+      stored: { key: 'garbled#x', region: REGION, eventTimeMs: NOW, alert: undefined as never },
+      claimant: 'old',
+      claimedAtMs: 0,
+      refusals: 0,
+      retryAtMs: 0,
+    });
+    source.add(REGION, record('e1', 'StopLogging', NOW + MINUTE_MS));
+    const report = await run(NOW + 5 * MINUTE_MS);
+    expect(report.status).toBe('completed');
+    expect(report.outbox).toMatchObject({ setAside: 1, setAsideTotal: 1 });
+    // Named, so that the handler logs it with its alert id.
+    expect(report.outbox.setAsideEntries).toEqual([{ key: 'garbled#x', reason: 'unreadable' }]);
+    expect(sink.published).toHaveLength(1);
+  });
+
+  it('sends one message per finding when two runs both believe they hold the lease', async () => {
+    const { source, state, sink, deps, clock } = setup({ repeatWindowMs: HOUR, maxAlertsPerRun: 3 });
+    const settings: RunSettings = {
+      regions: [REGION],
+      overlapMs: HOUR,
+      initialLookbackMs: HOUR,
+      sliceMs: HOUR,
+      minSeverity: 'high',
+      maxPagesPerRun: 100,
+      alertRetentionMs: 14 * 24 * HOUR,
+      maxOutboxPerRun: 100,
+      repeatWindowMs: HOUR,
+      maxAlertsPerRun: 3,
+      schedulePeriodMs: 5 * MINUTE_MS,
+    };
+    // Both runs are granted the lease: a bug in owner matching, or a host with a wrong clock.
+    const bypass: RunDeps = {
+      ...deps,
+      state: Object.assign(Object.create(state), { acquireLease: async () => ({ acquired: true }) }),
+      // SNS takes a moment: the other run meets the alert claimed and not yet sent.
+      sink: {
+        publish: async (alert) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          return sink.publish(alert);
+        },
+      },
+    };
+    for (let i = 0; i < 20; i++) {
+      source.add(
+        REGION,
+        stopBy(`s${i}`, NOW - 50 * MINUTE_MS + i * MINUTE_MS, i % 2 ? 'alice' : `user-${i}`),
+      );
+    }
+    // Interleave the two runs page by page and call by call.
+    const source2 = Object.assign(Object.create(source), {
+      lookupPage: async (...args: Parameters<typeof source.lookupPage>) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return source.lookupPage(...args);
+      },
+    });
+    clock.now = NOW;
+    const [a, b] = await Promise.all([
+      runOnce(bypass, settings, { runId: 'a', windowEndMs: NOW, deadlineMs: NOW + MINUTE_MS }),
+      runOnce({ ...bypass, source: source2 }, settings, {
+        runId: 'b',
+        windowEndMs: NOW,
+        deadlineMs: NOW + MINUTE_MS,
+      }),
+    ]);
+    clock.now = NOW + HOUR + 5 * MINUTE_MS;
+    await runOnce(deps, settings, { runId: 'c', windowEndMs: clock.now, deadlineMs: clock.now + MINUTE_MS });
+    const counts = new Map<string, number>();
+    for (const alert of sink.published) {
+      for (const id of (JSON.parse(alert.message).default as string).split(/[ ,]/)) {
+        if (/^s\d+$/.test(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+    }
+    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+    expect(counts.size).toBe(20);
+    expect(a.regions[0]!.alertsHeldElsewhere + b.regions[0]!.alertsHeldElsewhere).toBeGreaterThan(0);
   });
 });

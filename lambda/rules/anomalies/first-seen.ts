@@ -4,7 +4,7 @@
 // is profiled, and how severe a novelty is.
 import type { FirstSeenDefinition, FirstSeenDimension } from '../../core/first-seen';
 import type { Severity, TrailEvent } from '../../core/types';
-import { isAwsServiceCall, isIdentityCenterSession, isServiceLinkedRole } from '../helpers';
+import { isAwsServiceCall, isServiceLinkedRole, principalKey } from '../helpers';
 
 /**
  * Calls that hand out credentials, widen access, read secrets, run code on hosts or switch off
@@ -74,17 +74,11 @@ function severity(dimensions: readonly FirstSeenDimension[]): Severity {
 /**
  * The profile an event belongs to: a role counts once whatever its session names (they differ
  * per run of a job), except Identity Center roles, which many people share: there the session
- * name, the person, is part of the key. AWS services and service-linked roles are not profiled.
+ * name, the person, is part of the key (`principalKey`). AWS services and service-linked roles
+ * are not profiled.
  */
 function principalOf(e: TrailEvent): string {
-  if (isAwsServiceCall(e) || isServiceLinkedRole(e)) return '';
-  const a = e.actor;
-  if (a.type === 'AssumedRole' && a.sessionIssuerArn !== '') {
-    return isIdentityCenterSession(e) && a.userName !== ''
-      ? `${a.sessionIssuerArn}/${a.userName}`
-      : a.sessionIssuerArn;
-  }
-  return a.arn || a.principalId;
+  return isAwsServiceCall(e) || isServiceLinkedRole(e) ? '' : principalKey(e);
 }
 
 export const firstSeen: FirstSeenDefinition = Object.freeze({

@@ -2,6 +2,7 @@
 // can do. CIS AWS Foundations, CloudWatch.2: "Ensure a log metric filter and alarm exist for
 // unauthorized API calls".
 import { defineThresholdRule, type ThresholdRuleDefinition } from '../../core/threshold';
+import { principalKey } from '../helpers';
 
 const FIFTEEN_MINUTES = 15 * 60_000;
 
@@ -30,7 +31,8 @@ const shared: Omit<ThresholdRuleDefinition, 'id' | 'title' | 'description' | 'se
   counting: 'refused (access denied) calls',
   keyLabel: 'by',
   matches: (e) => (ACCESS_DENIED_CODES as readonly string[]).includes(e.errorCode),
-  key: (e) => e.actor.arn || e.actor.principalId,
+  // A role counts once across its sessions: spreading the calls over session names does not dilute them.
+  key: principalKey,
 };
 
 export const accessDeniedBurst = defineThresholdRule({
@@ -39,6 +41,7 @@ export const accessDeniedBurst = defineThresholdRule({
   title: 'Burst of access-denied calls',
   description:
     'At least 10 calls refused with AccessDenied or UnauthorizedOperation for the same principal ' +
+    '(a role counts as one whatever its session names; an IAM Identity Center role once per person) ' +
     'within a 15-minute window.',
   severity: 'medium',
   threshold: 10,
@@ -51,6 +54,7 @@ export const accessDeniedFlood = defineThresholdRule({
   title: 'Flood of access-denied calls',
   description:
     'At least 50 calls refused with AccessDenied or UnauthorizedOperation for the same principal ' +
+    '(a role counts as one whatever its session names; an IAM Identity Center role once per person) ' +
     'within a 15-minute window: sustained enumeration.',
   severity: 'high',
   threshold: 50,

@@ -3,7 +3,7 @@
 import { str } from '../../core/event';
 import { defineThresholdRule } from '../../core/threshold';
 import type { TrailEvent } from '../../core/types';
-import { succeeded } from '../helpers';
+import { principalKey, succeeded } from '../helpers';
 import { isServiceCaller } from '../helpers-exposure';
 
 const SSM_READS = new Set(['GetParameter', 'GetParameters', 'GetParametersByPath']);
@@ -43,7 +43,8 @@ export const credentialsReadBurst = defineThresholdRule({
   title: 'Burst of secret reads by one principal',
   description:
     'At least 20 distinct secrets read in clear by the same principal (a role counts as one, ' +
-    'whatever its session names) within a 15-minute window: Secrets Manager GetSecretValue and ' +
+    'whatever its session names; an IAM Identity Center role once per person) within a 15-minute ' +
+    'window: Secrets Manager GetSecretValue and ' +
     'BatchGetSecretValue, SSM GetParameter(s)/GetParametersByPath with decryption, and EC2 ' +
     'GetPasswordData. Distinct secrets, not reads: an application reading its own secret without ' +
     'caching never reaches it. Medium: a Terraform plan or a configuration-heavy start-up reads many ' +
@@ -66,6 +67,6 @@ export const credentialsReadBurst = defineThresholdRule({
   counting: 'distinct secrets read',
   keyLabel: 'by',
   matches: returnsSecret,
-  key: (e) => e.actor.sessionIssuerArn || e.actor.arn || e.actor.principalId,
+  key: principalKey,
   distinct: secretOf,
 });

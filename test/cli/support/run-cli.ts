@@ -1,6 +1,6 @@
 // Runs the built CLI (`node bin/trailwatch.js`) as a subprocess, asynchronously so that servers
 // living in the test process keep answering while it runs.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -17,8 +17,17 @@ export function runCli(
   args: readonly string[],
   options: { stdin?: string | Buffer; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+  return startCli(args, options).result;
+}
+
+/** The CLI as a running process (to signal it), and its result once it has exited. */
+export function startCli(
+  args: readonly string[],
+  options: { stdin?: string | Buffer; env?: Record<string, string> } = {},
+): { child: ChildProcess; result: Promise<CliResult> } {
+  let child!: ChildProcess;
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -30,8 +39,8 @@ export function runCli(
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
     child.on('close', (code) =>
       resolve({
@@ -40,8 +49,9 @@ export function runCli(
         stderr: Buffer.concat(err).toString('utf8'),
       }),
     );
-    child.stdin.end(options.stdin ?? '');
+    child.stdin?.end(options.stdin ?? '');
   });
+  return { child, result };
 }
 
 /** stdout of a `--json` run, one object per line. */
