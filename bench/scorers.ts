@@ -4,10 +4,7 @@ import { Engine } from '../lambda/core/engine';
 import { FIRST_SEEN_DIMENSIONS, FirstSeen } from '../lambda/core/first-seen';
 import type { Scorers } from '../lambda/core/run';
 import { ThresholdEngine } from '../lambda/core/threshold';
-import { RULES } from '../lambda/rules';
-import { firstSeen } from '../lambda/rules/anomalies/first-seen';
-import { writeVolume } from '../lambda/rules/anomalies/write-volume';
-import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
+import { firstSeen, RULES, THRESHOLD_RULES, writeVolume } from '../lambda/rules';
 
 export function deployedScorers(): Required<{ [K in keyof Scorers]: NonNullable<Scorers[K]> }> {
   return {

@@ -7,8 +7,7 @@ import { Engine } from '../lambda/core/engine';
 import { normalizeRecord } from '../lambda/core/event';
 import { ThresholdEngine } from '../lambda/core/threshold';
 import { atLeast, isSeverity, type JsonObject } from '../lambda/core/types';
-import { RULES } from '../lambda/rules';
-import { THRESHOLD_RULES } from '../lambda/rules/thresholds';
+import { RULES, THRESHOLD_RULES } from '../lambda/rules';
 
 interface Case {
   readonly ruleId: string;

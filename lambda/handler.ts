@@ -11,10 +11,7 @@ import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/
 import { ThresholdEngine } from './core/threshold';
 import { logJson } from './log';
 import type { Clock } from './ports';
-import { DETECTIONS, RULES } from './rules';
-import { firstSeen } from './rules/anomalies/first-seen';
-import { writeVolume } from './rules/anomalies/write-volume';
-import { THRESHOLD_RULES } from './rules/thresholds';
+import { DETECTIONS, firstSeen, RULES, THRESHOLD_RULES, writeVolume } from './rules';
 
 /** The part of the Lambda context the handler uses. */
 export interface InvocationContext {

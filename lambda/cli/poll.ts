@@ -13,8 +13,7 @@ import { describe, type RunSettings, runOnce } from '../core/run';
 import { ThresholdEngine, type ThresholdHit, type ThresholdRule } from '../core/threshold';
 import { atLeast, type Finding, type Severity, type TrailEvent } from '../core/types';
 import type { AlertSink, CountResult, EventSource, StateStore } from '../ports';
-import { RULES } from '../rules';
-import { THRESHOLD_RULES } from '../rules/thresholds';
+import { RULES, THRESHOLD_RULES } from '../rules';
 import {
   DAY_MS,
   parseCommandArgs,

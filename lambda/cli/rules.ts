@@ -3,10 +3,7 @@
 import { PROFILE_DIMENSIONS, PROFILE_LIMITS } from '../core/first-seen';
 import type { Rule } from '../core/rule';
 import type { ThresholdRule } from '../core/threshold';
-import { RULES } from '../rules';
-import { firstSeen } from '../rules/anomalies/first-seen';
-import { writeVolume } from '../rules/anomalies/write-volume';
-import { THRESHOLD_RULES } from '../rules/thresholds';
+import { firstSeen, RULES, THRESHOLD_RULES, writeVolume } from '../rules';
 import { parseCommandArgs, UsageError } from './args';
 import { type CliIo, EXIT_OK } from './io';
 import { cell } from './output';

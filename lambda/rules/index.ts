@@ -16,6 +16,8 @@ import signinConsoleLogin from './signin-console-login';
 import stsRoleAssumed from './sts-role-assumed';
 import { THRESHOLD_RULES } from './thresholds';
 
+export { firstSeen, THRESHOLD_RULES, writeVolume };
+
 const SEED: readonly Rule[] = [
   cloudtrailLoggingStopped,
   cloudtrailTrailDeleted,

@@ -1,5 +1,4 @@
-import { RULES } from '../../lambda/rules';
-import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
+import { RULES, THRESHOLD_RULES } from '../../lambda/rules';
 import { jsonLines, runCli } from './support/run-cli';
 
 describe('trailwatch rules', () => {

@@ -6,7 +6,7 @@ import { ThresholdEngine } from '../../lambda/core/threshold';
 import type { Finding, RenderedAlert } from '../../lambda/core/types';
 import { MINUTE_MS } from '../../lambda/core/window';
 import { AlertRefusedError, type LookupEventRecord } from '../../lambda/ports';
-import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
+import { THRESHOLD_RULES } from '../../lambda/rules';
 import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
