@@ -4,7 +4,7 @@
 // Mix (per 100 events): ~70 common reads, ~20 writes, ~4 sign-ins, ~5 errors (AccessDenied,
 // UnauthorizedOperation), ~1 risky (StopLogging, SSH open to the world, admin policy, root login...).
 // Identities: mostly AWS services and workload roles, some Identity Center people, a few IAM users.
-import { mulberry32 } from '../test/support/net';
+import { mulberry32 } from '../local/net';
 
 export interface GeneratedEvent {
   readonly eventId: string;

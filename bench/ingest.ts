@@ -2,7 +2,7 @@
 // server, which enforces 2 requests/s per region by wall time. One fresh server per configuration.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudTrailEventSource } from '../lambda/adapters/cloudtrail-source';
-import { startLocalCloudTrail } from '../test/support/local-cloudtrail';
+import { startLocalCloudTrail } from '../local/cloudtrail';
 import { createEventStream } from './corpus';
 
 export interface RegionIngest {

@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { createDetectorTable, startDynamoDbLocal, uniqueTableName } from '../test/support/dynamodb-local';
-import { startLocalCloudTrail } from '../test/support/local-cloudtrail';
-import { startLocalSns } from '../test/support/local-sns';
+import { startLocalCloudTrail } from '../local/cloudtrail';
+import { createDetectorTable, startDynamoDbLocal, uniqueTableName } from '../local/dynamodb';
+import { startLocalSns } from '../local/sns';
 import { OUT, ROOT } from './cold-start';
 import { createEventStream } from './corpus';
 import { progress } from './stats';

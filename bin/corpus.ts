@@ -3,11 +3,10 @@
 // engine, as an outsider would, and prints how many positives trailwatch raises and how many
 // negatives it pages on. The cases are read from the path given; none are kept in this repository.
 import { readFileSync } from 'node:fs';
-import { Engine } from '../lambda/core/engine';
+import { composeScorers } from '../lambda/compose';
 import { normalizeRecord } from '../lambda/core/event';
-import { ThresholdEngine } from '../lambda/core/threshold';
+import { scoreEvent } from '../lambda/core/run';
 import { atLeast, isSeverity, type JsonObject } from '../lambda/core/types';
-import { RULES, THRESHOLD_RULES } from '../lambda/rules';
 
 interface Case {
   readonly ruleId: string;
@@ -73,8 +72,8 @@ function main(): void {
         throw new Error(`${file}:${i + 1}: not JSON (${(error as Error).message})`);
       }
     });
-  const engine = new Engine(RULES);
-  const thresholds = new ThresholdEngine(THRESHOLD_RULES);
+  // The per-event path of a run (scoreEvent), without the anomaly checks: single cases carry no history.
+  const scorers = composeScorers({ firstSeen: { dimensions: [], learningMs: 0 } });
   const excluded = new Map<string, number>();
   const positives = { total: 0, finding: 0, alert: 0, counted: 0, raised: 0, asSevere: 0, medium: 0 };
   const negatives = { total: 0, alert: 0, medium: 0 };
@@ -90,8 +89,9 @@ function main(): void {
     }
     // LookupEvents always gives the event id in its envelope; some curated records lack eventID.
     const parsed = normalizeRecord(c.record, { eventId: `case-${index + 1}` });
-    const findings = parsed.ok ? engine.evaluate(parsed.event).findings : [];
-    const counted = parsed.ok ? thresholds.candidates(parsed.event).hits : [];
+    const scored = parsed.ok ? scoreEvent(parsed.event, scorers) : undefined;
+    const findings = scored?.kind === 'scored' ? (scored.evaluation?.findings ?? []) : [];
+    const counted = scored?.kind === 'scored' ? (scored.counted?.hits ?? []) : [];
     const alerts = findings.filter((f) => atLeast(f.severity, 'high'));
     const label = `${c.ruleId}: ${c.testName}`;
     if (c.expected) {

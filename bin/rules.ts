@@ -1,5 +1,5 @@
 // `npm run rules [-- --json]`: the detection catalogue, as `trailwatch rules` prints it.
-import { rulesCommand } from '../lambda/cli/rules';
+import { rulesCommand } from '../cli/rules';
 
 process.exitCode = rulesCommand(process.argv.slice(2), {
   stdout: process.stdout,

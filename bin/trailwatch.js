@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `trailwatch` command. The CLI is TypeScript (lambda/cli); rather than asking users to
+// The `trailwatch` command. The CLI is TypeScript (cli/); rather than asking users to
 // remember a build, the first run bundles it with esbuild into node_modules/.cache/trailwatch
 // (about a quarter of a second) and later runs load that bundle. The bundle is rebuilt when any
 // file that went into it changes size or modification time. If the cache cannot be written, the
@@ -11,7 +11,7 @@ const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
 
 const ROOT = path.resolve(__dirname, '..');
-const ENTRY = path.join(ROOT, 'lambda', 'cli', 'main.ts');
+const ENTRY = path.join(ROOT, 'cli', 'main.ts');
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'trailwatch');
 const BUNDLE = path.join(CACHE, 'cli.js');
 const MANIFEST = path.join(CACHE, 'cli.manifest.json');

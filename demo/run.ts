@@ -4,9 +4,9 @@
 // endpoints differ from production (AWS_ENDPOINT_URL_*).
 import './quiet-sdk';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { createDetectorTable, localDynamoDbClient, startDynamoDbLocal } from '../test/support/dynamodb-local';
-import { startLocalCloudTrail } from '../test/support/local-cloudtrail';
-import { startLocalSns } from '../test/support/local-sns';
+import { startLocalCloudTrail } from '../local/cloudtrail';
+import { createDetectorTable, localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb';
+import { startLocalSns } from '../local/sns';
 import { sampleHistory } from './sample-history';
 
 const MINUTE = 60_000;

@@ -2,12 +2,28 @@
 import { FIRST_SEEN_DIMENSIONS, type FirstSeenSettings, isFirstSeenDimension } from './core/first-seen';
 import type { OwnResources } from './core/rule';
 import {
+  DEFAULT_MIN_SEVERITY,
+  splitRegions,
+  TABLE_NAME,
+  TOPIC_ARN,
+  WHOLE_NUMBER_SETTINGS,
+  type WholeNumberSetting,
+  type WholeNumberSettingKey,
+  wholeNumberProblem,
+} from './core/settings';
+import {
   emptySuppressions,
   parseSuppressions,
   SuppressionError,
   type SuppressionList,
 } from './core/suppression';
 import { isSeverity, SEVERITIES, type Severity } from './core/types';
+
+/** The whole-number settings the function reads from its environment. */
+type EnvSettingKey = {
+  [K in WholeNumberSettingKey]: (typeof WHOLE_NUMBER_SETTINGS)[K] extends { env: string } ? K : never;
+}[WholeNumberSettingKey];
+
 import { DAY_MS, MINUTE_MS } from './core/window';
 
 export interface DetectorConfig {
@@ -40,10 +56,6 @@ export class ConfigError extends Error {
   }
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -57,13 +69,17 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     else if (!pattern.test(value)) problems.push(`${name}="${clip(value)}" is not ${form}`);
     return value;
   };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  /** A whole-number setting from its variable; its default and bounds are the settings' own. */
+  const integer = (key: EnvSettingKey): number => {
+    const setting: WholeNumberSetting = WHOLE_NUMBER_SETTINGS[key];
+    const name = setting.env ?? key;
     const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
+    if (raw === undefined || raw === '') return setting.default;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}="${clip(raw)}" is not a whole number from ${min} to ${max}`);
-      return fallback;
+    const problem = wholeNumberProblem(key, value);
+    if (problem !== undefined) {
+      problems.push(`${name}="${clip(raw)}" ${problem}`);
+      return setting.default;
     }
     return value;
   };
@@ -77,15 +93,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
 
   const regionList =
     env.TRAILWATCH_REGIONS?.trim() || [env.AWS_REGION, 'us-east-1'].filter(Boolean).join(',');
-  const regions = [
-    ...new Set(
-      regionList
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  const badRegions = regions.filter((r) => !REGION.test(r));
+  const { regions, invalid: badRegions } = splitRegions(regionList);
   if (regions.length === 0)
     problems.push('TRAILWATCH_REGIONS is empty (expected e.g. "eu-west-1,us-east-1")');
   if (badRegions.length > 0) {
@@ -94,21 +102,20 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     );
   }
 
-  const minSeverityRaw = env.TRAILWATCH_MIN_SEVERITY?.trim() || 'high';
+  const minSeverityRaw = env.TRAILWATCH_MIN_SEVERITY?.trim() || DEFAULT_MIN_SEVERITY;
   if (!isSeverity(minSeverityRaw)) {
     problems.push(`TRAILWATCH_MIN_SEVERITY="${clip(minSeverityRaw)}" is not one of ${SEVERITIES.join(', ')}`);
   }
 
-  const overlapMinutes = integer('TRAILWATCH_OVERLAP_MINUTES', 60, 5, 1440);
-  const lookbackMinutes = integer('TRAILWATCH_INITIAL_LOOKBACK_MINUTES', 1440, 0, 129_600);
-  const sliceMinutes = integer('TRAILWATCH_SLICE_MINUTES', 60, 1, 1440);
-  // Idempotency records must outlive every re-read of their event: 2 days > the largest overlap.
-  const retentionDays = integer('TRAILWATCH_ALERT_RETENTION_DAYS', 14, 2, 365);
-  const maxPages = integer('TRAILWATCH_MAX_PAGES_PER_RUN', 300, 1, 10_000);
-  const maxAlerts = integer('TRAILWATCH_MAX_ALERTS_PER_RUN', 10, 1, 1000);
-  const repeatWindowMinutes = integer('TRAILWATCH_REPEAT_WINDOW_MINUTES', 60, 0, 1440);
-  const scheduleMinutes = integer('TRAILWATCH_SCHEDULE_MINUTES', 5, 1, 1440);
-  const learningDays = integer('TRAILWATCH_FIRST_SEEN_LEARNING_DAYS', 7, 0, 90);
+  const overlapMinutes = integer('overlapMinutes');
+  const lookbackMinutes = integer('initialLookbackMinutes');
+  const sliceMinutes = integer('sliceMinutes');
+  const retentionDays = integer('alertRetentionDays');
+  const maxPages = integer('maxPagesPerRun');
+  const maxAlerts = integer('maxAlertsPerRun');
+  const repeatWindowMinutes = integer('repeatWindowMinutes');
+  const scheduleMinutes = integer('scheduleMinutes');
+  const learningDays = integer('firstSeenLearningDays');
   const firstSeenRaw = env.TRAILWATCH_FIRST_SEEN?.trim() || FIRST_SEEN_DIMENSIONS.join(',');
   const firstSeenList =
     firstSeenRaw === 'off' ? [] : [...new Set(firstSeenRaw.split(',').map((d) => d.trim()))];

@@ -1,26 +1,21 @@
-// Composition root: configuration, clients and the clock meet the pure core here.
+// The Lambda entry point: configuration, the AWS adapters and the clock, put together by
+// compose.ts, then one run; its report is logged and its metrics emitted.
 import { randomUUID } from 'node:crypto';
 import { CloudTrailEventSource } from './adapters/cloudtrail-source';
-import { DynamoDbStateStore } from './adapters/dynamodb-state';
+import { dynamoDbState } from './adapters/dynamodb';
 import { SnsAlertSink } from './adapters/sns-sink';
+import { composeRunDeps, composeScorers, DETECTION_IDS } from './compose';
 import { type DetectorConfig, loadConfig } from './config';
-import { type AlertDetails, renderAlert, renderDigest } from './core/alert';
-import { Engine } from './core/engine';
-import { FirstSeen } from './core/first-seen';
-import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
-import { ThresholdEngine } from './core/threshold';
+import type { Clock } from './core/ports';
+import { formatError, type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
+import { MAX_OUTBOX_PER_RUN, SAFETY_MARGIN_MS } from './core/settings';
 import { logJson } from './log';
-import type { Clock } from './ports';
-import { DETECTIONS, firstSeen, RULES, THRESHOLD_RULES, writeVolume } from './rules';
 
 /** The part of the Lambda context the handler uses. */
 export interface InvocationContext {
   getRemainingTimeInMillis(): number;
   readonly awsRequestId?: string;
 }
-
-/** Stop reading this long before the Lambda timeout, to save the cursor and log. */
-export const SAFETY_MARGIN_MS = 20_000;
 
 export class RunIncompleteError extends Error {
   override readonly name = 'RunIncompleteError';
@@ -50,21 +45,16 @@ export type Handler = ((event: unknown, context: InvocationContext) => Promise<R
 
 /** Built on the first invocation and kept warm; a bad environment fails here, naming the variable. */
 function init(overrides: HandlerOverrides): Runtime {
-  const rulesById = new Map<string, AlertDetails>(DETECTIONS.map((detection) => [detection.id, detection]));
-  const config = loadConfig(process.env, Date.now(), [...rulesById.keys()]);
-  const deps: RunDeps = {
+  const config = loadConfig(process.env, Date.now(), DETECTION_IDS);
+  const deps = composeRunDeps({
     source: new CloudTrailEventSource(),
-    state: new DynamoDbStateStore({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
+    state: dynamoDbState({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
     sink: new SnsAlertSink({ topicArn: config.topicArn }),
     clock: overrides.clock ?? { nowMs: () => Date.now() },
-    engine: new Engine(RULES, { ownResources: config.ownResources }),
-    render: (finding, related) => renderAlert(finding, { related, details: rulesById.get(finding.ruleId) }),
-    renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
+    scorers: composeScorers({ ownResources: config.ownResources, firstSeen: config.firstSeen }),
     suppressions: config.suppressions,
-    thresholds: new ThresholdEngine(THRESHOLD_RULES),
-    firstSeen: new FirstSeen(firstSeen, config.firstSeen, writeVolume),
-  };
-  const settings: RunSettings = { ...config, maxOutboxPerRun: 200, ...overrides.settings };
+  });
+  const settings: RunSettings = { ...config, maxOutboxPerRun: MAX_OUTBOX_PER_RUN, ...overrides.settings };
   return { config, settings, deps: overrides.wrapDeps ? overrides.wrapDeps(deps) : deps };
 }
 
@@ -236,10 +226,10 @@ function problemsOf(report: RunReport): string[] {
         r.error !== undefined ||
         !['caught-up', 'page-limit', 'time-budget', 'skipped-lease-held'].includes(r.outcome),
     )
-    .map((r) => `${r.region}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`);
-  if (report.repeats.error) problems.unshift(`repeats: ${report.repeats.error}`);
-  if (report.outbox.error) problems.unshift(`outbox: ${report.outbox.error}`);
-  if (report.lease?.error) problems.unshift(`lease: ${report.lease.error}`);
+    .map((r) => `${r.region}: ${r.outcome}${r.error ? ` (${formatError(r.error)})` : ''}`);
+  if (report.repeats.error) problems.unshift(`repeats: ${formatError(report.repeats.error)}`);
+  if (report.outbox.error) problems.unshift(`outbox: ${formatError(report.outbox.error)}`);
+  if (report.lease?.problem) problems.unshift(`lease: ${report.lease.problem}`);
   return problems;
 }
 

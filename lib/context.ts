@@ -31,16 +31,11 @@ import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { suppressionProblems } from '../lambda/compose';
 import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
-import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
+import { WHOLE_NUMBER_SETTINGS as SETTINGS, type WholeNumberSettingKey } from '../lambda/core/settings';
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
-import { DETECTIONS } from '../lambda/rules';
-import {
-  type AlertSubscriber,
-  DETECTOR_DEFAULTS,
-  DETECTOR_LIMITS,
-  type TrailwatchDetectorProps,
-} from './detector';
+import type { AlertSubscriber, TrailwatchDetectorProps } from './detector';
 
 /** AWS commercial-partition regions (2026); GovCloud, China and the European Sovereign Cloud are separate partitions. */
 export const COMMERCIAL_REGIONS: readonly string[] = [
@@ -122,8 +117,8 @@ export function readContext(
   const report = (key: ContextKey, message: string): void => {
     problems.push(`${key}: ${message}`);
   };
-  const int = (key: ContextKey, limits: { min: number; max: number }): number | undefined =>
-    readWholeNumber(key, get(key), limits, report);
+  const int = (key: ContextKey & WholeNumberSettingKey): number | undefined =>
+    readWholeNumber(key, get(key), SETTINGS[key], report);
 
   const alertEmails = readSubscribers('alertEmail', get('alertEmail'), report, (endpoint) =>
     EMAIL.test(endpoint)
@@ -139,14 +134,14 @@ export function readContext(
     isHttpsUrl(endpoint) ? undefined : `is not an https URL (expected https://host/path, ${SEVERITY_HINT})`,
   );
 
-  const scheduleMinutes = int('scheduleMinutes', DETECTOR_LIMITS.scheduleMinutes);
-  const overlapMinutes = int('overlapMinutes', DETECTOR_LIMITS.overlapMinutes);
-  const initialLookbackMinutes = int('initialLookbackMinutes', DETECTOR_LIMITS.initialLookbackMinutes);
-  const alertRetentionDays = int('alertRetentionDays', DETECTOR_LIMITS.alertRetentionDays);
-  const maxPagesPerRun = int('maxPagesPerRun', DETECTOR_LIMITS.maxPagesPerRun);
-  const maxAlertsPerRun = int('maxAlertsPerRun', DETECTOR_LIMITS.maxAlertsPerRun);
-  const repeatWindowMinutes = int('repeatWindowMinutes', DETECTOR_LIMITS.repeatWindowMinutes);
-  const firstSeenLearningDays = int('firstSeenLearningDays', DETECTOR_LIMITS.firstSeenLearningDays);
+  const scheduleMinutes = int('scheduleMinutes');
+  const overlapMinutes = int('overlapMinutes');
+  const initialLookbackMinutes = int('initialLookbackMinutes');
+  const alertRetentionDays = int('alertRetentionDays');
+  const maxPagesPerRun = int('maxPagesPerRun');
+  const maxAlertsPerRun = int('maxAlertsPerRun');
+  const repeatWindowMinutes = int('repeatWindowMinutes');
+  const firstSeenLearningDays = int('firstSeenLearningDays');
   const firstSeenRaw = get('firstSeen');
   const firstSeen =
     firstSeenRaw === 'off' ? [] : readList('firstSeen', firstSeenRaw, report)?.map((d) => d.toLowerCase());
@@ -158,11 +153,11 @@ export function readContext(
       );
     }
   }
-  const memoryMb = int('memoryMb', DETECTOR_LIMITS.memoryMb);
-  const timeoutSeconds = int('timeoutSeconds', DETECTOR_LIMITS.timeoutSeconds);
-  const reservedConcurrency = int('reservedConcurrency', { min: 1, max: 100000 });
+  const memoryMb = int('memoryMb');
+  const timeoutSeconds = int('timeoutSeconds');
+  const reservedConcurrency = int('reservedConcurrency');
 
-  const effectiveSchedule = scheduleMinutes ?? DETECTOR_DEFAULTS.scheduleMinutes;
+  const effectiveSchedule = scheduleMinutes ?? SETTINGS.scheduleMinutes.default;
   if (timeoutSeconds !== undefined && timeoutSeconds >= effectiveSchedule * 60) {
     report(
       'timeoutSeconds',
@@ -182,7 +177,7 @@ export function readContext(
   }
 
   const minSeverity = readSeverity(get('minSeverity'), report);
-  const logRetentionDays = int('logRetentionDays', { min: 1, max: 9999 });
+  const logRetentionDays = int('logRetentionDays');
   if (logRetentionDays !== undefined && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     report(
       'logRetentionDays',
@@ -241,15 +236,9 @@ function readSuppressionsFile(
     report('suppressionsFile', `"${value}" could not be read as JSON (${(error as Error).message})`);
     return undefined;
   }
-  try {
-    const knownRuleIds = DETECTIONS.map((detection) => detection.id);
-    parseSuppressions(document, nowMs, { knownRuleIds });
-  } catch (error) {
-    if (!(error instanceof SuppressionError)) throw error;
-    for (const problem of error.problems) report('suppressionsFile', `${value}: ${problem}`);
-    return undefined;
-  }
-  return document;
+  const problems = suppressionProblems(document, nowMs);
+  for (const problem of problems) report('suppressionsFile', `${value}: ${problem}`);
+  return problems.length > 0 ? undefined : document;
 }
 
 /** The adapter the stack uses: the same reader over `node.tryGetContext`. */

@@ -14,14 +14,23 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { suppressionProblems } from '../lambda/compose';
 import {
   FIRST_SEEN_DIMENSIONS,
   type FirstSeenDimension,
   isFirstSeenDimension,
 } from '../lambda/core/first-seen';
-import { parseSuppressions, SuppressionError } from '../lambda/core/suppression';
+import {
+  DEFAULT_MIN_SEVERITY,
+  MAX_SUPPRESSIONS_BYTES,
+  WHOLE_NUMBER_SETTINGS as SETTINGS,
+  SUBSCRIBER_MIN_SEVERITY,
+  TIMEOUT_MARGIN_SECONDS,
+  type WholeNumberSetting,
+  type WholeNumberSettingKey,
+  wholeNumberProblem,
+} from '../lambda/core/settings';
 import { SEVERITIES, type Severity } from '../lambda/core/types';
-import { DETECTIONS } from '../lambda/rules';
 
 /** An alert recipient: an email address, an E.164 phone number or an https URL. */
 export interface AlertSubscriber {
@@ -156,42 +165,6 @@ export interface TrailwatchDetectorProps {
   readonly suppressions?: unknown;
 }
 
-/** Defaults and bounds shared with the context reader, so both report the same limits. */
-export const DETECTOR_DEFAULTS = {
-  scheduleMinutes: 5,
-  overlapMinutes: 60,
-  initialLookbackMinutes: 1440,
-  minSeverity: 'high' as Severity,
-  alertRetentionDays: 14,
-  maxPagesPerRun: 300,
-  maxAlertsPerRun: 10,
-  repeatWindowMinutes: 60,
-  firstSeenLearningDays: 7,
-  lagAlarmMinutes: 30,
-  memoryMb: 256,
-  timeoutSeconds: 240,
-  logRetention: logs.RetentionDays.ONE_MONTH,
-  emailMinSeverity: 'high' as Severity,
-  phoneMinSeverity: 'critical' as Severity,
-  urlMinSeverity: 'critical' as Severity,
-} as const;
-
-export const DETECTOR_LIMITS = {
-  scheduleMinutes: { min: 1, max: 1440 },
-  overlapMinutes: { min: 5, max: 1440 },
-  initialLookbackMinutes: { min: 1, max: 129600 },
-  alertRetentionDays: { min: 2, max: 365 },
-  maxPagesPerRun: { min: 1, max: 10000 },
-  maxAlertsPerRun: { min: 1, max: 1000 },
-  repeatWindowMinutes: { min: 0, max: 1440 },
-  firstSeenLearningDays: { min: 0, max: 90 },
-  memoryMb: { min: 128, max: 10240 },
-  timeoutSeconds: { min: 1, max: 900 },
-} as const;
-
-/** The margin left between the default timeout and a short schedule. */
-const TIMEOUT_MARGIN_SECONDS = 20;
-
 /** The whole detector: schedule -> function -> table and topic, with its keys, DLQ and alarms. */
 export class TrailwatchDetector extends Construct {
   /** Encrypts the alert topic; the function may use it (to publish), CloudWatch may not. */
@@ -219,50 +192,46 @@ export class TrailwatchDetector extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    const scheduleMinutes = wholeMinutes(props.schedule, DETECTOR_DEFAULTS.scheduleMinutes);
+    const scheduleMinutes = wholeMinutes(props.schedule, SETTINGS.scheduleMinutes.default);
     const timeoutSeconds =
       props.timeout?.toSeconds() ??
-      Math.min(DETECTOR_DEFAULTS.timeoutSeconds, scheduleMinutes * 60 - TIMEOUT_MARGIN_SECONDS);
-    const overlapMinutes = wholeMinutes(props.overlap, DETECTOR_DEFAULTS.overlapMinutes);
+      Math.min(SETTINGS.timeoutSeconds.default, scheduleMinutes * 60 - TIMEOUT_MARGIN_SECONDS);
+    const overlapMinutes = wholeMinutes(props.overlap, SETTINGS.overlapMinutes.default);
     const initialLookbackMinutes = wholeMinutes(
       props.initialLookback,
-      DETECTOR_DEFAULTS.initialLookbackMinutes,
+      SETTINGS.initialLookbackMinutes.default,
     );
     const alertRetentionDays = props.alertRetention
       ? props.alertRetention.toSeconds() / 86400
-      : DETECTOR_DEFAULTS.alertRetentionDays;
-    const maxPagesPerRun = props.maxPagesPerRun ?? DETECTOR_DEFAULTS.maxPagesPerRun;
-    const maxAlertsPerRun = props.maxAlertsPerRun ?? DETECTOR_DEFAULTS.maxAlertsPerRun;
-    const repeatWindowMinutes = wholeMinutes(props.repeatWindow, DETECTOR_DEFAULTS.repeatWindowMinutes);
+      : SETTINGS.alertRetentionDays.default;
+    const maxPagesPerRun = props.maxPagesPerRun ?? SETTINGS.maxPagesPerRun.default;
+    const maxAlertsPerRun = props.maxAlertsPerRun ?? SETTINGS.maxAlertsPerRun.default;
+    const repeatWindowMinutes = wholeMinutes(props.repeatWindow, SETTINGS.repeatWindowMinutes.default);
     const firstSeenDimensions = [...new Set(props.firstSeen ?? FIRST_SEEN_DIMENSIONS)];
     const learningDays = props.firstSeenLearningPeriod
       ? props.firstSeenLearningPeriod.toSeconds() / 86400
-      : DETECTOR_DEFAULTS.firstSeenLearningDays;
-    const memoryMb = props.memorySize ?? DETECTOR_DEFAULTS.memoryMb;
-    const minSeverity = props.minSeverity ?? DETECTOR_DEFAULTS.minSeverity;
+      : SETTINGS.firstSeenLearningDays.default;
+    const memoryMb = props.memorySize ?? SETTINGS.memoryMb.default;
+    const minSeverity = props.minSeverity ?? DEFAULT_MIN_SEVERITY;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const regions = props.regions ?? [stack.region, 'us-east-1'];
 
     assertValid([
-      ...checkRange('schedule (minutes)', scheduleMinutes, DETECTOR_LIMITS.scheduleMinutes),
-      ...checkRange('overlap (minutes)', overlapMinutes, DETECTOR_LIMITS.overlapMinutes),
-      ...checkRange(
-        'initialLookback (minutes)',
-        initialLookbackMinutes,
-        DETECTOR_LIMITS.initialLookbackMinutes,
-      ),
-      ...checkRange('alertRetention (days)', alertRetentionDays, DETECTOR_LIMITS.alertRetentionDays),
-      ...checkRange('maxPagesPerRun', maxPagesPerRun, DETECTOR_LIMITS.maxPagesPerRun),
-      ...checkRange('maxAlertsPerRun', maxAlertsPerRun, DETECTOR_LIMITS.maxAlertsPerRun),
-      ...checkRange('repeatWindow (minutes)', repeatWindowMinutes, DETECTOR_LIMITS.repeatWindowMinutes),
-      ...checkRange('firstSeenLearningPeriod (days)', learningDays, DETECTOR_LIMITS.firstSeenLearningDays),
+      ...checkRange('schedule (minutes)', scheduleMinutes, 'scheduleMinutes'),
+      ...checkRange('overlap (minutes)', overlapMinutes, 'overlapMinutes'),
+      ...checkRange('initialLookback (minutes)', initialLookbackMinutes, 'initialLookbackMinutes'),
+      ...checkRange('alertRetention (days)', alertRetentionDays, 'alertRetentionDays'),
+      ...checkRange('maxPagesPerRun', maxPagesPerRun, 'maxPagesPerRun'),
+      ...checkRange('maxAlertsPerRun', maxAlertsPerRun, 'maxAlertsPerRun'),
+      ...checkRange('repeatWindow (minutes)', repeatWindowMinutes, 'repeatWindowMinutes'),
+      ...checkRange('firstSeenLearningPeriod (days)', learningDays, 'firstSeenLearningDays'),
       ...firstSeenDimensions
         .filter((d) => !isFirstSeenDimension(d))
         .map(
           (d) => `firstSeen: "${String(d).slice(0, 40)}" is not one of ${FIRST_SEEN_DIMENSIONS.join(', ')}`,
         ),
-      ...checkRange('memorySize (MB)', memoryMb, DETECTOR_LIMITS.memoryMb),
-      ...checkRange('timeout (seconds)', timeoutSeconds, DETECTOR_LIMITS.timeoutSeconds),
+      ...checkRange('memorySize (MB)', memoryMb, 'memoryMb'),
+      ...checkRange('timeout (seconds)', timeoutSeconds, 'timeoutSeconds'),
       ...(timeoutSeconds >= scheduleMinutes * 60
         ? [`timeout (${timeoutSeconds} s) must be shorter than the schedule (${scheduleMinutes * 60} s)`]
         : []),
@@ -326,7 +295,7 @@ export class TrailwatchDetector extends Construct {
     });
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? DETECTOR_DEFAULTS.logRetention,
+      retention: props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays),
       removalPolicy,
     });
 
@@ -371,19 +340,22 @@ export class TrailwatchDetector extends Construct {
         externalModules: [],
       },
       environment: {
-        TRAILWATCH_SCHEDULE_MINUTES: String(scheduleMinutes),
+        // The whole-number settings under the variable names the settings give them.
+        ...settingsEnvironment({
+          scheduleMinutes,
+          overlapMinutes,
+          initialLookbackMinutes,
+          alertRetentionDays,
+          maxPagesPerRun,
+          maxAlertsPerRun,
+          repeatWindowMinutes,
+          firstSeenLearningDays: learningDays,
+        }),
         TRAILWATCH_TABLE_NAME: this.table.tableName,
         TRAILWATCH_TOPIC_ARN: this.topic.topicArn,
         TRAILWATCH_REGIONS: regionList(regions),
-        TRAILWATCH_OVERLAP_MINUTES: String(overlapMinutes),
-        TRAILWATCH_INITIAL_LOOKBACK_MINUTES: String(initialLookbackMinutes),
         TRAILWATCH_MIN_SEVERITY: minSeverity,
-        TRAILWATCH_ALERT_RETENTION_DAYS: String(alertRetentionDays),
-        TRAILWATCH_MAX_PAGES_PER_RUN: String(maxPagesPerRun),
-        TRAILWATCH_MAX_ALERTS_PER_RUN: String(maxAlertsPerRun),
-        TRAILWATCH_REPEAT_WINDOW_MINUTES: String(repeatWindowMinutes),
         TRAILWATCH_FIRST_SEEN: firstSeenDimensions.length === 0 ? 'off' : firstSeenDimensions.join(','),
-        TRAILWATCH_FIRST_SEEN_LEARNING_DAYS: String(learningDays),
         // trailwatch's own resources, so that tampering with them is recognised; the function and
         // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
         TRAILWATCH_STACK_NAME: stack.stackName,
@@ -410,7 +382,7 @@ export class TrailwatchDetector extends Construct {
 
     const alarmArns = this.addAlarms(
       [...new Set(regions)],
-      props.lagAlarmMinutes ?? DETECTOR_DEFAULTS.lagAlarmMinutes,
+      props.lagAlarmMinutes ?? SETTINGS.lagAlarmMinutes.default,
     );
     this.restrictPublishers(role, alarmArns);
     this.acknowledgeNagFindings();
@@ -449,12 +421,12 @@ export class TrailwatchDetector extends Construct {
     };
     add(
       props.alertEmails,
-      DETECTOR_DEFAULTS.emailMinSeverity,
+      SUBSCRIBER_MIN_SEVERITY.email,
       (e, o) => new subscriptions.EmailSubscription(e, o),
     );
     add(
       props.alertPhones,
-      DETECTOR_DEFAULTS.phoneMinSeverity,
+      SUBSCRIBER_MIN_SEVERITY.phone,
       (e, o) => new subscriptions.SmsSubscription(e, o),
       (subscription) =>
         Validations.of(subscription).acknowledge({
@@ -464,7 +436,7 @@ export class TrailwatchDetector extends Construct {
             'policy; email and https subscriptions have one, and SMS delivery failures show in SNS delivery logs.',
         }),
     );
-    add(props.alertUrls, DETECTOR_DEFAULTS.urlMinSeverity, (e, o) => {
+    add(props.alertUrls, SUBSCRIBER_MIN_SEVERITY.url, (e, o) => {
       if (!Token.isUnresolved(e) && !e.startsWith('https://')) {
         throw new Error(`trailwatch: alert URL ${e} must use https`);
       }
@@ -709,18 +681,10 @@ function wholeMinutes(duration: Duration | undefined, fallback: number): number 
   return duration.toSeconds() / 60;
 }
 
-/** Lambda's environment holds 4 KB in all; the rest of the configuration needs about 1 KB. */
-const MAX_SUPPRESSIONS_BYTES = 3072;
-
 function checkSuppressions(document: unknown): string[] {
   if (document === undefined) return [];
-  try {
-    const knownRuleIds = DETECTIONS.map((detection) => detection.id);
-    parseSuppressions(document, Date.now(), { knownRuleIds });
-  } catch (error) {
-    if (error instanceof SuppressionError) return error.problems.map((p) => `suppressions: ${p}`);
-    throw error;
-  }
+  const problems = suppressionProblems(document, Date.now());
+  if (problems.length > 0) return problems.map((p) => `suppressions: ${p}`);
   const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
   return bytes > MAX_SUPPRESSIONS_BYTES
     ? [
@@ -729,15 +693,25 @@ function checkSuppressions(document: unknown): string[] {
     : [];
 }
 
-function checkRange(name: string, value: number, limits: { min: number; max: number }): string[] {
-  if (Number.isInteger(value) && value >= limits.min && value <= limits.max) return [];
-  return [`${name} must be a whole number from ${limits.min} to ${limits.max}, got ${value}`];
+function checkRange(name: string, value: number, key: WholeNumberSettingKey): string[] {
+  const problem = wholeNumberProblem(key, value);
+  return problem === undefined ? [] : [`${name} ${problem}, got ${value}`];
 }
 
 function assertValid(problems: string[]): void {
   if (problems.length > 0) {
     throw new Error(`Invalid TrailwatchDetector props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+/** Each value under its setting's environment variable (`WHOLE_NUMBER_SETTINGS[key].env`). */
+function settingsEnvironment(values: Partial<Record<WholeNumberSettingKey, number>>): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values) as Array<[WholeNumberSettingKey, number]>) {
+    const setting: WholeNumberSetting = SETTINGS[key];
+    if (setting.env !== undefined) environment[setting.env] = String(value);
+  }
+  return environment;
 }
 
 /** Comma list for TRAILWATCH_REGIONS; a token region (env-agnostic stack) becomes a Fn::Join. */

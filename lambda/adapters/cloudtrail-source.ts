@@ -6,7 +6,7 @@ import {
   type ServiceOutputTypes,
 } from '@aws-sdk/client-cloudtrail';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
-import type { EventSource, LookupPage, LookupQuery } from '../ports';
+import type { EventSource, LookupPage, LookupQuery } from '../core/ports';
 import { Pacer, type PacerTime, realTime } from './pacer';
 import { UnmeteredRetryStrategy } from './retry';
 

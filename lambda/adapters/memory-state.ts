@@ -5,8 +5,6 @@
 type AlertStatus = 'pending' | 'sent' | 'folded' | 'set-aside';
 
 import { claimLapsed } from '../core/lease';
-import { type Severity, severityRank } from '../core/types';
-import { volumeCap } from '../core/volume';
 import {
   type Claim,
   type ClaimResult,
@@ -26,7 +24,9 @@ import {
   type StateStore,
   type StoredAlert,
   type WriteVolume,
-} from '../ports';
+} from '../core/ports';
+import { type Severity, severityRank } from '../core/types';
+import { volumeCap } from '../core/volume';
 
 /** An outbox entry in memory: the alert, its claim and its refusals. */
 interface MemoryEntry {

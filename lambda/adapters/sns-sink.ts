@@ -5,8 +5,8 @@ import {
   type PublishCommandOutput,
   SNSClient,
 } from '@aws-sdk/client-sns';
+import { AlertRefusedError, type AlertSink } from '../core/ports';
 import type { RenderedAlert } from '../core/types';
-import { AlertRefusedError, type AlertSink } from '../ports';
 
 export interface SnsSinkOptions {
   readonly topicArn: string;

@@ -15,10 +15,13 @@
 // Pure: the mechanics here, the detection's metadata and policy in lambda/rules/anomalies, the
 // profile in the StateStore. Each run builds its own FirstSeenTracker, which reads a profile once
 // and writes it only when a value is new (or once a day, to renew its expiry).
-import type { LookupEventRecord, PrincipalProfile, ProfileValue, StateStore, WriteVolume } from '../ports';
+
 import { rawReadOnly } from './event';
+import { networkOf } from './net';
+import type { LookupEventRecord, PrincipalProfile, ProfileStore, ProfileValue, WriteVolume } from './ports';
 import type { RuleMetadata } from './rule';
 import { sanitize } from './sanitize';
+import { REGION_CODE } from './settings';
 import type { Finding, Severity, TrailEvent } from './types';
 import { HOUR_MS, judgeHour, type WriteVolumeDefinition } from './volume';
 
@@ -131,47 +134,12 @@ export class FirstSeen {
       if (value !== '' && this.dimensions.has(dimension)) values.set(dimension, `${dimension}|${value}`);
     };
     add('network', networkOf(event.sourceIPAddress));
-    add('region', REGION.test(event.awsRegion) ? event.awsRegion : '');
+    add('region', REGION_CODE.test(event.awsRegion) ? event.awsRegion : '');
     add('agent', agentFamily(event.userAgent));
     if (sensitive) add('api', sanitize(event.eventName, MAX_VALUE_CHARS));
     const write = event.readOnly === false && this.volume !== undefined;
     return values.size === 0 && !write ? undefined : { principal, event, values, write };
   }
-}
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
-/**
- * The network an address belongs to: `a.b.c.0/24` for IPv4, the first three groups `/48` for
- * IPv6; '' for anything else (an AWS service name, `AWS Internal`, hostile text).
- */
-export function networkOf(address: string): string {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (v4) {
-    const octets = v4.slice(1).map(Number);
-    return octets.every((o) => o <= 255) ? `${octets[0]}.${octets[1]}.${octets[2]}.0/24` : '';
-  }
-  if (address.length > 45 || !/^[0-9a-fA-F:.]+$/.test(address) || !address.includes(':')) return '';
-  const groups = expandIpv6(address.toLowerCase());
-  return groups ? `${groups.slice(0, 3).join(':')}::/48` : '';
-}
-
-/** The eight groups of an IPv6 address, without leading zeros; undefined if it is not one. */
-function expandIpv6(address: string): string[] | undefined {
-  const halves = address.split('::');
-  if (halves.length > 2) return undefined;
-  const part = (text: string | undefined) => (text ? text.split(':') : []);
-  const head = part(halves[0]);
-  const tail = part(halves[1]);
-  const last = tail.length > 0 ? tail[tail.length - 1] : head[head.length - 1];
-  // An IPv4 tail (`::ffff:192.0.2.1`) stands for two groups.
-  const v4Tail = last?.includes('.') ? 1 : 0;
-  const missing = 8 - head.length - tail.length - v4Tail;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill('0'), ...tail];
-  const hex = v4Tail ? groups.slice(0, -1) : groups;
-  if (!hex.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
-  return hex.map((g) => g.replace(/^0+(?=.)/, ''));
 }
 
 /** Tools named anywhere in a user agent: they decide the family even when an SDK token comes first. */
@@ -208,12 +176,6 @@ export function agentFamily(userAgent: string): string {
   const family = token.slice(0, 40);
   return ALIASES[family] ?? (family || 'other');
 }
-
-/** The part of the state table the tracker uses. */
-export type ProfileStore = Pick<
-  StateStore,
-  'getProfile' | 'addToProfile' | 'getWriteVolume' | 'addWrites' | 'markVolumeCrossed' | 'writeVolumeHistory'
->;
 
 /**
  * One run's view of the profiles: each read once, written only when a value is new or the
@@ -398,3 +360,5 @@ function countByDimension(profile: PrincipalProfile | undefined): Record<Profile
   }
   return counts;
 }
+
+export { networkOf } from './net';

@@ -6,7 +6,7 @@
 // its own claim (claimant and claim time): a run publishes an alert only under a claim of its own
 // made less than PUBLISH_WITHIN_MS before, and takes over another run's claim only once it has
 // lapsed (CLAIM_LAPSE_MS), so two runs that both believe they hold the lease still publish once.
-import type { Claim, LeaseHolder, StateStore } from '../ports';
+import type { Claim, LeaseHolder, StateStore } from './ports';
 import { MINUTE_MS } from './window';
 
 /** How long the lease lasts without renewal. */

@@ -3,7 +3,7 @@
 // state table and go out together, as one summary message, once the window has ended.
 // Pure: the group a finding belongs to, a finding's compact snapshot, and the findings back.
 import { createHash } from 'node:crypto';
-import type { RepeatGroup, RepeatGroupRef, RepeatMember } from '../ports';
+import type { RepeatGroup, RepeatGroupRef, RepeatMember } from './ports';
 import { sanitize } from './sanitize';
 import { type Finding, isSeverity, type JsonObject, type TrailEvent } from './types';
 

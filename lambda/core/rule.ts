@@ -38,6 +38,13 @@ export interface RuleMetadata {
   readonly reference: string;
   /** MITRE ATT&CK `TAxxxx:Txxxx[.xxx]` pairs. */
   readonly mitre: readonly string[];
+  /**
+   * The CIS AWS Foundations Benchmark monitoring controls the detection implements, by their
+   * Security Hub control id (`CloudWatch.5`): it records every call of some event in the control's
+   * metric filter. A rule that fires on only some of those calls (a security group opened to the
+   * world) does not carry the control. Absent when the detection serves no such control.
+   */
+  readonly cis?: readonly string[];
   /** The engine only calls the rule for these event names (empty for an every-event rule). */
   readonly eventNames: readonly string[];
   /** Optional: only these event sources (guards against a same-named call of another service). */
@@ -84,12 +91,16 @@ export function byId(a: { readonly id: string }, b: { readonly id: string }): nu
 
 export const RULE_ID_PATTERN = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
 export const MITRE_PATTERN = /^TA\d{4}:T\d{4}(?:\.\d{3})?$/;
+/** A Security Hub control id: `CloudWatch.1`, `IAM.4`. */
+export const CIS_CONTROL_PATTERN = /^[A-Z][A-Za-z0-9]*\.\d{1,3}$/;
 
 /** The checks every detection's metadata must pass, shared by event and threshold rules. */
 export function metadataProblems(metadata: RuleMetadata): string[] {
   const problems: string[] = [];
   if (!RULE_ID_PATTERN.test(metadata.id)) problems.push(`id "${metadata.id}" is not dotted lower-case`);
   for (const m of metadata.mitre) if (!MITRE_PATTERN.test(m)) problems.push(`MITRE id "${m}" is malformed`);
+  for (const c of metadata.cis ?? [])
+    if (!CIS_CONTROL_PATTERN.test(c)) problems.push(`CIS control "${c}" is malformed`);
   return problems;
 }
 

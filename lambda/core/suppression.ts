@@ -1,15 +1,20 @@
 // Suppression: reviewable data that silences findings the team has decided are expected.
 // PURE: the caller passes the clock (`nowMs`); nothing here reads files, env or time.
+import { anyOf, compileGlob, type Matcher } from './glob';
+import { addressInCidr, type Cidr, type IpAddress, parseCidrOrReason, parseIp } from './net';
 import { sanitize } from './sanitize';
 import { type Finding, isSeverity, SEVERITIES, type Severity, severityRank } from './types';
 
 /** Every problem of a suppression list, reported together so one edit fixes them all. */
 export class SuppressionError extends Error {
   override readonly name = 'SuppressionError';
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
     const shown = problems.slice(0, 50).map((p) => `  - ${p}`);
     if (problems.length > 50) shown.push(`  - ... and ${problems.length - 50} more`);
-    super(`Invalid suppression list:\n${shown.join('\n')}`);
+    super(`Invalid suppression list:\n${shown.join('\n')}`, options);
   }
 }
 
@@ -38,201 +43,6 @@ export interface ParseOptions {
   /** When given, a `ruleIds` pattern that matches none of these ids is an error (a typo suppresses nothing). */
   readonly knownRuleIds?: readonly string[];
 }
-
-// ---------------------------------------------------------------------------------------------
-// IP addresses and CIDRs
-
-/** A parsed address. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is reported as family 4. */
-export type IpAddress =
-  | { readonly family: 4; readonly value: number }
-  | { readonly family: 6; readonly value: bigint };
-
-export type Cidr =
-  | { readonly family: 4; readonly network: number; readonly mask: number; readonly prefix: number }
-  | { readonly family: 6; readonly network: bigint; readonly mask: bigint; readonly prefix: number };
-
-const V4_OCTET = /^(?:0|[1-9]\d{0,2})$/;
-const V6_GROUP = /^[0-9A-Fa-f]{1,4}$/;
-const V6_CHARS = /^[0-9A-Fa-f:.]+$/;
-const PREFIX = /^(?:0|[1-9]\d{0,2})$/;
-const ALL_V6 = (1n << 128n) - 1n;
-const MAPPED_PREFIX = 0xffffn << 32n;
-
-function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    // Leading zeros are refused: some parsers read `010` as octal, so its meaning is ambiguous.
-    if (!V4_OCTET.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-function parseIpv6(text: string): bigint | undefined {
-  if (text.length < 2 || text.length > 45 || !V6_CHARS.test(text)) return undefined;
-  let body = text;
-  if (body.includes('.')) {
-    // An embedded IPv4 tail (`::ffff:198.51.100.7`) stands for the last two groups.
-    const cut = body.lastIndexOf(':');
-    const v4 = parseIpv4(body.slice(cut + 1));
-    if (cut < 0 || v4 === undefined) return undefined;
-    body = `${body.slice(0, cut + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
-  }
-  const halves = body.split('::');
-  if (halves.length > 2) return undefined;
-  const groupsOf = (half: string): string[] | undefined => {
-    if (half === '') return [];
-    const groups = half.split(':');
-    return groups.every((g) => V6_GROUP.test(g)) ? groups : undefined;
-  };
-  const head = groupsOf(halves[0] ?? '');
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '') : [];
-  if (!head || !tail) return undefined;
-  const given = head.length + tail.length;
-  if (halves.length === 2 ? given > 7 : given !== 8) return undefined;
-  const groups = [...head, ...Array<string>(8 - given).fill('0'), ...tail];
-  let value = 0n;
-  for (const g of groups) value = (value << 16n) | BigInt(Number.parseInt(g, 16));
-  return value;
-}
-
-interface RawAddress {
-  readonly address: IpAddress;
-  /** Written in IPv6 notation (decides the prefix range of a CIDR). */
-  readonly writtenAsV6: boolean;
-}
-
-function parseAddress(text: string): RawAddress | undefined {
-  if (!text.includes(':')) {
-    const v4 = parseIpv4(text);
-    return v4 === undefined ? undefined : { address: { family: 4, value: v4 }, writtenAsV6: false };
-  }
-  const v6 = parseIpv6(text);
-  if (v6 === undefined) return undefined;
-  if (v6 >> 32n === 0xffffn) {
-    return { address: { family: 4, value: Number(v6 & 0xffffffffn) }, writtenAsV6: true };
-  }
-  return { address: { family: 6, value: v6 }, writtenAsV6: true };
-}
-
-/**
- * Parses an IPv4 or IPv6 address. Returns undefined for anything else, including the hostnames
- * and `AWS Internal` that CloudTrail records as `sourceIPAddress` for calls made by services.
- */
-export function parseIp(text: string): IpAddress | undefined {
-  if (typeof text !== 'string' || text.length > 45) return undefined;
-  return parseAddress(text)?.address;
-}
-
-function v4Mask(prefix: number): number {
-  // `<< 32` is a no-op in JavaScript, so /0 needs its own case.
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
-function v6Mask(prefix: number): bigint {
-  return ALL_V6 ^ ((1n << BigInt(128 - prefix)) - 1n);
-}
-
-function formatV4(value: number): string {
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
-}
-
-/** A CIDR, or the reason it is not one. Host bits must be zero: `10.0.0.7/24` is likely a typo. */
-function parseCidrOrReason(text: string): Cidr | string {
-  if (text.length > 49) return 'is not a CIDR (too long)';
-  const slash = text.indexOf('/');
-  const addressText = slash < 0 ? text : text.slice(0, slash);
-  const prefixText = slash < 0 ? undefined : text.slice(slash + 1);
-  const raw = parseAddress(addressText);
-  if (!raw) return 'is not a CIDR (the address is neither IPv4 nor IPv6)';
-  const limit = raw.writtenAsV6 ? 128 : 32;
-  if (prefixText !== undefined && !PREFIX.test(prefixText))
-    return 'is not a CIDR (the prefix is not a number)';
-  let prefix = prefixText === undefined ? limit : Number(prefixText);
-  if (prefix > limit) return `is not a CIDR (prefix /${prefix} is out of range 0-${limit})`;
-  const { address } = raw;
-  if (address.family === 4 && raw.writtenAsV6) {
-    if (prefix >= 96) {
-      prefix -= 96; // `::ffff:198.51.100.0/120` is the IPv4 network 198.51.100.0/24
-    } else {
-      const value = MAPPED_PREFIX | BigInt(address.value);
-      const mask = v6Mask(prefix);
-      if ((value & mask) !== value) return 'has host bits set; write the network address';
-      return { family: 6, network: value, mask, prefix };
-    }
-  }
-  if (address.family === 4) {
-    const mask = v4Mask(prefix);
-    const network = (address.value & mask) >>> 0;
-    if (network !== address.value) {
-      return `has host bits set; write ${formatV4(network)}/${prefix} for the network, or /32 for one address`;
-    }
-    return { family: 4, network, mask, prefix };
-  }
-  const mask = v6Mask(prefix);
-  if ((address.value & mask) !== address.value) return 'has host bits set; write the network address';
-  return { family: 6, network: address.value, mask, prefix };
-}
-
-/** Parses `198.51.100.0/24`, `2001:db8::/32`, or a bare address (a /32 or /128). Undefined if malformed. */
-export function parseCidr(text: string): Cidr | undefined {
-  if (typeof text !== 'string') return undefined;
-  const result = parseCidrOrReason(text);
-  return typeof result === 'string' ? undefined : result;
-}
-
-function addressInCidr(address: IpAddress, cidr: Cidr): boolean {
-  // Families never cross: `::/0` means every IPv6 address, not every address.
-  if (address.family === 4 && cidr.family === 4) return (address.value & cidr.mask) >>> 0 === cidr.network;
-  if (address.family === 6 && cidr.family === 6) return (address.value & cidr.mask) === cidr.network;
-  return false;
-}
-
-/** True when `ip` is an address inside `cidr`; false for hostnames, `AWS Internal` and junk. */
-export function ipInCidr(ip: string, cidr: Cidr): boolean {
-  const address = parseIp(ip);
-  return address !== undefined && addressInCidr(address, cidr);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Globs: `*` is the only wildcard and matches any run of characters (also none, also `/` and `:`).
-// Matched by hand, never through RegExp, so a pattern cannot inject regex syntax or backtrack.
-
-type Matcher = (value: string) => boolean;
-
-function compileGlob(pattern: string): Matcher {
-  const parts = pattern.split('*');
-  if (parts.length === 1) return (value) => value === pattern;
-  const first = parts[0] ?? '';
-  const last = parts[parts.length - 1] ?? '';
-  const middle = parts.slice(1, -1).filter((p) => p.length > 0);
-  const minLength = first.length + last.length + middle.reduce((n, p) => n + p.length, 0);
-  return (value) => {
-    if (value.length < minLength || !value.startsWith(first) || !value.endsWith(last)) return false;
-    // Leftmost-first is exact for `*`-only globs: an earlier hit never blocks a later part.
-    const end = value.length - last.length;
-    let at = first.length;
-    for (const part of middle) {
-      const found = value.indexOf(part, at);
-      if (found < 0 || found + part.length > end) return false;
-      at = found + part.length;
-    }
-    return true;
-  };
-}
-
-function anyOf(patterns: readonly string[]): Matcher {
-  const exact = new Set(patterns.filter((p) => !p.includes('*')));
-  const globs = patterns.filter((p) => p.includes('*')).map(compileGlob);
-  return (value) => exact.has(value) || globs.some((glob) => glob(value));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The file format
 
 const TOP_KEYS = new Set(['version', 'suppressions']);
 /** The fields that select findings; an entry needs at least one. */
@@ -527,7 +337,9 @@ export function parseSuppressions(
     try {
       document = JSON.parse(input);
     } catch (error) {
-      throw new SuppressionError([`not valid JSON (${sanitize((error as Error).message, 120)})`]);
+      throw new SuppressionError([`not valid JSON (${sanitize((error as Error).message, 120)})`], {
+        cause: error,
+      });
     }
   }
   if (!isRecord(document)) throw new SuppressionError(['top level: must be a JSON object']);
@@ -571,3 +383,5 @@ const EMPTY: SuppressionList = buildList([]);
 export function emptySuppressions(): SuppressionList {
   return EMPTY;
 }
+
+export { type Cidr, type IpAddress, ipInCidr, parseCidr, parseIp } from './net';

@@ -8,8 +8,9 @@
 // Windows are fixed buckets aligned to `windowMs` (bucket = floor(eventTime / windowMs)). That is
 // the simplest choice that stays correct under re-reads and out-of-order pages; the price is that
 // a burst straddling a bucket boundary is split in two and may stay under the threshold in both.
-import type { CounterRef, CountResult } from '../ports';
+
 import type { RuleFailure } from './engine';
+import type { CounterRef, CountResult } from './ports';
 import { metadataProblems, type RuleMetadata } from './rule';
 import { sanitize } from './sanitize';
 import type { Finding, Severity, TrailEvent } from './types';

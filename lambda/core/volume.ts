@@ -6,7 +6,7 @@
 // the overlap's second reading adds nothing. The threshold is frozen in the hour's item, and the
 // event whose batch reached it is frozen too (`crossedBy`): a re-read of that event gives the same
 // finding (its alert is then already recorded), and no other event can.
-import type { StateStore, WriteVolume } from '../ports';
+import type { StateStore, WriteVolume } from './ports';
 import type { RuleMetadata } from './rule';
 import { sanitize } from './sanitize';
 import type { Finding, Severity, TrailEvent } from './types';

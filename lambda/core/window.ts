@@ -8,7 +8,7 @@
 // when a run must stop inside a slice, everything newer than the oldest event seen so far is
 // done, so the slice shrinks to [startMs, oldestSeenMs] and the next run resumes there with
 // fresh parameters (a NextToken is only valid for the parameters it was issued with).
-import type { RegionCursor } from '../ports';
+import type { RegionCursor } from './ports';
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CliIo } from '../../cli/io';
+import { rulesCommand } from '../../cli/rules';
 import { RULES, THRESHOLD_RULES } from '../../lambda/rules';
 import { jsonLines, runCli } from './support/run-cli';
 
@@ -44,5 +48,26 @@ describe('trailwatch rules', () => {
         `${RULES.length} rules over \\d+ event names, ${THRESHOLD_RULES.length} threshold rules, 2 anomaly checks`,
       ),
     );
+  });
+});
+
+describe('docs/detections.md', () => {
+  it('is what `trailwatch rules --markdown` prints (regenerate with npm run docs)', () => {
+    let printed = '';
+    const io = {
+      stdout: {
+        write: (text: string) => {
+          printed += text;
+          return true;
+        },
+      },
+      stderr: { write: () => true },
+      env: {},
+      nowMs: () => 0,
+    };
+    expect(rulesCommand(['--markdown'], io as unknown as CliIo)).toBe(0);
+    const committed = readFileSync(join(__dirname, '..', '..', 'docs', 'detections.md'), 'utf8');
+    // A failure here means a rule changed without `npm run docs`.
+    expect(committed).toBe(printed);
   });
 });

@@ -305,3 +305,85 @@ describe('exit codes and usage', () => {
     expect((await runCli(['--version'])).stdout).toBe(`${version}\n`);
   });
 });
+
+describe('one front door: scan and poll run what the deployed detector runs', () => {
+  /** A failed console sign-in from one address, as CloudTrail records it. */
+  const failedSignIn = (i: number, atMs: number) => ({
+    eventVersion: '1.08',
+    eventID: `burst-${i}`,
+    eventName: 'ConsoleLogin',
+    eventSource: 'signin.amazonaws.com',
+    eventTime: new Date(atMs).toISOString().replace('.000Z', 'Z'),
+    eventType: 'AwsConsoleSignIn',
+    awsRegion: 'us-east-1',
+    recipientAccountId: '111122223333',
+    sourceIPAddress: '198.51.100.99',
+    userAgent: 'Mozilla/5.0',
+    userIdentity: { type: 'IAMUser', accountId: '111122223333', userName: `guess-${i}` },
+    responseElements: { ConsoleLogin: 'Failure' },
+    errorMessage: 'Failed authentication',
+  });
+
+  it('finds a threshold crossing in a trail file: five failed sign-ins from one address', async () => {
+    const start = Date.UTC(2026, 10, 20, 9, 1);
+    const file = join(tmp, '111122223333_CloudTrail_us-east-1_20261120T0905Z_burst.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ Records: [0, 1, 2, 3, 4].map((i) => failedSignIn(i, start + i * 20_000)) }),
+    );
+    const { code, stdout } = await runCli(['scan', '--json', file]);
+    expect(code).toBe(0);
+    const spray = jsonLines(stdout).filter((f) => f.ruleId === 'signin.failed-console-logins');
+    expect(spray).toHaveLength(1);
+    expect(spray[0]).toMatchObject({ severity: 'high', eventId: 'burst-4', source: `${file}:1: Records[4]` });
+    // The event rules alone, as before.
+    const perEvent = await runCli(['scan', '--json', '--per-event-only', file]);
+    expect(jsonLines(perEvent.stdout).filter((f) => f.ruleId === 'signin.failed-console-logins')).toEqual([]);
+  });
+
+  it('finds the same crossing when the records are split across files scanned by worker threads', async () => {
+    const dir = join(tmp, 'split');
+    mkdirSync(dir);
+    const start = Date.UTC(2026, 10, 20, 9, 1);
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(
+        join(dir, `111122223333_CloudTrail_us-east-1_20261120T090${i}Z_part${i}.json`),
+        JSON.stringify({ Records: [failedSignIn(i, start + i * 20_000)] }),
+      );
+    }
+    const { code, stdout } = await runCli(['scan', '--json', '--workers', '2', dir]);
+    expect(code).toBe(0);
+    expect(jsonLines(stdout).filter((f) => f.ruleId === 'signin.failed-console-logins')).toHaveLength(1);
+  });
+
+  it.each(['scan', 'poll'])('%s --suppressions accepts every id the construct accepts', async (command) => {
+    const { DETECTION_IDS } = await import('../../lambda/compose');
+    const { suppressionProblems } = await import('../../lambda/compose');
+    const list = {
+      version: 1,
+      suppressions: DETECTION_IDS.map((id, i) => ({ id: `s${i}`, reason: 'known', ruleIds: [id] })),
+    };
+    // What the construct and the context reader validate with.
+    expect(suppressionProblems(list, Date.now())).toEqual([]);
+    const path = join(tmp, `every-id-${command}.json`);
+    writeFileSync(path, JSON.stringify(list));
+    if (command === 'scan') {
+      const { code, stderr } = await runCli(['scan', '--suppressions', path, fixture('trail.json')]);
+      expect(stderr).not.toContain('--suppressions');
+      expect(code).toBe(0);
+    } else {
+      // No AWS here: the list is accepted, then the region cannot be read (exit 2 for that, not the list).
+      const { code, stderr } = await runCli(['poll', '--suppressions', path, '--regions', 'eu-west-1'], {
+        env: {
+          AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://127.0.0.1:9',
+          AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+          AWS_SECRET_ACCESS_KEY: 'local-secret',
+        },
+      });
+      expect(stderr).not.toContain('--suppressions');
+      expect(stderr).toContain('trailwatch poll: eu-west-1: lookup-failed');
+      expect(code).toBe(2);
+    }
+    expect(DETECTION_IDS).toEqual(expect.arrayContaining(['iam.access-denied-burst', 'anomaly.first-seen']));
+  });
+});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { DocumentSplitter, LineSplitter, type Piece, type Splitter } from '../../lambda/cli/json-splitter';
-import { TimeOrderBuffer } from '../../lambda/cli/time-order';
+import { DocumentSplitter, LineSplitter, type Piece, type Splitter } from '../../cli/json-splitter';
+import { TimeOrderBuffer } from '../../cli/time-order';
 
 /** Feeds `bytes` to the splitter cut at `cuts` (positions, any order, repeats allowed). */
 function split(splitter: Splitter, bytes: Buffer, cuts: readonly number[]): Piece[] {

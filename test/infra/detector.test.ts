@@ -54,21 +54,17 @@ describe('TrailwatchDetector props', () => {
     [
       'a schedule under a minute',
       { schedule: Duration.seconds(30) },
-      /schedule \(minutes\) must be a whole number from 1/,
+      /schedule \(minutes\) is not a whole number from 1/,
     ],
-    [
-      'an overlap in seconds',
-      { overlap: Duration.seconds(90) },
-      /overlap \(minutes\) must be a whole number/,
-    ],
-    ['memory below 128 MB', { memorySize: 64 }, /memorySize \(MB\) must be a whole number from 128/],
+    ['an overlap in seconds', { overlap: Duration.seconds(90) }, /overlap \(minutes\) is not a whole number/],
+    ['memory below 128 MB', { memorySize: 64 }, /memorySize \(MB\) is not a whole number from 128/],
     ['no regions', { regions: [] }, /regions must name at least one region/],
     ['zero reserved concurrency', { reservedConcurrentExecutions: 0 }, /reservedConcurrentExecutions/],
     ['a plain-http URL', { alertUrls: [{ endpoint: 'http://hooks.example.com' }] }, /must use https/],
     [
       'a learning period in hours',
       { firstSeenLearningPeriod: Duration.hours(36) },
-      /firstSeenLearningPeriod \(days\) must be a whole number from 0 to 90, got 1.5/,
+      /firstSeenLearningPeriod \(days\) is not a whole number from 0 to 90, got 1.5/,
     ],
     [
       'an unknown first-seen dimension',

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { MAX_SMS_BYTES, MAX_SUBJECT_CHARS } from '../../lambda/core/alert';
+import { createRecordFactory } from '../../local/cloudtrail';
 import { type DetectorHarness, HOME, MINUTE, startDetectorHarness } from '../support/detector-harness';
-import { createRecordFactory } from '../support/local-cloudtrail';
 
 const GSM7_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';

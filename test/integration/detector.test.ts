@@ -1,7 +1,10 @@
 // The unmodified Lambda handler, with the real SDK clients, against DynamoDB Local and the
 // local CloudTrail and SNS servers on 127.0.0.1. Only the endpoints differ from production.
-import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state';
+import { dynamoDbState } from '../../lambda/adapters/dynamodb';
+import type { ProfileStore } from '../../lambda/core/ports';
 import { RunIncompleteError } from '../../lambda/handler';
+import { createRecordFactory, stopLoggingRecord } from '../../local/cloudtrail';
+import { localDynamoDbClient } from '../../local/dynamodb';
 import {
   type DetectorHarness,
   GLOBAL,
@@ -9,8 +12,6 @@ import {
   MINUTE,
   startDetectorHarness,
 } from '../support/detector-harness';
-import { localDynamoDbClient } from '../support/dynamodb-local';
-import { createRecordFactory, stopLoggingRecord } from '../support/local-cloudtrail';
 
 let h: DetectorHarness;
 let T0: number;
@@ -29,12 +30,12 @@ const tick = (atMs: number, requestId?: string) => h.tick(atMs, requestId);
  * alice's first-seen profile, as a month of aws-cli calls from 203.0.113.0/24 in eu-west-1 leaves
  * it (the record factory's defaults); returns the store, to read the table afterwards.
  */
-async function withAliceKnown(): Promise<DynamoDbStateStore> {
-  const state = new DynamoDbStateStore({
+async function withAliceKnown(): Promise<ProfileStore> {
+  const state = dynamoDbState({
     tableName: h.tableName(),
-    alertRetentionMs: 86_400_000,
+    alertRetentionMs: 14 * 86_400_000,
     client: localDynamoDbClient(h.dynamoEndpoint, 3),
-  });
+  }).profiles;
   const learnedAt = T0 - 30 * 24 * 60 * MINUTE;
   await state.addToProfile(
     'arn:aws:iam::111122223333:user/alice',

@@ -1,8 +1,9 @@
 // The DynamoDB adapter against Amazon's DynamoDB Local: conditional writes, transactions, TTL fields.
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDbStateStore, itemBytes, MAX_ITEM_BYTES } from '../../lambda/adapters/dynamodb-state';
+import { dynamoDbState, itemBytes, MAX_ITEM_BYTES } from '../../lambda/adapters/dynamodb';
 import { renderAlert, renderDigest, renderedBytes } from '../../lambda/core/alert';
 import { CLAIM_LAPSE_MS, claimAt } from '../../lambda/core/lease';
+import { CursorConflictError, type StateStore, type StoredAlert } from '../../lambda/core/ports';
 import {
   alertKeyOf,
   findingsOf,
@@ -12,7 +13,6 @@ import {
   summaryKeyOf,
 } from '../../lambda/core/repeats';
 import type { Severity } from '../../lambda/core/types';
-import { CursorConflictError, type StoredAlert } from '../../lambda/ports';
 import {
   createDetectorTable,
   DYNAMODB_ENDPOINT_ENV,
@@ -20,12 +20,13 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
   uniqueTableName,
-} from '../support/dynamodb-local';
+} from '../../local/dynamodb';
 import { hostileStopLogging } from '../support/hostile';
+import { joinStores } from '../support/memory-ports';
 
 let dynamo: DynamoDbLocal | undefined;
 let endpoint: string;
-let store: DynamoDbStateStore;
+let store: StateStore;
 let tableName: string;
 const alert = { subject: 's', message: '{"default":"d"}', attributes: {} };
 const T = 1_800_000_000_000;
@@ -47,11 +48,13 @@ beforeEach(async () => {
   const table = uniqueTableName('state');
   tableName = table;
   await createDetectorTable(endpoint, table);
-  store = new DynamoDbStateStore({
-    tableName: table,
-    alertRetentionMs: 86_400_000,
-    client: localDynamoDbClient(endpoint, 3),
-  });
+  store = joinStores(
+    dynamoDbState({
+      tableName: table,
+      alertRetentionMs: 86_400_000,
+      client: localDynamoDbClient(endpoint, 3),
+    }),
+  );
 });
 
 describe('DynamoDbStateStore', () => {
@@ -502,11 +505,11 @@ describe('first-seen profiles in DynamoDB', () => {
   });
 
   it('lets the first of two racing creators keep a value, and loses neither one\u2019s new values', async () => {
-    const other = new DynamoDbStateStore({
+    const other = dynamoDbState({
       tableName,
       alertRetentionMs: 86_400_000,
       client: localDynamoDbClient(endpoint, 3),
-    });
+    }).profiles;
     const [a, b] = await Promise.all([
       store.addToProfile(
         KEY,

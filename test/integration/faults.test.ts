@@ -151,11 +151,14 @@ describe('delivery guarantees under faults', () => {
   it('fails when the idempotency record is removed: overlapping windows alert twice', async () => {
     const forgetful = (deps: RunDeps): RunDeps => ({
       ...deps,
-      state: Object.assign(Object.create(deps.state), {
-        claimAlert: async () => 'claimed' as const,
-        reclaimAlert: async () => 'resumed' as const,
-        markSent: async () => undefined,
-      }),
+      state: {
+        ...deps.state,
+        ledger: Object.assign(Object.create(deps.state.ledger), {
+          claimAlert: async () => 'claimed' as const,
+          reclaimAlert: async () => 'resumed' as const,
+          markSent: async () => undefined,
+        }),
+      },
     });
     const result = await onVirtualTime((advanceWallTo) =>
       runScenario(h, {

@@ -22,7 +22,13 @@ import {
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
 import { SnsAlertSink } from '../../lambda/adapters/sns-sink';
-import { AlertRefusedError } from '../../lambda/ports';
+import { AlertRefusedError } from '../../lambda/core/ports';
+import {
+  createRecordFactory,
+  type LocalCloudTrail,
+  NINETY_DAYS_MS,
+  startLocalCloudTrail,
+} from '../../local/cloudtrail';
 import {
   createDetectorTable,
   DYNAMODB_ENDPOINT_ENV,
@@ -30,14 +36,8 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
   uniqueTableName,
-} from '../support/dynamodb-local';
-import {
-  createRecordFactory,
-  type LocalCloudTrail,
-  NINETY_DAYS_MS,
-  startLocalCloudTrail,
-} from '../support/local-cloudtrail';
-import { type LocalSns, SNS_MAX_MESSAGE_BYTES, startLocalSns } from '../support/local-sns';
+} from '../../local/dynamodb';
+import { type LocalSns, SNS_MAX_MESSAGE_BYTES, startLocalSns } from '../../local/sns';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const SEC = 1000;

@@ -1,14 +1,16 @@
 // "Never silent, never late": each way the detector could be blinded, delayed or made to alert
 // twice, tried from outside against the unmodified handler, the real SDK clients, DynamoDB Local
 // and the local CloudTrail and SNS servers.
-import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state';
-import { Engine } from '../../lambda/core/engine';
+import { dynamoDbState } from '../../lambda/adapters/dynamodb';
+import { composeScorers } from '../../lambda/compose';
 import { parseCloudTrailEvent } from '../../lambda/core/event';
+import type { StateStores } from '../../lambda/core/ports';
 import { memberOf, repeatGroupOf } from '../../lambda/core/repeats';
 import { type RunDeps, type RunSettings, runOnce } from '../../lambda/core/run';
 import { emptySuppressions } from '../../lambda/core/suppression';
 import { createHandler, type RunSummary } from '../../lambda/handler';
-import { RULES } from '../../lambda/rules';
+import { createRecordFactory, stopLoggingRecord } from '../../local/cloudtrail';
+import { localDynamoDbClient } from '../../local/dynamodb';
 import {
   type DetectorHarness,
   GLOBAL,
@@ -16,8 +18,6 @@ import {
   MINUTE,
   startDetectorHarness,
 } from '../support/detector-harness';
-import { localDynamoDbClient } from '../support/dynamodb-local';
-import { createRecordFactory, stopLoggingRecord } from '../support/local-cloudtrail';
 import { ManualClock, MemoryEventSource, RecordingSink } from '../support/memory-ports';
 
 const HOUR = 60 * MINUTE;
@@ -43,8 +43,8 @@ function stopLogging(timeMs: number, userName: string, errorCode?: string) {
 /** Long enough that DynamoDB Local's TTL sweep leaves the simulated days (two days ago) alone. */
 const RETENTION_MS = 14 * 24 * HOUR;
 
-function state(): DynamoDbStateStore {
-  return new DynamoDbStateStore({
+function state(): StateStores {
+  return dynamoDbState({
     tableName: h.tableName(),
     alertRetentionMs: RETENTION_MS,
     client: localDynamoDbClient(h.dynamoEndpoint, 3),
@@ -152,7 +152,7 @@ describe('a lease that is never given up', () => {
   it('reports wall-clock lag while another holder keeps the lease, and fails two periods past its deadline', async () => {
     await h.tick(T0);
     // A holder that keeps renewing its lease but said it would be done by T0 + 10 minutes.
-    await state().acquireLease({
+    await state().runs.acquireLease({
       owner: 'cli-stuck',
       nowMs: T0,
       durationMs: 6 * HOUR,
@@ -206,7 +206,12 @@ describe('two runs that both believe they hold the lease', () => {
   it('send one message per finding', async () => {
     const bypass = (deps: RunDeps): RunDeps => ({
       ...deps,
-      state: Object.assign(Object.create(deps.state), { acquireLease: async () => ({ acquired: true }) }),
+      state: {
+        ...deps.state,
+        runs: Object.assign(Object.create(deps.state.runs), {
+          acquireLease: async () => ({ acquired: true }),
+        }),
+      },
     });
     const a = createHandler({ clock: h.clock, wrapDeps: bypass });
     const b = createHandler({ clock: h.clock, wrapDeps: bypass });
@@ -240,7 +245,7 @@ describe('a repeat group whose leader crashed between folding and claiming', () 
       state: store,
       sink,
       clock,
-      engine: new Engine(RULES),
+      scorers: composeScorers({ stateful: false }),
       render: (finding) => ({
         subject: finding.severity,
         message: JSON.stringify({ default: finding.event.eventId }),
@@ -293,20 +298,23 @@ describe('a repeat group whose leader crashed between folding and claiming', () 
     source.add(HOME, lead!, r1!, r2!);
     const crashOnLead = (d: RunDeps): RunDeps => ({
       ...d,
-      state: Object.assign(Object.create(d.state), {
-        claimAlert: async () => {
-          throw new Error('killed');
-        },
-      }),
+      state: {
+        ...d.state,
+        ledger: Object.assign(Object.create(d.state.ledger), {
+          claimAlert: async () => {
+            throw new Error('killed');
+          },
+        }),
+      },
     });
     await run(start + 5 * MINUTE, crashOnLead);
     for (const repeat of [r1!, r2!]) {
       const parsed = parseCloudTrailEvent(repeat.body, repeat);
       if (!parsed.ok) throw new Error(parsed.reason);
-      const [finding] = deps.engine.evaluate(parsed.event).findings;
-      expect(await store.foldRepeat(repeatGroupOf(finding!, HOUR), memberOf(finding!), clock.now)).toBe(
-        'folded',
-      );
+      const [finding] = deps.scorers.engine.evaluate(parsed.event).findings;
+      expect(
+        await store.ledger.foldRepeat(repeatGroupOf(finding!, HOUR), memberOf(finding!), clock.now),
+      ).toBe('folded');
     }
     // The leader's region stays unreadable until its group has closed with the two repeats.
     source.failNext = 1_000;
@@ -321,6 +329,6 @@ describe('a repeat group whose leader crashed between folding and claiming', () 
     expect([lead, r1, r2, late].map((e) => sent.filter((id) => id === e!.eventId).length)).toEqual([
       1, 1, 1, 1,
     ]);
-    expect(await store.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+    expect(await store.ledger.listEndedRepeats(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
   });
 });

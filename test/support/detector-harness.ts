@@ -1,8 +1,9 @@
 // The unmodified Lambda handler wired to DynamoDB Local and the local CloudTrail and SNS
 // servers, with a simulated clock. Only the endpoints differ from production.
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { Clock } from '../../lambda/core/ports';
 import { createHandler, type Handler, type RunSummary } from '../../lambda/handler';
-import type { Clock } from '../../lambda/ports';
+import { type LocalCloudTrail, startLocalCloudTrail } from '../../local/cloudtrail';
 import {
   createDetectorTable,
   DYNAMODB_ENDPOINT_ENV,
@@ -10,9 +11,8 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
   uniqueTableName,
-} from './dynamodb-local';
-import { type LocalCloudTrail, startLocalCloudTrail } from './local-cloudtrail';
-import { type LocalSns, type PublishedMessage, startLocalSns } from './local-sns';
+} from '../../local/dynamodb';
+import { type LocalSns, type PublishedMessage, startLocalSns } from '../../local/sns';
 
 export const MINUTE = 60_000;
 export const HOME = 'eu-west-1';

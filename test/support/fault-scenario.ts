@@ -10,21 +10,21 @@
 // every profile must hold exactly the values the plan's writes carry, every hour exactly the writes
 // the plan put in it (up to its cap), and each recorded novelty and crossing must reach SNS once.
 
-import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state';
+import { dynamoDbState } from '../../lambda/adapters/dynamodb';
 import { Engine } from '../../lambda/core/engine';
 import { normalizeRecord } from '../../lambda/core/event';
 import { agentFamily, networkOf, type ProfileDimension } from '../../lambda/core/first-seen';
+import type { RegionCursor } from '../../lambda/core/ports';
 import type { RunDeps } from '../../lambda/core/run';
 import { atLeast } from '../../lambda/core/types';
 import { volumeCap } from '../../lambda/core/volume';
 import { createHandler, type Handler } from '../../lambda/handler';
-import type { RegionCursor } from '../../lambda/ports';
 import { firstSeen, RULES } from '../../lambda/rules';
+import { createRecordFactory } from '../../local/cloudtrail';
+import { localDynamoDbClient } from '../../local/dynamodb';
+import { startFaultProxy } from '../../local/fault-proxy';
+import { mulberry32 } from '../../local/net';
 import type { DetectorHarness } from './detector-harness';
-import { localDynamoDbClient } from './dynamodb-local';
-import { startFaultProxy } from './fault-proxy';
-import { createRecordFactory } from './local-cloudtrail';
-import { mulberry32 } from './net';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -338,31 +338,40 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
   const iso = (ms: number): string => new Date(ms).toISOString().slice(5, 19);
   const tracing = (deps: RunDeps): RunDeps => ({
     ...deps,
-    state: Object.assign(Object.create(deps.state), {
-      saveCursor: async (next: Parameters<RunDeps['state']['saveCursor']>[0], expected: RegionCursor) => {
-        const p = next.inProgress;
-        const line =
-          `  cursor ${next.region} v${expected.version} ${iso(expected.processedUntilMs)} -> ${iso(next.processedUntilMs)}` +
-          (p
-            ? ` slice [${iso(p.startMs)}, ${iso(p.endMs)}] of ..${iso(p.sliceEndMs)}${p.nextToken ? ' +token' : ''}`
-            : '');
-        try {
-          const saved = await deps.state.saveCursor(next, expected);
-          result.trace.push(line);
-          return saved;
-        } catch (error) {
-          result.trace.push(`${line} FAILED ${(error as Error).name}`);
-          throw error;
-        }
-      },
-    }),
+    state: {
+      ...deps.state,
+      runs: Object.assign(Object.create(deps.state.runs), {
+        saveCursor: async (
+          next: Parameters<RunDeps['state']['runs']['saveCursor']>[0],
+          expected: RegionCursor,
+        ) => {
+          const p = next.inProgress;
+          const line =
+            `  cursor ${next.region} v${expected.version} ${iso(expected.processedUntilMs)} -> ${iso(next.processedUntilMs)}` +
+            (p
+              ? ` slice [${iso(p.startMs)}, ${iso(p.endMs)}] of ..${iso(p.sliceEndMs)}${p.nextToken ? ' +token' : ''}`
+              : '');
+          try {
+            const saved = await deps.state.runs.saveCursor(next, expected);
+            result.trace.push(line);
+            return saved;
+          } catch (error) {
+            result.trace.push(`${line} FAILED ${(error as Error).name}`);
+            throw error;
+          }
+        },
+      }),
+    },
   });
   const invokeWith: Handler | undefined =
     o.invoke ?? (o.trace ? createHandler({ wrapDeps: tracing, clock: h.clock }) : undefined);
   // Two runs that both believe they hold the lease (an owner mix-up, a host with a wrong clock).
   const bypassLease = (deps: RunDeps): RunDeps => ({
     ...deps,
-    state: Object.assign(Object.create(deps.state), { acquireLease: async () => ({ acquired: true }) }),
+    state: {
+      ...deps.state,
+      runs: Object.assign(Object.create(deps.state.runs), { acquireLease: async () => ({ acquired: true }) }),
+    },
   });
   const leaseBlind = o.invoke
     ? undefined
@@ -390,11 +399,11 @@ export async function runScenario(h: DetectorHarness, o: ScenarioOptions): Promi
           .slice(0, 3),
   );
   const refuseUntil = start + (o.liveHours * 2 * HOUR) / 3;
-  const store = new DynamoDbStateStore({
+  const store = dynamoDbState({
     tableName: h.tableName(),
     alertRetentionMs: 14 * 24 * HOUR,
     client: localDynamoDbClient(h.dynamoEndpoint, 3),
-  });
+  }).runs;
   // A stretch of about two and a half hours with SNS down, a third of the way in.
   const snsDownFrom = start + (o.liveHours / 3) * HOUR;
   const snsDownTo = snsDownFrom + 2.5 * HOUR;
@@ -603,11 +612,11 @@ async function anomalyOracle(
   planned: readonly PlannedEvent[],
   mismatches: string[],
 ): Promise<string[]> {
-  const state = new DynamoDbStateStore({
+  const state = dynamoDbState({
     tableName: h.tableName(),
-    alertRetentionMs: 86_400_000,
+    alertRetentionMs: 14 * 24 * HOUR,
     client: localDynamoDbClient(h.dynamoEndpoint, 3),
-  });
+  }).profiles;
   const expected: string[] = [];
   const byUser = new Map<string, Array<Record<string, unknown>>>();
   for (const e of planned) {

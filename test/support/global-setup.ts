@@ -1,6 +1,6 @@
 // jest globalSetup: one DynamoDB Local for the whole run. Runs in jest's parent process, so the
 // environment variable set here is inherited by every worker.
-import { DYNAMODB_ENDPOINT_ENV, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { DYNAMODB_ENDPOINT_ENV, type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb';
 
 /** Where the handle lives between setup and teardown (both run in jest's parent process). */
 export const GLOBAL_HANDLE_KEY = '__trailwatchDynamoDbLocal';

@@ -1,5 +1,5 @@
 // jest globalTeardown: stops the DynamoDB Local that globalSetup started (not an external one).
-import { DYNAMODB_ENDPOINT_ENV } from './dynamodb-local';
+import { DYNAMODB_ENDPOINT_ENV } from '../../local/dynamodb';
 import { GLOBAL_HANDLE_KEY, type GlobalWithDynamoDb } from './global-setup';
 
 /** Stops the run's DynamoDB Local, if this run started one, and clears the endpoint variable. */

@@ -1,7 +1,6 @@
 // In-memory implementations of the ports, for unit tests of the core's orchestration.
 // The integration tests use the real adapters against DynamoDB Local and local servers.
 import { MemoryStateStore as PollStateStore } from '../../lambda/adapters/memory-state';
-import type { RenderedAlert } from '../../lambda/core/types';
 import type {
   AlertSink,
   EventSource,
@@ -9,7 +8,9 @@ import type {
   LookupPage,
   LookupQuery,
   StateStore,
-} from '../../lambda/ports';
+  StateStores,
+} from '../../lambda/core/ports';
+import type { RenderedAlert } from '../../lambda/core/types';
 
 /** The in-memory store `trailwatch poll` uses, counting the writes some tests assert on. */
 export class MemoryStateStore extends PollStateStore {
@@ -85,4 +86,25 @@ export class ManualClock {
   nowMs(): number {
     return this.now;
   }
+}
+
+/**
+ * The four parts of a state store as one object, each method bound to its part: for tests that
+ * drive a store directly (the DynamoDB adapter keeps each part in its own class).
+ */
+export function joinStores(stores: StateStores): StateStore {
+  const joined: Record<string, unknown> = {};
+  for (const part of [stores.runs, stores.ledger, stores.counters, stores.profiles]) {
+    let proto: object | null = Object.getPrototypeOf(part);
+    while (proto && proto !== Object.prototype) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const value = (part as unknown as Record<string, unknown>)[name];
+        if (name !== 'constructor' && typeof value === 'function' && !(name in joined)) {
+          joined[name] = value.bind(part);
+        }
+      }
+      proto = Object.getPrototypeOf(proto);
+    }
+  }
+  return joined as unknown as StateStore;
 }

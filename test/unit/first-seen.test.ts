@@ -10,13 +10,12 @@ import {
   networkOf,
   PROFILE_LIMITS,
   PROFILE_TOUCH_MS,
-  type ProfileStore,
 } from '../../lambda/core/first-seen';
+import { type LookupEventRecord, type ProfileStore, storesOf } from '../../lambda/core/ports';
 import { type RunDeps, type RunSettings, runOnce } from '../../lambda/core/run';
 import { emptySuppressions } from '../../lambda/core/suppression';
 import type { JsonObject, RenderedAlert, TrailEvent } from '../../lambda/core/types';
 import { DAY_MS, MINUTE_MS } from '../../lambda/core/window';
-import type { LookupEventRecord } from '../../lambda/ports';
 import { firstSeen as definition } from '../../lambda/rules/anomalies/first-seen';
 import { MIN_WRITES, writeVolume } from '../../lambda/rules/anomalies/write-volume';
 import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
@@ -394,14 +393,13 @@ describe('first-seen in a scheduled run', () => {
     });
     const deps: RunDeps = {
       source,
-      state,
+      state: storesOf(state),
       sink,
       clock: new ManualClock(NOW),
-      engine: new Engine([]),
+      scorers: { engine: new Engine([]), firstSeen: ALL },
       render,
       renderDigest: (findings) => render(findings[0]!),
       suppressions: emptySuppressions(),
-      firstSeen: ALL,
     };
     const settings: RunSettings = {
       regions: [REGION],

@@ -1,8 +1,13 @@
 // The catalogue as data: ids, metadata and fixtures kept consistent as rules are added.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject } from '../../lambda/core/event';
-import { MITRE_PATTERN, metadataProblems, RULE_ID_PATTERN } from '../../lambda/core/rule';
+import {
+  CIS_CONTROL_PATTERN,
+  MITRE_PATTERN,
+  metadataProblems,
+  RULE_ID_PATTERN,
+} from '../../lambda/core/rule';
 import { isSeverity } from '../../lambda/core/types';
 import { firstSeen } from '../../lambda/rules/anomalies/first-seen';
 import { writeVolume } from '../../lambda/rules/anomalies/write-volume';
@@ -10,6 +15,9 @@ import { DETECTIONS, RULES } from '../../lambda/rules/index';
 import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'rules');
+const RULE_FILES = join(__dirname, '..', '..', 'lambda', 'rules');
+/** Folders of lambda/rules that hold helpers or other detections, not one event rule a file. */
+const NOT_SERVICES = ['common', 'thresholds', 'anomalies'];
 const ids = RULES.map((r) => r.id);
 
 describe('rule registry', () => {
@@ -40,6 +48,11 @@ describe('rule registry', () => {
     it('has well-formed MITRE ids', () => {
       expect(rule.mitre.length).toBeGreaterThan(0);
       for (const m of rule.mitre) expect(m).toMatch(MITRE_PATTERN);
+    });
+
+    it('lives in <service>/<name>.ts, after its id', () => {
+      const [service, name] = rule.id.split('.');
+      expect(existsSync(join(RULE_FILES, service ?? '', `${name}.ts`))).toBe(true);
     });
 
     it('names each event once, or is an every-event rule with a pre-filter', () => {
@@ -88,8 +101,36 @@ describe('rule registry', () => {
     }
   });
 
+  it('registers every rule file of the service folders', () => {
+    const services = readdirSync(RULE_FILES).filter(
+      (entry) => !NOT_SERVICES.includes(entry) && statSync(join(RULE_FILES, entry)).isDirectory(),
+    );
+    const unregistered = services
+      .flatMap((service) =>
+        readdirSync(join(RULE_FILES, service)).map((file) => `${service}.${file.replace(/\.ts$/, '')}`),
+      )
+      .filter((id) => !ids.includes(id));
+    expect(unregistered).toEqual([]);
+  });
+
   it('keeps only JSON files in the fixture folder', () => {
     expect(readdirSync(FIXTURES).filter((file) => !file.endsWith('.json'))).toEqual([]);
+  });
+});
+
+describe('CIS AWS Foundations monitoring controls', () => {
+  const controls = DETECTIONS.flatMap((detection) => detection.cis ?? []);
+
+  it.each(DETECTIONS.map((d) => [d.id, d] as const))('%s: CIS control ids are well formed', (_id, d) => {
+    for (const control of d.cis ?? []) expect(control).toMatch(CIS_CONTROL_PATTERN);
+    expect(new Set(d.cis ?? []).size).toBe((d.cis ?? []).length);
+  });
+
+  it('has a detection for each of CloudWatch.1 to CloudWatch.14', () => {
+    const missing = Array.from({ length: 14 }, (_, i) => `CloudWatch.${i + 1}`).filter(
+      (control) => !controls.includes(control),
+    );
+    expect(missing).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@ import {
   type Severity,
   type TrailEvent,
 } from '../../lambda/core/types';
-import { policyGrantsPublicPrincipal } from '../../lambda/rules/helpers';
+import { parsePolicyDocument, policyGrantsPublicPrincipal } from '../../lambda/rules/common/policy-documents';
 import { RULES } from '../../lambda/rules/index';
 import { TEST_CONTEXT } from '../support/rule-context';
 
@@ -347,6 +347,7 @@ describe('policyGrantsPublicPrincipal', () => {
       { Statement: [{ Effect: 'Allow', NotPrincipal: { AWS: 'x' }, Action: 's3:*' }] },
     ],
     ['the policy as a JSON string', JSON.stringify(allow('*'))],
+    ['the policy URL-encoded, as IAM records some documents', encodeURIComponent(JSON.stringify(allow('*')))],
   ])('is public: %s', (_name, policy) => {
     expect(policyGrantsPublicPrincipal(policy)).toBe(true);
   });
@@ -368,6 +369,31 @@ describe('policyGrantsPublicPrincipal', () => {
     ['a deeply nested string', '['.repeat(200_000)],
   ])('is not public: %s', (_name, policy) => {
     expect(policyGrantsPublicPrincipal(policy)).toBe(false);
+  });
+});
+
+describe('parsePolicyDocument, the one reader of policy documents', () => {
+  const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:Get Object' }] };
+  const text = JSON.stringify(document);
+
+  it.each([
+    ['an object, as is', document],
+    ['a JSON string', text],
+    ['a URL-encoded JSON string', encodeURIComponent(text)],
+    ['a form-encoded JSON string (+ for spaces)', encodeURIComponent(text).replace(/%20/g, '+')],
+  ])('reads %s', (_name, value) => {
+    expect(parsePolicyDocument(value)).toEqual(document);
+  });
+
+  it.each([
+    ['JSON that is not an object', '["Statement"]'],
+    ['broken JSON', '{"Statement": ['],
+    ['a broken escape', '%7B%E0%A4%A'],
+    ['an empty string', ''],
+    ['a number', 42],
+    ['a document over 1 MiB', `{"Sid": "${'x'.repeat(1024 * 1024)}"}`],
+  ])('reads %s as {}', (_name, value) => {
+    expect(parsePolicyDocument(value)).toEqual({});
   });
 });
 

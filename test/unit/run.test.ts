@@ -1,11 +1,11 @@
 import { Engine } from '../../lambda/core/engine';
+import { AlertRefusedError, type LookupEventRecord, storesOf } from '../../lambda/core/ports';
 import { defineRule } from '../../lambda/core/rule';
 import { type RunDeps, type RunSettings, runOnce } from '../../lambda/core/run';
 import { emptySuppressions, parseSuppressions, type SuppressionList } from '../../lambda/core/suppression';
 import { ThresholdEngine } from '../../lambda/core/threshold';
 import type { Finding, RenderedAlert } from '../../lambda/core/types';
 import { MINUTE_MS } from '../../lambda/core/window';
-import { AlertRefusedError, type LookupEventRecord } from '../../lambda/ports';
 import { THRESHOLD_RULES } from '../../lambda/rules';
 import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
 
@@ -71,10 +71,13 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
   const clock = new ManualClock(NOW);
   const deps: { -readonly [K in keyof RunDeps]: RunDeps[K] } = {
     source,
-    state,
+    state: storesOf(state),
     sink,
     clock,
-    engine: new Engine([stopLogging, consoleLogin, exploding]),
+    scorers: {
+      engine: new Engine([stopLogging, consoleLogin, exploding]),
+      thresholds: new ThresholdEngine(THRESHOLD_RULES),
+    },
     render,
     renderDigest: (findings) => ({
       subject: `digest of ${findings.length}`,
@@ -82,7 +85,6 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
       attributes: { severity: { type: 'String', value: 'critical' } },
     }),
     suppressions,
-    thresholds: new ThresholdEngine(THRESHOLD_RULES),
   };
   const settings: RunSettings = {
     regions: [REGION],
@@ -240,7 +242,8 @@ describe('one scheduled run', () => {
     expect(report.status).toBe('incomplete');
     expect(report.regions[0]).toMatchObject({
       outcome: 'lookup-failed',
-      error: expect.stringContaining('ThrottlingException'),
+      // The error's name is kept, not only its text.
+      error: { name: 'ThrottlingException', message: 'Rate exceeded' },
     });
     expect(state.cursors.get(REGION)!.processedUntilMs).toBe(NOW);
   });
@@ -564,7 +567,7 @@ describe('never silent, never late', () => {
   const idsOf = (alert: RenderedAlert) => (JSON.parse(alert.message).default as string).split(/[ ,]/).pop();
   const withStopAny = (overrides: Partial<RunSettings> = {}) => {
     const setupResult = setup({ repeatWindowMs: HOUR, ...overrides });
-    setupResult.deps.engine = new Engine([anyStop]);
+    setupResult.deps.scorers = { engine: new Engine([anyStop]) };
     return setupResult;
   };
 
@@ -639,7 +642,7 @@ describe('never silent, never late', () => {
     expect(early.regions[0]!.lagMs).toBe(5 * MINUTE_MS);
     const late = await run(NOW + 15 * MINUTE_MS);
     expect(late.status).toBe('incomplete');
-    expect(late.lease?.error).toMatch(/held by stuck, 11 min past its own deadline/);
+    expect(late.lease?.problem).toMatch(/held by stuck, 11 min past its own deadline/);
     expect(late.regions[0]!.lagMs).toBe(15 * MINUTE_MS);
     expect(clock.now).toBe(NOW + 15 * MINUTE_MS);
   });
@@ -758,7 +761,9 @@ describe('never silent, never late', () => {
     // Both runs are granted the lease: a bug in owner matching, or a host with a wrong clock.
     const bypass: RunDeps = {
       ...deps,
-      state: Object.assign(Object.create(state), { acquireLease: async () => ({ acquired: true }) }),
+      state: storesOf(
+        Object.assign(Object.create(state), { acquireLease: async () => ({ acquired: true }) }),
+      ),
       // SNS takes a moment: the other run meets the alert claimed and not yet sent.
       sink: {
         publish: async (alert) => {

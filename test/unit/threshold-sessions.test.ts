@@ -5,9 +5,9 @@
 
 import { renderAlert } from '../../lambda/core/alert';
 import { parseCloudTrailEvent } from '../../lambda/core/event';
+import { principalKey } from '../../lambda/core/principal';
 import { ThresholdEngine } from '../../lambda/core/threshold';
 import type { Finding, JsonObject, TrailEvent } from '../../lambda/core/types';
-import { principalKey } from '../../lambda/rules/helpers';
 import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
 import { MemoryStateStore } from '../support/memory-ports';
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { RegionCursor } from '../../lambda/core/ports';
 import {
   completeSlice,
   EVENT_HISTORY_MS,
@@ -8,7 +9,6 @@ import {
   nextSlice,
   type WindowSettings,
 } from '../../lambda/core/window';
-import type { RegionCursor } from '../../lambda/ports';
 
 const settings: WindowSettings = {
   overlapMs: 60 * MINUTE_MS,

@@ -3,8 +3,9 @@
 // (profiles, learning, re-reads) are in core/first-seen.ts; this file holds what is watched, who
 // is profiled, and how severe a novelty is.
 import type { FirstSeenDefinition, FirstSeenDimension } from '../../core/first-seen';
+import { principalKey } from '../../core/principal';
 import type { Severity, TrailEvent } from '../../core/types';
-import { isAwsServiceCall, isServiceLinkedRole, principalKey } from '../helpers';
+import { isServiceCaller } from '../common/actors';
 
 /**
  * Calls that hand out credentials, widen access, read secrets, run code on hosts or switch off
@@ -78,7 +79,7 @@ function severity(dimensions: readonly FirstSeenDimension[]): Severity {
  * are not profiled.
  */
 function principalOf(e: TrailEvent): string {
-  return isAwsServiceCall(e) || isServiceLinkedRole(e) ? '' : principalKey(e);
+  return isServiceCaller(e) ? '' : principalKey(e);
 }
 
 export const firstSeen: FirstSeenDefinition = Object.freeze({

@@ -1,8 +1,9 @@
 // Calls refused for lack of permission, counted per principal: someone probing what a credential
 // can do. CIS AWS Foundations, CloudWatch.2: "Ensure a log metric filter and alarm exist for
 // unauthorized API calls".
+
+import { principalKey } from '../../core/principal';
 import { defineThresholdRule, type ThresholdRuleDefinition } from '../../core/threshold';
-import { principalKey } from '../helpers';
 
 const FIFTEEN_MINUTES = 15 * 60_000;
 
@@ -25,6 +26,7 @@ const shared: Omit<ThresholdRuleDefinition, 'id' | 'title' | 'description' | 'se
     'what the principal did succeed in doing.',
   reference: 'https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-2',
   mitre: ['TA0007:T1580', 'TA0007:T1087.004'],
+  cis: ['CloudWatch.2'],
   eventNames: [],
   errorCodes: ACCESS_DENIED_CODES,
   windowMs: FIFTEEN_MINUTES,

@@ -1,10 +1,11 @@
 // Secret values read in a burst by one principal: credential harvesting, the step after a
 // foothold (secrets, SecureString parameters decrypted, EC2 Windows passwords).
 import { str } from '../../core/event';
+import { principalKey } from '../../core/principal';
 import { defineThresholdRule } from '../../core/threshold';
 import type { TrailEvent } from '../../core/types';
-import { principalKey, succeeded } from '../helpers';
-import { isServiceCaller } from '../helpers-exposure';
+import { isServiceCaller } from '../common/actors';
+import { succeeded } from '../common/outcome';
 
 const SSM_READS = new Set(['GetParameter', 'GetParameters', 'GetParametersByPath']);
 

@@ -21,6 +21,7 @@ const shared: Omit<ThresholdRuleDefinition, 'id' | 'title' | 'description' | 'ke
     'activity. Make sure every IAM user with a password has MFA; block the address if it is hostile.',
   reference: 'https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-6',
   mitre: ['TA0006:T1110.003', 'TA0006:T1110.001'],
+  cis: ['CloudWatch.6'],
   eventNames: ['ConsoleLogin'],
   eventSources: ['signin.amazonaws.com'],
   severity: 'high',

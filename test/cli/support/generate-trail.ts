@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createRecordFactory, type MakeRecordInput } from '../../support/local-cloudtrail';
+import { createRecordFactory, type MakeRecordInput } from '../../../local/cloudtrail';
 
 const NOISE = ['DescribeInstances', 'GetObject', 'ListBuckets', 'AssumeRole', 'GetCallerIdentity', 'Decrypt'];
 const SIGNALS: MakeRecordInput[] = [

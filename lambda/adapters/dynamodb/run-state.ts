@@ -1,0 +1,146 @@
+// The run's own state in the table: the lease (`pk=lease sk=run`: owner, leaseUntilMs, renewed;
+// expectedEndMs) and each region's cursor (`pk=cursor sk=<region>`: processedUntilMs, version,
+// an optional slice in progress).
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CursorConflictError,
+  type LeaseRequest,
+  type LeaseResult,
+  type RegionCursor,
+  type RunStateStore,
+} from '../../core/ports';
+import { type DynamoTable, type Item, n, num, s } from './table';
+
+export class DynamoRunState implements RunStateStore {
+  private readonly client;
+  private readonly table;
+
+  constructor(t: DynamoTable) {
+    this.client = t.client;
+    this.table = t.name;
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
+    const until = request.nowMs + request.durationMs;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: s('lease'),
+            sk: s('run'),
+            owner: s(request.owner),
+            leaseUntilMs: n(until),
+            expectedEndMs: n(request.expectedEndMs),
+            expiresAt: n(Math.ceil(until / 1000) + 86_400),
+          },
+          // Free, lapsed, or ours already: asking again renews it.
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntilMs < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': n(request.nowMs), ':owner': s(request.owner) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const held = error.Item;
+      return {
+        acquired: false,
+        holder: held && {
+          owner: held.owner?.S ?? '',
+          untilMs: num(held.leaseUntilMs),
+          expectedEndMs: Number.isFinite(num(held.expectedEndMs))
+            ? num(held.expectedEndMs)
+            : num(held.leaseUntilMs),
+        },
+      };
+    }
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { pk: s('lease'), sk: s('run') },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': s(owner) },
+        }),
+      );
+    } catch (error) {
+      // Someone else's lease now (ours expired): not ours to delete.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getCursor(region: string): Promise<RegionCursor | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { pk: s('cursor'), sk: s(region) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    return decodeCursor(region, out.Item);
+  }
+
+  async saveCursor(next: Omit<RegionCursor, 'version'>, expected: RegionCursor): Promise<RegionCursor> {
+    const version = expected.version + 1;
+    const item: Item = {
+      pk: s('cursor'),
+      sk: s(next.region),
+      processedUntilMs: n(next.processedUntilMs),
+      version: n(version),
+    };
+    if (next.inProgress) {
+      item.sliceStartMs = n(next.inProgress.startMs);
+      item.sliceEndMs = n(next.inProgress.endMs);
+      item.sliceCompletesAtMs = n(next.inProgress.sliceEndMs);
+      if (next.inProgress.nextToken) item.sliceNextToken = s(next.inProgress.nextToken);
+    }
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: item,
+          ...(expected.version === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': n(expected.version) },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new CursorConflictError(next.region, { cause: error });
+      }
+      throw error;
+    }
+    return { ...next, version };
+  }
+}
+
+function decodeCursor(region: string, item: Item): RegionCursor {
+  const processedUntilMs = num(item.processedUntilMs);
+  const version = num(item.version);
+  if (!Number.isFinite(processedUntilMs) || !Number.isFinite(version)) {
+    throw new Error(`cursor item for ${region} is malformed (processedUntilMs/version not numbers)`);
+  }
+  const start = num(item.sliceStartMs);
+  const end = num(item.sliceEndMs);
+  const completes = num(item.sliceCompletesAtMs);
+  const inProgress =
+    Number.isFinite(start) && Number.isFinite(end) && Number.isFinite(completes)
+      ? { startMs: start, endMs: end, sliceEndMs: completes, nextToken: item.sliceNextToken?.S }
+      : undefined;
+  return { region, processedUntilMs, version, inProgress };
+}
