@@ -1,5 +1,5 @@
-// Item 5: `trailwatch scan` throughput on gzip trail files. The CLI (bin/trailwatch.js) is being
-// written elsewhere; until it exists and answers `scan --help`, measureScan returns null.
+// Item 5: `trailwatch scan` throughput on gzip trail files, as it runs by default (stateful: threshold
+// counts and first-seen profiles, like a deployed run) and with `--per-event-only`, on the same files.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,8 @@ export interface ScanResult {
   readonly events: number;
   readonly uncompressedBytes: number;
   readonly gzipBytes: number;
+  /** The arguments after `scan <dir>`: none (stateful) or `--per-event-only`. */
+  readonly mode: string;
   readonly seconds: number;
   readonly eventsPerSec: number;
   readonly peakRssMb: number;
@@ -55,12 +57,28 @@ function writeTrailFiles(dir: string, bytes: number): { events: number; raw: num
   return { events, raw, gz };
 }
 
-/** null when the CLI is not built yet. `bytes`: uncompressed JSON to generate (1 GB in a full run). */
-export async function measureScan(bytes: number): Promise<ScanResult | null> {
+/**
+ * Writes `bytes` of uncompressed trail JSON (1 GB in a full run) and scans it once per mode, in
+ * the order given. null when the CLI does not answer `scan --help`.
+ */
+export async function measureScan(bytes: number, modes: readonly string[][]): Promise<ScanResult[] | null> {
   if (!scanAvailable()) return null;
   const dir = path.join(OUT, 'trails');
   progress(`scan: writing ${Math.round(bytes / 1e6)} MB of trail files`);
   const files = writeTrailFiles(dir, bytes);
+  const results: ScanResult[] = [];
+  for (const mode of modes) {
+    progress(`scan: ${['scan', ...mode].join(' ')}`);
+    results.push(await scanOnce(dir, files, mode));
+  }
+  return results;
+}
+
+async function scanOnce(
+  dir: string,
+  files: { events: number; raw: number; gz: number },
+  mode: readonly string[],
+): Promise<ScanResult> {
   // Report the child's peak RSS from inside it, whatever the CLI does.
   const reporter = path.join(OUT, 'rss-reporter.js');
   writeFileSync(
@@ -69,7 +87,7 @@ export async function measureScan(bytes: number): Promise<ScanResult | null> {
   );
   const started = performance.now();
   const stderr = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', reporter, CLI, 'scan', dir], {
+    const child = spawn(process.execPath, ['--require', reporter, CLI, 'scan', dir, ...mode], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -86,6 +104,7 @@ export async function measureScan(bytes: number): Promise<ScanResult | null> {
     events: files.events,
     uncompressedBytes: files.raw,
     gzipBytes: files.gz,
+    mode: mode.join(' '),
     seconds,
     eventsPerSec: files.events / seconds,
     peakRssMb: rssKb / 1024,

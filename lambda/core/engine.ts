@@ -3,6 +3,7 @@
 import { EMPTY_CONTEXT, type Rule, type RuleContext } from './rule';
 import { sanitize } from './sanitize';
 import { atLeast, type Finding, type Severity, type TrailEvent } from './types';
+import { type BodyTest, containsAny, type WatchedTexts, Watchlist } from './watch';
 
 export interface RuleFailure {
   readonly ruleId: string;
@@ -23,9 +24,9 @@ export class Engine {
   private readonly everyEventIds: ReadonlySet<string>;
   /** Rule id -> the rule ids its findings replace on the same event. */
   private readonly supersededBy: ReadonlyMap<string, readonly string[]>;
-  private readonly bodyNeedles: readonly string[];
-  /** Per event name: what the body must contain for a rule to match, or undefined when any body may. */
-  private readonly namePrefilters: ReadonlyMap<string, Prefilter | undefined>;
+  /** Per event name, what the body must contain for a rule to match; texts any body may carry. */
+  readonly watched: WatchedTexts;
+  private readonly watchlist: Watchlist;
 
   constructor(
     readonly rules: readonly Rule[],
@@ -36,7 +37,6 @@ export class Engine {
     this.supersededBy = new Map(
       rules.filter((rule) => rule.supersedes !== undefined).map((rule) => [rule.id, rule.supersedes!]),
     );
-    this.bodyNeedles = [...new Set(this.everyEvent.map((rule) => rule.everyEvent!.bodyIncludes))];
     const index = new Map<string, Rule[]>();
     for (const rule of rules) {
       for (const name of rule.eventNames) {
@@ -45,15 +45,19 @@ export class Engine {
         index.set(name, list);
       }
     }
-    const prefilters = new Map<string, Prefilter | undefined>();
+    const prefilters = new Map<string, BodyTest | undefined>();
     for (const [name, list] of index) {
       const unconditional = list.some((rule) => rule.prefilter === undefined);
       prefilters.set(
         name,
-        unconditional ? undefined : prefilterOf([...new Set(list.flatMap((rule) => rule.prefilter ?? []))]),
+        unconditional ? undefined : containsAny(list.flatMap((rule) => rule.prefilter ?? [])),
       );
     }
-    this.namePrefilters = prefilters;
+    this.watched = {
+      names: prefilters,
+      anyName: this.everyEvent.map((rule) => rule.everyEvent!.bodyIncludes),
+    };
+    this.watchlist = new Watchlist([this.watched]);
     for (const list of index.values()) list.push(...this.everyEvent);
     this.byEventName = index;
   }
@@ -65,13 +69,7 @@ export class Engine {
    * a body that is not text is always watched.
    */
   watches(eventName: string | undefined, body: unknown): boolean {
-    if (!eventName || typeof body !== 'string') return true;
-    if (this.namePrefilters.has(eventName)) {
-      const prefilter = this.namePrefilters.get(eventName);
-      if (prefilter === undefined || prefilter.test(body)) return true;
-    }
-    for (const needle of this.bodyNeedles) if (body.includes(needle)) return true;
-    return false;
+    return this.watchlist.watches(eventName, body);
   }
 
   evaluate(event: TrailEvent): Evaluation {
@@ -195,18 +193,3 @@ function errorMessage(error: unknown): string {
 }
 
 /** "The body contains one of these texts". */
-interface Prefilter {
-  test(body: string): boolean;
-}
-
-/**
- * A few texts are searched one by one; more than a few (a tool name in each of its spellings) in
- * one pass of a single alternation, which costs about a third of as many separate searches.
- */
-function prefilterOf(needles: readonly string[]): Prefilter {
-  if (needles.length > 4) {
-    const pattern = new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
-    return { test: (body) => pattern.test(body) };
-  }
-  return { test: (body) => needles.some((needle) => body.includes(needle)) };
-}

@@ -14,6 +14,7 @@ import type { CounterRef, CountResult } from './ports';
 import { metadataProblems, type RuleMetadata } from './rule';
 import { sanitize } from './sanitize';
 import type { Finding, Severity, TrailEvent } from './types';
+import { type WatchedTexts, Watchlist } from './watch';
 
 /** Indexed by `eventNames` (may be empty) and by `errorCodes`: events failing with these codes, whatever their name. */
 export interface ThresholdRuleDefinition extends RuleMetadata {
@@ -83,12 +84,14 @@ export function bucketStart(timeMs: number, windowMs: number): number {
 export class ThresholdEngine {
   private readonly byEventName = new Map<string, ThresholdRule[]>();
   private readonly byErrorCode = new Map<string, ThresholdRule[]>();
+  private readonly watchlist: Watchlist;
 
   constructor(readonly rules: readonly ThresholdRule[]) {
     for (const rule of rules) {
       for (const name of rule.eventNames) push(this.byEventName, name, rule);
       for (const code of rule.errorCodes ?? []) push(this.byErrorCode, code, rule);
     }
+    this.watchlist = new Watchlist([this.watched]);
   }
 
   /**
@@ -96,9 +99,15 @@ export class ThresholdEngine {
    * `errorCode` and some rule counts error codes. False lets the event be left unparsed.
    */
   watches(eventName: string | undefined, body: unknown): boolean {
-    if (!eventName || typeof body !== 'string') return true;
-    if (this.byEventName.has(eventName)) return true;
-    return this.byErrorCode.size > 0 && body.includes('"errorCode"');
+    return this.watchlist.watches(eventName, body);
+  }
+
+  /** Every listed name, whatever its body; any body with an `errorCode` if a rule counts codes. */
+  get watched(): WatchedTexts {
+    return {
+      names: new Map([...this.byEventName.keys()].map((name) => [name, undefined])),
+      anyName: this.byErrorCode.size > 0 ? ['"errorCode"'] : [],
+    };
   }
 
   /** The counters this event goes into. Most events meet no rule and cost two map lookups. */

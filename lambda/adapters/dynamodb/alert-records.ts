@@ -6,9 +6,10 @@
 //              (claimant, claimedAtMs), refusals (permanent refusals by SNS so far)
 // The record and the entry are written in one transaction, so an alert is either unknown, or known
 // and kept until SNS has it.
-import { GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Claim, FoldResult, PendingAlert, StoredAlert } from '../../core/ports';
 import type { RenderedAlert } from '../../core/types';
+import { GetItemCommand } from './sdk';
 import { type DynamoTable, type Item, n, num, s, sized } from './table';
 
 /** The idempotency record (only if new) and the outbox entry of an alert: one transaction's items. */

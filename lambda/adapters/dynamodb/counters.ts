@@ -1,8 +1,9 @@
 // Threshold counters in the table: `pk=count#<ruleId|subject> sk=<bucketStartMs>`: ids (a string
 // set of at most `limit` members), n, lastId (the crossing event once n = limit); TTL bucket end
 // plus a day.
-import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+
 import type { CounterRef, CounterStore, CountResult } from '../../core/ports';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from './sdk';
 import { type DynamoTable, type Item, n, num, s } from './table';
 
 export class DynamoCounters implements CounterStore {

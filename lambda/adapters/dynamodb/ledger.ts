@@ -1,12 +1,7 @@
 // The alert ledger in the table: alert records and the outbox (see alert-records.ts), the alerts
 // SNS refused for good (`pk=aside sk=<eventId#ruleId>`: the outbox entry's attributes,
 // setAsideReason, retryAtMs, retried hourly), and the repeat groups (repeat-groups.ts).
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+
 import type {
   AlertLedger,
   Claim,
@@ -20,6 +15,12 @@ import type {
 } from '../../core/ports';
 import { alertRecordItems, alertStatus, decodeOutbox } from './alert-records';
 import { closeRepeatGroup, foldRepeat, listEndedRepeats } from './repeat-groups';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from './sdk';
 import { type DynamoTable, isConditionFailure, n, num, persist, s, sized } from './table';
 
 export class DynamoAlertLedger implements AlertLedger {

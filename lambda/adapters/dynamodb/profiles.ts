@@ -4,16 +4,11 @@
 //   pk=vol#<principal> sk=<bucketStartMs, 15 digits>  threshold (frozen at creation), n, ids
 //              (8-hex-digit hashes of the events counted, at most the hour's cap), crossedBy; TTL 8
 //              days after the hour
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PROFILE_RETENTION_MS } from '../../core/first-seen';
 import type { PrincipalProfile, ProfileStore, ProfileValue, WriteVolume } from '../../core/ports';
 import { BASELINE_HOURS, HOUR_MS, volumeCap } from '../../core/volume';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand } from './sdk';
 import { type DynamoTable, type Item, n, paddedMs, s } from './table';
 
 export class DynamoProfiles implements ProfileStore {

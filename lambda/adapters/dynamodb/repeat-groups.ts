@@ -4,14 +4,6 @@
 // finding gets an idempotency record with status `folded`, written in one transaction with its
 // membership, so a re-read finds it folded and never publishes it on its own.
 import { createHash } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  QueryCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
 import type {
   Claim,
   FoldResult,
@@ -22,6 +14,14 @@ import type {
 } from '../../core/ports';
 import { isSeverity, severityRank } from '../../core/types';
 import { alertRecordItems, alertStatus, foldResultOf } from './alert-records';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from './sdk';
 import { type DynamoTable, type Item, n, num, paddedMs, persist, s } from './table';
 
 export async function foldRepeat(

@@ -1,12 +1,7 @@
 // The run's own state in the table: the lease (`pk=lease sk=run`: owner, leaseUntilMs, renewed;
 // expectedEndMs) and each region's cursor (`pk=cursor sk=<region>`: processedUntilMs, version,
 // an optional slice in progress).
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+
 import {
   CursorConflictError,
   type LeaseRequest,
@@ -14,6 +9,7 @@ import {
   type RegionCursor,
   type RunStateStore,
 } from '../../core/ports';
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand } from './sdk';
 import { type DynamoTable, type Item, n, num, s } from './table';
 
 export class DynamoRunState implements RunStateStore {

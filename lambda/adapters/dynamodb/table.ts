@@ -1,14 +1,8 @@
 // The detector's one DynamoDB table, as every part of the state store uses it: the client, the
 // table's name, the attribute codec, item sizing, one paging helper, and retries of transient
 // errors for writes that must not be lost.
-import {
-  type AttributeValue,
-  DynamoDBClient,
-  QueryCommand,
-  type QueryCommandInput,
-  type QueryCommandOutput,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, TransactionCanceledException } from './sdk';
 
 export interface DynamoDbStateOptions {
   readonly tableName: string;

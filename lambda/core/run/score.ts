@@ -6,6 +6,7 @@ import type { FirstSeen, FirstSeenTracker, Observation } from '../first-seen';
 import type { CounterStore, LookupEventRecord } from '../ports';
 import type { ThresholdCandidates, ThresholdEngine, ThresholdHit } from '../threshold';
 import type { Finding, TrailEvent } from '../types';
+import { Watchlist } from '../watch';
 
 /** What scores events: the event rules, the threshold rules and the first-seen checks. */
 export interface Scorers {
@@ -36,8 +37,7 @@ const UNWATCHED: ScoredRecord = Object.freeze({ kind: 'unwatched' });
  * (`parseRecordHead`). `parseAll` parses and scores every event (the bench's floor).
  */
 export function scoreRecord(record: LookupEventRecord, scorers: Scorers, parseAll = false): ScoredRecord {
-  const { engine, thresholds, firstSeen } = scorers;
-  const watch = parseAll ? 'rules' : watchOf(record, engine, thresholds, firstSeen);
+  const watch = parseAll ? 'rules' : watchOf(record, scorers);
   if (watch === 'none') return UNWATCHED;
   const parsed =
     watch === 'rules' ? parseCloudTrailEvent(record.body, record) : parseRecordHead(record.body, record);
@@ -67,13 +67,30 @@ type Watch = 'none' | 'rules' | 'first-seen';
 
 function watchOf(
   record: Pick<LookupEventRecord, 'eventName' | 'body' | 'readOnly'>,
-  engine: Engine,
-  thresholds: ThresholdEngine | undefined,
-  firstSeen: FirstSeen | undefined,
+  scorers: Scorers,
 ): Watch {
-  if (engine.watches(record.eventName, record.body)) return 'rules';
-  if (thresholds?.watches(record.eventName, record.body) === true) return 'rules';
-  return firstSeen?.watches(record) === true ? 'first-seen' : 'none';
+  if (ruleWatchlist(scorers.engine, scorers.thresholds).watches(record.eventName, record.body))
+    return 'rules';
+  return scorers.firstSeen?.watches(record) === true ? 'first-seen' : 'none';
+}
+
+/** The event and threshold rules' watchlists as one, so that each body is searched once. */
+const WATCHLISTS = new WeakMap<Engine, WeakMap<object, Watchlist>>();
+const NO_THRESHOLDS = {};
+
+function ruleWatchlist(engine: Engine, thresholds: ThresholdEngine | undefined): Watchlist {
+  let byThresholds = WATCHLISTS.get(engine);
+  if (byThresholds === undefined) {
+    byThresholds = new WeakMap();
+    WATCHLISTS.set(engine, byThresholds);
+  }
+  const key = thresholds ?? NO_THRESHOLDS;
+  let list = byThresholds.get(key);
+  if (list === undefined) {
+    list = new Watchlist(thresholds === undefined ? [engine.watched] : [engine.watched, thresholds.watched]);
+    byThresholds.set(key, list);
+  }
+  return list;
 }
 
 /** Counter writes in flight at once while counting a page's threshold hits. */
