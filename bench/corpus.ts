@@ -1066,6 +1066,8 @@ export function createEventStream(options: CorpusOptions = {}): () => GeneratedE
 export interface Corpus {
   readonly events: GeneratedEvent[];
   readonly byKind: Record<EventKind, number>;
+  /** The ids of the events drawn from the risky templates: what an alert on them finds is true. */
+  readonly riskyIds: ReadonlySet<string>;
   readonly meanBytes: number;
 }
 
@@ -1073,12 +1075,14 @@ export function generateCorpus(count: number, options: CorpusOptions = {}): Corp
   const next = createEventStream(options);
   const events: GeneratedEvent[] = new Array(count);
   const byKind: Record<EventKind, number> = { read: 0, write: 0, 'sign-in': 0, error: 0, risky: 0 };
+  const riskyIds = new Set<string>();
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const { kind, ...event } = next();
     byKind[kind] += 1;
+    if (kind === 'risky') riskyIds.add(event.eventId);
     bytes += event.body.length;
     events[i] = event;
   }
-  return { events, byKind, meanBytes: count > 0 ? bytes / count : 0 };
+  return { events, byKind, riskyIds, meanBytes: count > 0 ? bytes / count : 0 };
 }

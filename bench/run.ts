@@ -3,10 +3,12 @@
 // With --json, the last line of stdout is one JSON object with the same figures.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { DEFAULT_MIN_SEVERITY } from '../lambda/core/settings';
 import { measureColdStart, summarizePackages } from './cold-start';
 import { generateCorpus } from './corpus';
 import { measureIngest } from './ingest';
 import { buildMemoryChild, measureEngineMemory, measureHandlerMemory } from './memory';
+import { measureNoise } from './noise';
 import { measureParseVsEngine } from './parse-engine';
 import { measureScan } from './scan';
 import { fmt, progress, round } from './stats';
@@ -72,28 +74,30 @@ async function main(): Promise<void> {
   progress(`${quick ? 'quick' : 'full'} run on ${machine.cpu} x${machine.cores}, Node ${machine.node}`);
 
   // 1. Scoring cost vs parsing.
-  progress(`1/5 generating ${CONFIG.corpus} records`);
+  progress(`1/6 generating ${CONFIG.corpus} records`);
   const corpus = generateCorpus(CONFIG.corpus);
-  progress(`1/5 JSON.parse vs parse + engine, ${CONFIG.rounds} interleaved rounds`);
+  progress(`1/6 JSON.parse vs parse + engine, ${CONFIG.rounds} interleaved rounds`);
   const pe = measureParseVsEngine(corpus.events, CONFIG.rounds);
+  progress('1/6 noise: the same corpus scored page by page, state in memory (item 6)');
+  const noise = await measureNoise(corpus.events, corpus.riskyIds);
   corpus.events.length = 0;
 
   // 2. Ingest against the API limit.
   const ingest = [];
   for (const regions of [1, 2, 4]) {
-    progress(`2/5 ingest, ${regions} region(s), ${CONFIG.ingestSeconds} s`);
+    progress(`2/6 ingest, ${regions} region(s), ${CONFIG.ingestSeconds} s`);
     ingest.push(await measureIngest(regions, CONFIG.ingestSeconds));
   }
 
   // 3. Cold start.
-  progress(`3/5 cold start, ${CONFIG.loadRuns} fresh processes each`);
+  progress(`3/6 cold start, ${CONFIG.loadRuns} fresh processes each`);
   const cold = await measureColdStart(CONFIG.loadRuns);
 
   // 4. Memory.
-  progress('4/5 memory');
+  progress('4/6 memory');
   await buildMemoryChild();
   const handler10k = await measureHandlerMemory(CONFIG.handlerEvents);
-  progress(`4/5 memory: engine alone, ${CONFIG.handlerEvents} and ${CONFIG.largeEvents} events`);
+  progress(`4/6 memory: engine alone, ${CONFIG.handlerEvents} and ${CONFIG.largeEvents} events`);
   const engine10k = await measureEngineMemory(CONFIG.handlerEvents);
   const engineLarge = await measureEngineMemory(CONFIG.largeEvents);
   // The same two with V8's old generation capped: is the growth retention or heap sizing?
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
   const cappedLarge = await measureEngineMemory(CONFIG.largeEvents, OLD_SPACE_CAP_MB);
 
   // 5. CLI scan.
-  progress('5/5 CLI scan');
+  progress('5/6 CLI scan');
   const scans = await measureScan(CONFIG.scanBytes, [[], ['--per-event-only']]);
 
   const ingest1 = ingest[0]!;
@@ -240,6 +244,13 @@ async function main(): Promise<void> {
     ]);
   }
   if (scans === null) rows.push(['5', 'trailwatch scan', 'n/a (the CLI did not answer scan --help)', '', '']);
+  rows.push([
+    '6',
+    `alerts (${DEFAULT_MIN_SEVERITY} and above) per million routine events; on the ${fmt(noise.riskyEvents)} risky ones`,
+    `${fmt(noise.routineAlertsPerMillion)} (${fmt(noise.routineAlerts)} of ${fmt(noise.routineEvents)}); ${fmt(noise.riskyAlerts)}`,
+    '',
+    '',
+  ]);
 
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]): string => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
@@ -271,6 +282,9 @@ async function main(): Promise<void> {
     out.push(
       `Scan${scan.mode ? ` ${scan.mode}` : ''}: ${fmt(scan.events)} records in ${fmt(scan.gzipBytes / 1e6)} MB gzip, ${fmt(scan.seconds)} s wall incl. process start; CLI said: ${scan.summary}`,
     );
+  out.push(
+    `Routine alerts by detection: ${noise.routineByDetection.map(([id, n]) => `${id} ${n}`).join(', ') || 'none'}.`,
+  );
   out.push(`Total bench time ${fmt((performance.now() - started) / 1000)} s.`);
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -313,6 +327,8 @@ async function main(): Promise<void> {
       peakRssMb10kCapped: round(capped10k.maxRssMb, 4),
       peakRssMb1MCapped: round(cappedLarge.maxRssMb, 4),
       rssRatio1Mvs10kCapped: round(cappedRatio, 4),
+      routineAlertsPerMillion: round(noise.routineAlertsPerMillion, 4),
+      riskyAlerts: noise.riskyAlerts,
       scanEventsPerSec: scans?.[0] ? Math.round(scans[0].eventsPerSec) : null,
       scanPeakRssMb: scans?.[0] ? round(scans[0].peakRssMb, 4) : null,
       scanPerEventOnlyEventsPerSec: scans?.[1] ? Math.round(scans[1].eventsPerSec) : null,
