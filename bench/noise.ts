@@ -4,7 +4,7 @@
 import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import { composeScorers } from '../lambda/compose';
 import { FirstSeenTracker } from '../lambda/core/first-seen';
-import { scorePage, settlePage } from '../lambda/core/run';
+import { type Scorers, scorePage, settlePage } from '../lambda/core/run';
 import { DEFAULT_MIN_SEVERITY } from '../lambda/core/settings';
 import { atLeast } from '../lambda/core/types';
 import type { GeneratedEvent } from './corpus';
@@ -26,8 +26,8 @@ const PAGE = 50;
 export async function measureNoise(
   events: readonly GeneratedEvent[],
   riskyIds: ReadonlySet<string>,
+  scorers: Scorers = composeScorers(),
 ): Promise<NoiseResult> {
-  const scorers = composeScorers();
   const state = new MemoryStateStore();
   const tracker = scorers.firstSeen?.enabled ? new FirstSeenTracker(state, scorers.firstSeen) : undefined;
   const seen = new Set<string>();

@@ -2,7 +2,7 @@
 // with what the `rules` command prints of it, as a table, JSON lines or Markdown.
 import { firstSeen, RULES, THRESHOLD_RULES, writeVolume } from '../lambda/compose';
 import { PROFILE_DIMENSIONS, PROFILE_LIMITS } from '../lambda/core/first-seen';
-import type { Rule } from '../lambda/core/rule';
+import { agentTexts, bodyTexts, identityTexts, type Rule } from '../lambda/core/rule';
 import type { ThresholdRule } from '../lambda/core/threshold';
 
 /** MITRE ATT&CK tactic ids to names, for the tactics the catalogue uses. */
@@ -38,6 +38,8 @@ export interface RuleLine {
   readonly valuesKept?: Readonly<Record<string, number>>;
   /** The CIS AWS Foundations monitoring controls it serves (Security Hub `CloudWatch.n`). */
   readonly cis?: readonly string[];
+  /** It reads data events, which only `trailwatch scan` sees (Event history never returns them). */
+  readonly dataEvents?: true;
   readonly title: string;
   readonly description: string;
 }
@@ -54,8 +56,17 @@ function ruleLine(rule: Rule): RuleLine {
     mitre: rule.mitre,
     tactics: tacticsOf(rule.mitre),
     eventNames: rule.eventNames,
-    ...(rule.everyEvent ? { everyEventContaining: rule.everyEvent.bodyIncludes } : {}),
+    ...(rule.everyEvent
+      ? {
+          everyEventContaining: [
+            ...bodyTexts(rule),
+            ...agentTexts(rule).map((t) => `user agent: ${t}`),
+            ...identityTexts(rule).map((t) => `caller: ${t}`),
+          ].join(' | '),
+        }
+      : {}),
     ...cisOf(rule),
+    ...(rule.dataEvents === true ? { dataEvents: true as const } : {}),
     title: rule.title,
     description: rule.description,
   };
@@ -73,6 +84,7 @@ function thresholdLine(rule: ThresholdRule): RuleLine {
     threshold: rule.threshold,
     windowMinutes: rule.windowMs / 60_000,
     ...cisOf(rule),
+    ...(rule.dataEvents === true ? { dataEvents: true as const } : {}),
     title: rule.title,
     description: rule.description,
   };
@@ -115,6 +127,11 @@ export function catalogue(): RuleLine[] {
 
 /** The events a detection sees, in words. */
 export function eventsOf(line: RuleLine): string {
+  const seen = eventsSeen(line);
+  return line.dataEvents === true ? `data events, scan only: ${seen}` : seen;
+}
+
+function eventsSeen(line: RuleLine): string {
   if (line.everyEventContaining !== undefined)
     return `any event whose body contains ${line.everyEventContaining}`;
   switch (line.kind) {

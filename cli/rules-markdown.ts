@@ -28,6 +28,7 @@ export function catalogueMarkdown(lines: readonly RuleLine[], events: (line: Rul
   const thresholds = lines.filter((l) => l.kind === 'threshold');
   const anomalies = lines.filter((l) => l.kind === 'first-seen' || l.kind === 'write-volume');
   const eventNames = new Set(rules.flatMap((l) => l.eventNames)).size;
+  const dataOnly = lines.filter((l) => l.dataEvents === true).map((l) => l.id);
   const byTactic = new Map<string, string[]>();
   for (const line of lines) {
     for (const tactic of line.tactics) byTactic.set(tactic, [...(byTactic.get(tactic) ?? []), line.id]);
@@ -47,6 +48,14 @@ export function catalogueMarkdown(lines: readonly RuleLine[], events: (line: Rul
       '`trailwatch rules --json` gives one JSON object per detection. Severities marked "varies" depend ' +
       'on the event: each rule file under `lambda/rules/` says how, and its fixtures pin it.',
     '',
+    ...(dataOnly.length > 0
+      ? [
+          `${dataOnly.length} of them read data events (S3 object calls, Cognito identity pools), which Event ` +
+            'history never returns: they run only in `trailwatch scan` over trail files that record data ' +
+            `events, and are marked "data events, scan only": ${code(dataOnly)}.`,
+          '',
+        ]
+      : []),
     '## Coverage by MITRE ATT&CK tactic',
     '',
     'A detection can serve several tactics.',

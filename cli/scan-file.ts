@@ -58,7 +58,7 @@ export class Scorer {
   ruleFailures = 0;
 
   constructor(stateful: boolean) {
-    this.scorers = composeScorers({ stateful });
+    this.scorers = composeScorers({ stateful, dataEvents: true });
   }
 
   score(

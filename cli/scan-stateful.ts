@@ -50,7 +50,7 @@ const THRESHOLDS = new Map(THRESHOLD_RULES.map((rule) => [rule.id, rule]));
 
 /** Counts hits and judges observations, batch after batch, and hands back the findings' lines. */
 export class StatefulScan {
-  private readonly scorers = composeScorers();
+  private readonly scorers = composeScorers({ dataEvents: true });
   private readonly state = new MemoryStateStore();
   private readonly tracker = this.scorers.firstSeen?.enabled
     ? new FirstSeenTracker(this.state, this.scorers.firstSeen)

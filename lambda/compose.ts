@@ -46,16 +46,26 @@ export interface ScorerOptions {
   readonly firstSeen?: FirstSeenSettings;
   /** False: the event rules only (no threshold rules, no anomaly checks). */
   readonly stateful?: boolean;
+  /**
+   * True: also the detections of data events (`dataEvents`), which only trail files hold: what
+   * `trailwatch scan` runs. The scheduled detector reads Event history, which has none.
+   */
+  readonly dataEvents?: boolean;
 }
+
+/** The detections a scorer runs: those of data events only when asked for. */
+const forEvents = <T extends RuleMetadata>(all: readonly T[], dataEvents: boolean): T[] =>
+  all.filter((d) => dataEvents || d.dataEvents !== true);
 
 /** The event rules, the threshold rules and the anomaly checks. */
 export function composeScorers(options: ScorerOptions = {}): Scorers {
-  const engine = new Engine(RULES, { ownResources: options.ownResources ?? {} });
+  const dataEvents = options.dataEvents === true;
+  const engine = new Engine(forEvents(RULES, dataEvents), { ownResources: options.ownResources ?? {} });
   if (options.stateful === false) return { engine };
   const settings = options.firstSeen ?? DEFAULT_FIRST_SEEN;
   return {
     engine,
-    thresholds: new ThresholdEngine(THRESHOLD_RULES),
+    thresholds: new ThresholdEngine(forEvents(THRESHOLD_RULES, dataEvents)),
     firstSeen: settings.dimensions.length > 0 ? new FirstSeen(firstSeen, settings, writeVolume) : undefined,
   };
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import { composeScorers } from '../lambda/compose';
 import { isObject } from '../lambda/core/event';
+import { FirstSeenTracker } from '../lambda/core/first-seen';
 import type { LookupEventRecord } from '../lambda/core/ports';
 import { type Scorers, scorePage, settlePage } from '../lambda/core/run';
 import {
@@ -42,8 +43,10 @@ export interface ProbeEvent {
   readonly actor?: Actor;
   /** Merged over the base record: at least `eventSource` and `eventName`. */
   readonly record: JsonObject;
-  /** Sends the event this many times, 10 s apart, each with its own event id. @default 1 */
+  /** Sends the event this many times, each with its own event id. @default 1 */
   readonly times?: number;
+  /** Time from each record to the next. @default 10000 (10 s) */
+  readonly spacingMs?: number;
   /**
    * A dotted path (`requestParameters.secretId`, `sourceIPAddress`) made distinct in each repeat,
    * for peers that count distinct resources or addresses: the value gets `-<n>` appended, or for
@@ -66,6 +69,15 @@ export interface PeerRule {
   /** The trailwatch detections expected among the probe's findings. */
   readonly covers?: readonly string[];
   readonly probe?: { readonly events: readonly ProbeEvent[] };
+  /**
+   * The peer fires on a first occurrence only (Elastic's new-terms rules). Its probe is then scored
+   * after a learned history, as anomaly.first-seen needs: the same callers, from the same address,
+   * region and client, making one routine write on each of the 8 days before. A detection that
+   * fires on every occurrence covers it as well.
+   */
+  readonly firstTime?: boolean;
+  /** For a first-time peer whose novelty is where the call comes from: the history uses another of these. */
+  readonly novel?: readonly ('address' | 'region' | 'client')[];
 }
 
 export interface PeerSet {
@@ -193,11 +205,12 @@ const BASE_MS = Date.UTC(2026, 10, 20, 10, 0, 0);
 /** The probe's records, in time order, as LookupEvents would hand them over. */
 export function probeRecords(rule: PeerRule): LookupEventRecord[] {
   const out: LookupEventRecord[] = [];
+  let eventTimeMs = BASE_MS;
   for (const event of rule.probe?.events ?? []) {
     const times = event.times ?? 1;
     for (let n = 0; n < times; n++) {
       const index = out.length;
-      const eventTimeMs = BASE_MS + index * 10_000;
+      if (index > 0) eventTimeMs += event.spacingMs ?? 10_000;
       const eventId = `peer-${rule.id}-${index}`.slice(0, 100);
       const actor = event.actor ?? 'iam-user';
       const record: JsonObject = {
@@ -238,15 +251,75 @@ export function probeRecords(rule: PeerRule): LookupEventRecord[] {
   return out;
 }
 
-/** Every finding the probe raises, thresholds and all, as one run over its records would. */
+const DAY_MS = 86_400_000;
+const HISTORY_DAYS = 8;
+
+/**
+ * For a first-time peer: each probe caller's routine write (tags on an instance) on each of the 8
+ * days before the probe, from the probe's address, region and client, so that its profile has
+ * learned them and only what the probe adds is new.
+ */
+function historyRecords(rule: PeerRule, probe: readonly LookupEventRecord[]): LookupEventRecord[] {
+  const callers = new Map<string, JsonObject>();
+  for (const r of probe) {
+    const body = JSON.parse(r.body ?? '{}') as JsonObject;
+    callers.set(JSON.stringify(body.userIdentity), body);
+  }
+  const out: LookupEventRecord[] = [];
+  for (const [n, body] of [...callers.values()].entries()) {
+    for (let day = HISTORY_DAYS; day >= 1; day--) {
+      const eventTimeMs = BASE_MS - day * DAY_MS + n * 1000;
+      const eventId = `peer-${rule.id}-history-${n}-${day}`.slice(0, 100);
+      const novel = new Set(rule.novel ?? []);
+      const record: JsonObject = {
+        ...body,
+        ...(novel.has('address') ? { sourceIPAddress: '192.0.2.200' } : {}),
+        ...(novel.has('region') ? { awsRegion: 'eu-central-1' } : {}),
+        ...(novel.has('client')
+          ? { userAgent: 'aws-sdk-java/2.25.40 Linux/6.1.79 OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS' }
+          : {}),
+        eventTime: new Date(eventTimeMs).toISOString().replace('.000', ''),
+        eventSource: 'ec2.amazonaws.com',
+        eventName: 'CreateTags',
+        requestParameters: { resourcesSet: { items: [{ resourceId: 'i-0a1b2c3d4e5f67890' }] } },
+        responseElements: { _return: true },
+        eventID: eventId,
+        readOnly: false,
+      };
+      delete record.errorCode;
+      delete record.errorMessage;
+      out.push({
+        eventId,
+        eventName: 'CreateTags',
+        eventSource: 'ec2.amazonaws.com',
+        eventTimeMs,
+        readOnly: false,
+        body: JSON.stringify(record),
+      });
+    }
+  }
+  return out;
+}
+
+/** Every finding the probe raises, thresholds and all, as runs over its records would. */
 export async function probeFindings(rule: PeerRule, scorers: Scorers): Promise<Finding[]> {
   const records = probeRecords(rule);
   const state = new MemoryStateStore();
-  const page = scorePage(records, scorers, new Set());
+  const tracker =
+    rule.firstTime && scorers.firstSeen?.enabled ? new FirstSeenTracker(state, scorers.firstSeen) : undefined;
+  const seen = new Set<string>();
+  if (tracker !== undefined) {
+    // One run a day over the history: the profile learns the callers' usual address and client.
+    for (const record of historyRecords(rule, records)) {
+      const page = scorePage([record], scorers, seen);
+      await settlePage(page, scorers.thresholds, state, tracker, () => record.eventTimeMs!);
+    }
+  }
+  const page = scorePage(records, scorers, seen);
   if (page.unparseable.length > 0)
     throw new Error(`${rule.id}: probe record unparseable: ${page.unparseable[0]!.reason}`);
-  const nowMs = BASE_MS + records.length * 10_000;
-  return settlePage(page, scorers.thresholds, state, undefined, () => nowMs);
+  const nowMs = (records[records.length - 1]?.eventTimeMs ?? BASE_MS) + 10_000;
+  return settlePage(page, scorers.thresholds, state, tracker, () => nowMs);
 }
 
 export async function evaluate(rule: PeerRule, scorers: Scorers): Promise<PeerResult> {
@@ -298,9 +371,15 @@ export function loadPeerSets(dir = PEERS_DIR): PeerSet[] {
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as PeerSet);
 }
 
-export async function summarize(set: PeerSet, scorers: Scorers = composeScorers()): Promise<PeerSummary> {
+/**
+ * Scores every rule of a peer set: management-event rules as the scheduled detector runs, data-event
+ * rules as `trailwatch scan` runs (with the detections of data events).
+ */
+export async function summarize(set: PeerSet): Promise<PeerSummary> {
+  const deployed = composeScorers();
+  const scan = composeScorers({ dataEvents: true });
   const results: PeerResult[] = [];
-  for (const rule of set.rules) results.push(await evaluate(rule, scorers));
+  for (const rule of set.rules) results.push(await evaluate(rule, rule.scope === 'data' ? scan : deployed));
   const count = (v: Verdict): number => results.filter((r) => r.verdict === v).length;
   const data = results.filter((r) => r.verdict === 'data');
   return {
@@ -345,6 +424,10 @@ export function coverageMarkdown(summaries: readonly PeerSummary[]): string {
     out.push('', `### ${s.set.peer}`, '');
     out.push(
       `Snapshot: \`${s.set.snapshot.repository}\` at \`${s.set.snapshot.commit}\` (${s.set.snapshot.date}), \`${s.set.snapshot.path}\`.`,
+      '',
+    );
+    out.push(
+      'Rules marked * fire on a first occurrence; their probes are scored after 8 days of learned history.',
       '',
     );
     out.push('| Peer rule | Peer severity | trailwatch | Severity | Verdict |');

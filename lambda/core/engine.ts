@@ -1,6 +1,6 @@
 // Scores events against the rule catalogue. Rules are indexed by event name so an event
 // only meets the rules that look at it, and an event that no rule looks at is not even parsed.
-import { EMPTY_CONTEXT, type Rule, type RuleContext } from './rule';
+import { agentTexts, bodyTexts, EMPTY_CONTEXT, identityTexts, type Rule, type RuleContext } from './rule';
 import { sanitize } from './sanitize';
 import { atLeast, type Finding, type Severity, type TrailEvent } from './types';
 import { type BodyTest, containsAny, type WatchedTexts, Watchlist } from './watch';
@@ -21,7 +21,8 @@ export class Engine {
   /** Named rules and, after them, every every-event rule. */
   private readonly byEventName: ReadonlyMap<string, readonly Rule[]>;
   private readonly everyEvent: readonly Rule[];
-  private readonly everyEventIds: ReadonlySet<string>;
+  /** Every-event and other broad rules: dropped beside a specific rule's finding as severe. */
+  private readonly broadIds: ReadonlySet<string>;
   /** Rule id -> the rule ids its findings replace on the same event. */
   private readonly supersededBy: ReadonlyMap<string, readonly string[]>;
   /** Per event name, what the body must contain for a rule to match; texts any body may carry. */
@@ -33,7 +34,9 @@ export class Engine {
     private readonly context: RuleContext = EMPTY_CONTEXT,
   ) {
     this.everyEvent = rules.filter((rule) => rule.everyEvent !== undefined);
-    this.everyEventIds = new Set(this.everyEvent.map((rule) => rule.id));
+    this.broadIds = new Set(
+      rules.filter((rule) => rule.everyEvent !== undefined || rule.broad === true).map((rule) => rule.id),
+    );
     this.supersededBy = new Map(
       rules.filter((rule) => rule.supersedes !== undefined).map((rule) => [rule.id, rule.supersedes!]),
     );
@@ -55,7 +58,9 @@ export class Engine {
     }
     this.watched = {
       names: prefilters,
-      anyName: this.everyEvent.map((rule) => rule.everyEvent!.bodyIncludes),
+      anyName: this.everyEvent.flatMap((rule) => bodyTexts(rule)),
+      anyAgent: this.everyEvent.flatMap((rule) => agentTexts(rule)),
+      anyIdentity: this.everyEvent.flatMap((rule) => identityTexts(rule)),
     };
     this.watchlist = new Watchlist([this.watched]);
     for (const list of index.values()) list.push(...this.everyEvent);
@@ -103,16 +108,16 @@ export class Engine {
 
   /**
    * Drops findings another finding on the same event makes redundant: those of rules superseded by
-   * a rule that fired, and an every-event rule's when a rule naming the event fired at the same
-   * severity or higher (its alert already names the actor: root's StopLogging pages once).
+   * a rule that fired, and a broad rule's (every-event or `broad`) when a specific rule fired at the
+   * same severity or higher (its alert already names the actor: root's StopLogging pages once).
    */
   private withoutSuperseded(findings: Finding[]): Finding[] {
     const dropped = new Set<string>();
     for (const finding of findings) {
       for (const id of this.supersededBy.get(finding.ruleId) ?? []) dropped.add(id);
-      if (!this.everyEventIds.has(finding.ruleId)) continue;
+      if (!this.broadIds.has(finding.ruleId)) continue;
       const covered = findings.some(
-        (other) => !this.everyEventIds.has(other.ruleId) && atLeast(other.severity, finding.severity),
+        (other) => !this.broadIds.has(other.ruleId) && atLeast(other.severity, finding.severity),
       );
       if (covered) dropped.add(finding.ruleId);
     }

@@ -174,3 +174,27 @@ export function networkOf(address: string): string {
   const groups = [112n, 96n, 80n].map((shift) => ((value >> shift) & 0xffffn).toString(16));
   return `${groups.join(':')}::/48`;
 }
+
+/** Ranges no internet caller comes from: private, shared (carrier NAT), loopback, link-local, unique-local. */
+const NON_PUBLIC: readonly Cidr[] = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+].map((text) => parseCidr(text)!);
+
+/**
+ * The network (`networkOf`) of a public address; '' for a private one (a call through a VPC
+ * endpoint shows the instance's private address), a service name (`AWS Internal`,
+ * `ec2.amazonaws.com`) or anything that is not an address.
+ */
+export function publicNetworkOf(address: string): string {
+  const ip = parseIp(address);
+  if (ip === undefined || NON_PUBLIC.some((cidr) => addressInCidr(ip, cidr))) return '';
+  return networkOf(address);
+}

@@ -47,6 +47,11 @@ export interface RuleMetadata {
   readonly cis?: readonly string[];
   /** The engine only calls the rule for these event names (empty for an every-event rule). */
   readonly eventNames: readonly string[];
+  /**
+   * The detection reads data events (S3 object calls), which CloudTrail writes to a trail's files
+   * but Event history never returns: only `trailwatch scan` runs it, the scheduled detector does not.
+   */
+  readonly dataEvents?: boolean;
   /** Optional: only these event sources (guards against a same-named call of another service). */
   readonly eventSources?: readonly string[];
 }
@@ -54,16 +59,30 @@ export interface RuleMetadata {
 export interface RuleDefinition extends RuleMetadata {
   /**
    * An every-event rule (root activity, whatever the call): the engine calls it for any event
-   * whose raw `CloudTrailEvent` contains `bodyIncludes`. The text is a cheap pre-filter that lets
-   * the engine leave unparsed the events no rule can match; `matches` still decides.
+   * whose raw `CloudTrailEvent` contains `bodyIncludes` (one text, or any of several), or whose
+   * user agent contains one of `agentIncludes` (a tool's mark), or whose caller identity contains
+   * one of `identityIncludes` (`"Root"`, a role name): only that field is searched, a fraction of
+   * the record. The texts are a cheap pre-filter that lets the engine leave
+   * unparsed the events no rule can match; the rule is also called for every other parsed event,
+   * so `matches` must still decide.
    */
-  readonly everyEvent?: { readonly bodyIncludes: string };
+  readonly everyEvent?: {
+    readonly bodyIncludes?: string | readonly string[];
+    readonly agentIncludes?: readonly string[];
+    readonly identityIncludes?: readonly string[];
+  };
   /**
    * For a named rule that can only match events whose raw `CloudTrailEvent` contains one of these
    * texts (a tool's name in the user agent): the engine leaves the rule's other events unparsed
    * when no other rule needs them. `matches` still decides.
    */
   readonly prefilter?: readonly string[];
+  /**
+   * A broad rule (every IAM call of a kind of caller): its finding is dropped when a rule that is
+   * not broad fires on the same event at the same severity or higher, so one event pages once.
+   * Every-event rules are broad without saying so.
+   */
+  readonly broad?: boolean;
   /**
    * Rules whose findings this one replaces on the same event: a more specific rule (tampering with
    * trailwatch itself) pages once instead of alongside the general one (a KMS key disabled).
@@ -104,6 +123,22 @@ export function metadataProblems(metadata: RuleMetadata): string[] {
   return problems;
 }
 
+/** An every-event rule's pre-filter texts (none for a named rule). */
+export function bodyTexts(rule: Pick<RuleDefinition, 'everyEvent'>): readonly string[] {
+  const texts = rule.everyEvent?.bodyIncludes;
+  return texts === undefined ? [] : typeof texts === 'string' ? [texts] : texts;
+}
+
+/** An every-event rule's user-agent pre-filter texts (none for a named rule). */
+export function agentTexts(rule: Pick<RuleDefinition, 'everyEvent'>): readonly string[] {
+  return rule.everyEvent?.agentIncludes ?? [];
+}
+
+/** An every-event rule's caller-identity pre-filter texts (none for a named rule). */
+export function identityTexts(rule: Pick<RuleDefinition, 'everyEvent'>): readonly string[] {
+  return rule.everyEvent?.identityIncludes ?? [];
+}
+
 /** Declares a rule; validates its metadata once, at module load, so a typo fails fast. */
 export function defineRule(definition: RuleDefinition): Rule {
   const problems = metadataProblems(definition);
@@ -116,8 +151,12 @@ export function defineRule(definition: RuleDefinition): Rule {
   if ((definition.prefilter ?? []).some((text) => text.length < 3)) {
     problems.push('every prefilter text must be at least 3 characters');
   }
-  if (definition.everyEvent !== undefined && definition.everyEvent.bodyIncludes.length < 3) {
-    problems.push('everyEvent.bodyIncludes must be at least 3 characters, or every event is parsed');
+  if (definition.everyEvent !== undefined) {
+    const texts = [...bodyTexts(definition), ...agentTexts(definition), ...identityTexts(definition)];
+    if (texts.length === 0 || texts.some((text) => text.length < 3))
+      problems.push(
+        'everyEvent needs bodyIncludes, agentIncludes or identityIncludes texts of at least 3 characters, or every event is parsed',
+      );
   }
   if (problems.length > 0) throw new Error(`rule ${definition.id}: ${problems.join('; ')}`);
   return Object.freeze({ ...definition });

@@ -14,7 +14,7 @@ import type { CounterRef, CountResult } from './ports';
 import { metadataProblems, type RuleMetadata } from './rule';
 import { sanitize } from './sanitize';
 import type { Finding, Severity, TrailEvent } from './types';
-import { type WatchedTexts, Watchlist } from './watch';
+import { containsAny, type WatchedTexts, Watchlist } from './watch';
 
 /** Indexed by `eventNames` (may be empty) and by `errorCodes`: events failing with these codes, whatever their name. */
 export interface ThresholdRuleDefinition extends RuleMetadata {
@@ -33,15 +33,41 @@ export interface ThresholdRuleDefinition extends RuleMetadata {
   readonly key: (event: TrailEvent) => string;
   /**
    * For rules that count distinct things rather than events (secrets read, not reads): the value
-   * the event counts as. Events with the same value count once. Absent or '' = the event itself.
+   * the event counts as, or the values of a batch call (a GetParameters of 10 names is 10 reads).
+   * The same value counts once, whichever event brings it. Absent, '' or none = the event itself.
    */
-  readonly distinct?: (event: TrailEvent) => string;
+  readonly distinct?: (event: TrailEvent) => string | readonly string[];
+  /**
+   * Texts the raw record must contain (any of them) for the rule to count it, as for event rules:
+   * the events of its names that lack them stay unparsed when no other rule needs them.
+   */
+  readonly prefilter?: readonly string[];
 }
 
 export type ThresholdRule = Readonly<ThresholdRuleDefinition>;
 
 /** Subjects are attacker-controlled text: bounded so a counter key stays far below DynamoDB's 2 KB. */
 const MAX_KEY_CHARS = 512;
+
+/**
+ * Values one event may count as. AWS's batch reads take at most 20 names (BatchGetSecretValue) or
+ * 10 (GetParameters); a record claiming more is bounded so that it cannot flood the counter writes.
+ */
+export const MAX_MEMBERS_PER_EVENT = 50;
+
+/** The counted values of an event: sanitised, bounded, distinct; the event id when there are none. */
+function membersOf(rule: ThresholdRule, event: TrailEvent): string[] {
+  if (rule.distinct === undefined) return [event.eventId];
+  const raw = rule.distinct(event);
+  const values = typeof raw === 'string' ? [raw] : raw;
+  const members = new Set<string>();
+  for (const value of values) {
+    const clean = typeof value === 'string' ? sanitize(value, MAX_KEY_CHARS) : '';
+    if (clean !== '') members.add(`=${clean}`);
+    if (members.size >= MAX_MEMBERS_PER_EVENT) break;
+  }
+  return members.size > 0 ? [...members] : [event.eventId];
+}
 
 export function defineThresholdRule(definition: ThresholdRuleDefinition): ThresholdRule {
   const problems = metadataProblems(definition);
@@ -50,6 +76,9 @@ export function defineThresholdRule(definition: ThresholdRuleDefinition): Thresh
   }
   if (!Number.isInteger(definition.threshold) || definition.threshold < 2) {
     problems.push('threshold must be an integer of at least 2');
+  }
+  if ((definition.prefilter ?? []).some((text) => text.length < 3)) {
+    problems.push('every prefilter text must be at least 3 characters');
   }
   if (!Number.isInteger(definition.windowMs) || definition.windowMs < 60_000) {
     problems.push('windowMs must be whole milliseconds, at least one minute');
@@ -102,10 +131,17 @@ export class ThresholdEngine {
     return this.watchlist.watches(eventName, body);
   }
 
-  /** Every listed name, whatever its body; any body with an `errorCode` if a rule counts codes. */
+  /**
+   * Every listed name: any body, or only bodies with one of the pre-filter texts when every rule of
+   * that name has them; any body with an `errorCode` if a rule counts codes.
+   */
   get watched(): WatchedTexts {
+    const test = (rules: readonly ThresholdRule[]) =>
+      rules.every((rule) => rule.prefilter !== undefined)
+        ? containsAny(rules.flatMap((rule) => rule.prefilter ?? []))
+        : undefined;
     return {
-      names: new Map([...this.byEventName.keys()].map((name) => [name, undefined])),
+      names: new Map([...this.byEventName].map(([name, rules]) => [name, test(rules)])),
       anyName: this.byErrorCode.size > 0 ? ['"errorCode"'] : [],
     };
   }
@@ -126,19 +162,13 @@ export class ThresholdEngine {
         const subject = sanitize(rule.key(event), MAX_KEY_CHARS);
         if (subject === '') continue;
         const start = bucketStart(event.eventTimeMs, rule.windowMs);
-        const distinct = rule.distinct ? sanitize(rule.distinct(event), MAX_KEY_CHARS) : '';
-        hits.push({
-          rule,
-          event,
-          subject,
-          member: distinct === '' ? event.eventId : `=${distinct}`,
-          counter: {
-            key: `${rule.id}|${subject}`,
-            bucketStartMs: start,
-            bucketEndMs: start + rule.windowMs,
-            limit: rule.threshold,
-          },
-        });
+        const counter = {
+          key: `${rule.id}|${subject}`,
+          bucketStartMs: start,
+          bucketEndMs: start + rule.windowMs,
+          limit: rule.threshold,
+        };
+        for (const member of membersOf(rule, event)) hits.push({ rule, event, subject, member, counter });
       } catch (error) {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         failures.push({ ruleId: rule.id, eventId: event.eventId, message: sanitize(message, 300) });
@@ -150,6 +180,7 @@ export class ThresholdEngine {
   /**
    * A finding when this event is the one whose counting reached the threshold: exactly one event
    * per subject and bucket, and the same one on every re-read (its alert is then already recorded).
+   * Each of a batch event's hits may say so; the caller keeps one finding per event and counter.
    */
   verdict(hit: ThresholdHit, result: CountResult): Finding | undefined {
     const { rule, event, counter } = hit;

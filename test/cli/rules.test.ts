@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { CliIo } from '../../cli/io';
 import { rulesCommand } from '../../cli/rules';
 import { RULES, THRESHOLD_RULES } from '../../lambda/rules';
+import { coverageMarkdown, loadPeerSets, type PeerSummary, summarize } from '../../tools/peer-coverage';
 import { jsonLines, runCli } from './support/run-cli';
 
 describe('trailwatch rules', () => {
@@ -52,7 +53,7 @@ describe('trailwatch rules', () => {
 });
 
 describe('docs/detections.md', () => {
-  it('is what `trailwatch rules --markdown` prints (regenerate with npm run docs)', () => {
+  it('is what `trailwatch rules --markdown` prints, then the peer coverage (regenerate with npm run docs)', async () => {
     let printed = '';
     const io = {
       stdout: {
@@ -66,8 +67,10 @@ describe('docs/detections.md', () => {
       nowMs: () => 0,
     };
     expect(rulesCommand(['--markdown'], io as unknown as CliIo)).toBe(0);
+    const summaries: PeerSummary[] = [];
+    for (const set of loadPeerSets()) summaries.push(await summarize(set));
     const committed = readFileSync(join(__dirname, '..', '..', 'docs', 'detections.md'), 'utf8');
-    // A failure here means a rule changed without `npm run docs`.
-    expect(committed).toBe(printed);
+    // A failure here means a rule or a peer mapping changed without `npm run docs`.
+    expect(committed).toBe(printed + coverageMarkdown(summaries));
   });
 });

@@ -79,7 +79,7 @@ describe('scan of a trail file', () => {
       source: `${fixture('trail.json')}:1: Records[1]`,
     });
     expect(summaryLine(stderr)).toMatch(
-      /^trailwatch scan: 1 input, 6 events, 0 unparseable, 4 findings \(2 critical, 2 high\), 1 below medium not shown, \d+\.\d\d s \(\d+ events\/s\)$/,
+      /^trailwatch scan: 1 input, 6 events, 0 unparseable, 4 findings \(2 critical, 2 high\), \d+\.\d\d s \(\d+ events\/s\)$/,
     );
   });
 
@@ -95,20 +95,34 @@ describe('scan of a trail file', () => {
   });
 
   it('--min-severity widens or narrows what is shown', async () => {
-    const low = await runCli(['scan', '--json', '--min-severity', 'low', fixture('trail.json')]);
+    // The trail plus a rule revoked from a security group: a low finding.
+    const trail = JSON.parse(readFileSync(fixture('trail.json'), 'utf8')) as {
+      Records: Record<string, unknown>[];
+    };
+    const revoke = {
+      ...trail.Records.find((r) => r.eventName === 'AuthorizeSecurityGroupIngress')!,
+      eventName: 'RevokeSecurityGroupIngress',
+      eventID: '5f1d2c3b-1111-4a5b-9c8d-0000000000ff',
+      eventTime: '2026-11-20T09:59:00Z',
+    };
+    const withLow = join(tmp, 'trail-with-low.json');
+    writeFileSync(withLow, JSON.stringify({ Records: [...trail.Records, revoke] }));
+    const low = await runCli(['scan', '--json', '--min-severity', 'low', withLow]);
     expect(jsonLines(low.stdout).map((f) => f.severity)).toEqual([
       'high',
       'critical',
       'high',
-      'low',
       'critical',
+      'low',
     ]);
+    const medium = await runCli(['scan', '--json', withLow]);
+    expect(summaryLine(medium.stderr)).toContain('1 below medium not shown');
     const critical = await runCli(['scan', '--json', '--min-severity', 'critical', fixture('trail.json')]);
     expect(jsonLines(critical.stdout).map((f) => f.ruleId)).toEqual([
       'cloudtrail.logging-stopped',
       'ec2.security-group-opened-to-world',
     ]);
-    expect(summaryLine(critical.stderr)).toContain('2 findings (2 critical), 3 below critical not shown');
+    expect(summaryLine(critical.stderr)).toContain('2 findings (2 critical), 2 below critical not shown');
   });
 
   it('reads the gzipped file the same way', async () => {
@@ -385,5 +399,57 @@ describe('one front door: scan and poll run what the deployed detector runs', ()
       expect(code).toBe(2);
     }
     expect(DETECTION_IDS).toEqual(expect.arrayContaining(['iam.access-denied-burst', 'anomaly.first-seen']));
+  });
+});
+
+describe('data events: what only trail files hold', () => {
+  /** An S3 data event, as a trail that logs them writes it. */
+  const objectEvent = (i: number, eventName: string, atMs: number, extra: Record<string, string> = {}) => ({
+    eventVersion: '1.11',
+    eventID: `obj-${eventName}-${i}`,
+    eventName,
+    eventSource: 's3.amazonaws.com',
+    eventTime: new Date(atMs).toISOString().replace('.000Z', 'Z'),
+    eventType: 'AwsApiCall',
+    eventCategory: 'Data',
+    managementEvent: false,
+    readOnly: eventName === 'GetObject',
+    awsRegion: 'us-east-1',
+    recipientAccountId: '111122223333',
+    sourceIPAddress: '198.51.100.7',
+    userAgent: 'aws-cli/2.17.40',
+    userIdentity: {
+      type: 'IAMUser',
+      accountId: '111122223333',
+      userName: 'mallory',
+      arn: 'arn:aws:iam::111122223333:user/mallory',
+      accessKeyId: 'AKIAEXAMPLEMALLORY01',
+    },
+    requestParameters: { bucketName: 'finance-exports', key: `reports/${i}.csv`, ...extra },
+    responseElements: null,
+    resources: [
+      { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::finance-exports/reports/${i}.csv` },
+      { type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::finance-exports' },
+    ],
+  });
+
+  it('finds SSE-C rewrites and bulk deletions in S3 data events', async () => {
+    const start = Date.UTC(2026, 10, 20, 9, 1);
+    const file = join(tmp, '111122223333_CloudTrail_us-east-1_20261120T0905Z_data.json');
+    const ssec = { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' };
+    const records = [
+      objectEvent(0, 'CopyObject', start, ssec),
+      ...Array.from({ length: 100 }, (_, i) => objectEvent(i, 'DeleteObject', start + 1000 + i * 100)),
+    ];
+    writeFileSync(file, JSON.stringify({ Records: records }));
+    const { code, stdout } = await runCli(['scan', '--json', file]);
+    expect(code).toBe(0);
+    const found = jsonLines(stdout);
+    expect(found.filter((f) => f.ruleId === 's3.object-encrypted-with-customer-key')).toMatchObject([
+      { severity: 'high', eventId: 'obj-CopyObject-0' },
+    ]);
+    expect(found.filter((f) => f.ruleId === 's3.bulk-object-deletions')).toMatchObject([
+      { severity: 'high', eventId: 'obj-DeleteObject-99' },
+    ]);
   });
 });

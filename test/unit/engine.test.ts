@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Engine } from '../../lambda/core/engine';
-import { normalizeRecord } from '../../lambda/core/event';
+import { normalizeRecord, parseCloudTrailEvent } from '../../lambda/core/event';
 import { defineRule } from '../../lambda/core/rule';
 import { RULES } from '../../lambda/rules';
 import { TEST_CONTEXT } from '../support/rule-context';
@@ -197,5 +197,32 @@ describe('named pre-filters', () => {
       { numRuns: 1500 },
     );
     expect(holding).toBeGreaterThan(500);
+  });
+});
+
+describe('broad rules', () => {
+  const base = { ...TEST_RULE, eventNames: ['CreateAccessKey'], matches: () => true };
+  const specific = defineRule({ ...base, id: 'test.specific', severity: 'high' });
+  const broad = defineRule({ ...base, id: 'test.broad', severity: 'high', broad: true });
+  const louder = defineRule({ ...base, id: 'test.broad-louder', severity: 'critical', broad: true });
+  const event = (() => {
+    const parsed = parseCloudTrailEvent(
+      JSON.stringify({ eventID: 'e1', eventName: 'CreateAccessKey', eventSource: 'iam.amazonaws.com' }),
+    );
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return parsed.event;
+  })();
+
+  it('yield to a specific rule as severe on the same event, and stand when they are more severe', () => {
+    expect(new Engine([specific, broad]).evaluate(event).findings.map((f) => f.ruleId)).toEqual([
+      'test.specific',
+    ]);
+    expect(new Engine([broad]).evaluate(event).findings.map((f) => f.ruleId)).toEqual(['test.broad']);
+    expect(
+      new Engine([specific, louder])
+        .evaluate(event)
+        .findings.map((f) => f.ruleId)
+        .sort(),
+    ).toEqual(['test.broad-louder', 'test.specific']);
   });
 });

@@ -3,7 +3,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject } from '../../lambda/core/event';
 import {
+  agentTexts,
+  bodyTexts,
   CIS_CONTROL_PATTERN,
+  identityTexts,
   MITRE_PATTERN,
   metadataProblems,
   RULE_ID_PATTERN,
@@ -56,8 +59,11 @@ describe('rule registry', () => {
     });
 
     it('names each event once, or is an every-event rule with a pre-filter', () => {
-      if (rule.everyEvent) expect(rule.everyEvent.bodyIncludes.length).toBeGreaterThanOrEqual(3);
-      else expect(rule.eventNames.length).toBeGreaterThan(0);
+      if (rule.everyEvent) {
+        const texts = [...bodyTexts(rule), ...agentTexts(rule), ...identityTexts(rule)];
+        expect(texts.length).toBeGreaterThan(0);
+        for (const text of texts) expect(text.length).toBeGreaterThanOrEqual(3);
+      } else expect(rule.eventNames.length).toBeGreaterThan(0);
       expect(new Set(rule.eventNames).size).toBe(rule.eventNames.length);
       for (const name of rule.eventNames) expect(name).toMatch(/^[A-Za-z0-9]+$/);
       for (const source of rule.eventSources ?? []) expect(source).toMatch(/^[a-z0-9.-]+\.amazonaws\.com$/);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { isObject, normalizeRecord } from '../../lambda/core/event';
-import type { Rule } from '../../lambda/core/rule';
+import { agentTexts, bodyTexts, identityTexts, type Rule } from '../../lambda/core/rule';
 import {
   isSeverity,
   type JsonObject,
@@ -58,7 +58,12 @@ function toEvent(record: JsonObject): TrailEvent {
  */
 function applies(rule: Rule, e: TrailEvent): boolean {
   const body = JSON.stringify(e.raw);
-  if (rule.everyEvent) return body.includes(rule.everyEvent.bodyIncludes);
+  if (rule.everyEvent)
+    return (
+      bodyTexts(rule).some((text) => body.includes(text)) ||
+      agentTexts(rule).some((text) => e.userAgent.includes(text)) ||
+      identityTexts(rule).some((text) => JSON.stringify(e.raw.userIdentity).includes(text))
+    );
   if (rule.prefilter && !rule.prefilter.some((text) => body.includes(text))) return false;
   return (
     rule.eventNames.includes(e.eventName) && (!rule.eventSources || rule.eventSources.includes(e.eventSource))

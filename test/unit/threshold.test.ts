@@ -1,7 +1,13 @@
-import { countInMemory } from '../../lambda/adapters/memory-state';
+import { countInMemory, MemoryStateStore } from '../../lambda/adapters/memory-state';
 import { normalizeRecord } from '../../lambda/core/event';
 import { MITRE_PATTERN, RULE_ID_PATTERN } from '../../lambda/core/rule';
-import { bucketStart, defineThresholdRule, ThresholdEngine } from '../../lambda/core/threshold';
+import { emptyPage, settlePage } from '../../lambda/core/run';
+import {
+  bucketStart,
+  defineThresholdRule,
+  MAX_MEMBERS_PER_EVENT,
+  ThresholdEngine,
+} from '../../lambda/core/threshold';
 import { isSeverity, type JsonObject } from '../../lambda/core/types';
 import { RULES } from '../../lambda/rules';
 import { THRESHOLD_RULES } from '../../lambda/rules/thresholds';
@@ -125,7 +131,19 @@ describe('threshold rule matching', () => {
         }),
       ),
     ).toEqual([]);
-    expect(counted(read('s4', { errorCode: 'AccessDeniedException' }))).toEqual([]);
+    // A refused read counts: a sweep refused on most secrets is the same intrusion.
+    expect(
+      counted(read('s4', { errorCode: 'AccessDeniedException', requestParameters: { secretId: 'x' } })),
+    ).toHaveLength(1);
+    // A user-data read counts as the instance's user data; other attributes do not count.
+    const attribute = (id: string, name: string) =>
+      read(id, {
+        eventName: 'DescribeInstanceAttribute',
+        eventSource: 'ec2.amazonaws.com',
+        requestParameters: { instanceId: 'i-0a1b2c3d4e5f67890', attribute: name },
+      });
+    expect(counted(attribute('u1', 'userData'))).toHaveLength(1);
+    expect(counted(attribute('u2', 'instanceType'))).toEqual([]);
     // Each read counts as the secret it returned: the same secret read twice counts once.
     const members = (e: ReturnType<typeof event>) =>
       engine
@@ -142,7 +160,17 @@ describe('threshold rule matching', () => {
           requestParameters: { secretIdList: ['b', 'a'] },
         }),
       ),
-    ).toEqual(['=secretsmanager.amazonaws.com:a,b']);
+    ).toEqual(['=secretsmanager.amazonaws.com:b', '=secretsmanager.amazonaws.com:a']);
+    // Each name of a batch counts on its own: GetParameters of 3 names is 3 reads.
+    expect(
+      members(
+        read('s9', {
+          eventName: 'GetParameters',
+          eventSource: 'ssm.amazonaws.com',
+          requestParameters: { names: ['/a', '/b', '/a', ''], withDecryption: true },
+        }),
+      ),
+    ).toEqual(['=ssm.amazonaws.com:/a', '=ssm.amazonaws.com:/b']);
     // A read that names no secret counts as itself.
     expect(members(read('s8', { requestParameters: null }))).toEqual(['s8']);
     expect(
@@ -294,7 +322,9 @@ describe('threshold rule registry', () => {
       expect(rule.eventNames.length + (rule.errorCodes ?? []).length).toBeGreaterThan(0);
       for (const source of rule.eventSources ?? []) expect(source).toMatch(/^[a-z0-9.-]+\.amazonaws\.com$/);
       expect(rule.threshold).toBeGreaterThanOrEqual(2);
-      expect(rule.windowMs).toBe(15 * MIN);
+      // Fixed windows of minutes to a day: the counter item lives a day past its window.
+      expect(rule.windowMs).toBeGreaterThanOrEqual(MIN);
+      expect(rule.windowMs).toBeLessThanOrEqual(24 * 60 * MIN);
     });
   });
 
@@ -303,5 +333,105 @@ describe('threshold rule registry', () => {
     expect(() => defineThresholdRule({ ...base, id: 'Bad Id' })).toThrow(/dotted lower-case/);
     expect(() => defineThresholdRule({ ...base, threshold: 1 })).toThrow(/threshold/);
     expect(() => defineThresholdRule({ ...base, eventNames: [], errorCodes: [] })).toThrow(/neither/);
+  });
+});
+
+describe('batch reads', () => {
+  const batch = (id: string, ids: string[], timeMs = T0 + MIN) =>
+    event(
+      id,
+      {
+        eventName: 'BatchGetSecretValue',
+        eventSource: 'secretsmanager.amazonaws.com',
+        userIdentity: { type: 'IAMUser', userName: 'mallory', arn: 'arn:aws:iam::111122223333:user/mallory' },
+        requestParameters: { secretIdList: ids },
+        responseElements: null,
+        errorMessage: null,
+      },
+      timeMs,
+    );
+  const tenIds = (from: number) => Array.from({ length: 10 }, (_, i) => `prod/secret-${from + i}`);
+
+  it('counts each name of a batch, and reports the crossing batch once', async () => {
+    const thresholds = new ThresholdEngine(THRESHOLD_RULES);
+    const state = new MemoryStateStore();
+    const settle = async (e: ReturnType<typeof event>) => {
+      const hits = thresholds.candidates(e).hits;
+      const page = { ...emptyPage(), hits };
+      return (await settlePage(page, thresholds, state, undefined, () => T0 + 10 * MIN)).filter(
+        (f) => f.ruleId === 'credentials.read-burst',
+      );
+    };
+    expect(await settle(batch('b1', tenIds(0)))).toEqual([]);
+    const crossing = await settle(batch('b2', tenIds(10)));
+    expect(crossing.map((f) => f.event.eventId)).toEqual(['b2']);
+    expect(crossing[0]!.summary).toMatch(/^20 distinct secrets/);
+    // Read again (the next run's overlap): the same one event is reported, never a second.
+    expect((await settle(batch('b2', tenIds(10)))).map((f) => f.event.eventId)).toEqual(['b2']);
+    expect(await settle(batch('b3', tenIds(20)))).toEqual([]);
+  });
+
+  it('bounds what one record can count, whatever it claims', () => {
+    const thresholds = new ThresholdEngine(THRESHOLD_RULES);
+    const huge = batch('big', tenIds(0).concat(Array.from({ length: 5000 }, (_, i) => `x-${i}`)));
+    const hits = thresholds.candidates(huge).hits.filter((h) => h.rule.id === 'credentials.read-burst');
+    expect(hits).toHaveLength(MAX_MEMBERS_PER_EVENT);
+  });
+});
+
+describe('instance credentials from two networks', () => {
+  const session = (address: string, id: string, sessionName = 'i-0a1b2c3d4e5f67890') =>
+    event(id, {
+      eventName: 'ListBuckets',
+      eventSource: 's3.amazonaws.com',
+      sourceIPAddress: address,
+      responseElements: null,
+      errorMessage: null,
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::111122223333:assumed-role/web-server-role/${sessionName}`,
+        sessionContext: {
+          sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/web-server-role' },
+          ec2RoleDelivery: '2.0',
+        },
+      },
+    });
+  const fired = async (events: ReturnType<typeof event>[]) => {
+    const thresholds = new ThresholdEngine(THRESHOLD_RULES);
+    const state = new MemoryStateStore();
+    const out: string[] = [];
+    for (const e of events) {
+      const page = { ...emptyPage(), hits: thresholds.candidates(e).hits };
+      for (const f of await settlePage(page, thresholds, state, undefined, () => T0 + 10 * MIN))
+        if (f.ruleId === 'ec2.instance-credentials-many-networks') out.push(f.event.eventId);
+    }
+    return out;
+  };
+
+  it('fires when one session calls from a second public network', async () => {
+    expect(
+      await fired([session('203.0.113.10', 'a'), session('203.0.113.99', 'b'), session('198.51.100.7', 'c')]),
+    ).toEqual(['c']);
+  });
+
+  it('leaves the listed calls of other principals unparsed (pre-filter)', () => {
+    const thresholds = new ThresholdEngine(THRESHOLD_RULES);
+    const app = '{"userIdentity":{"arn":"arn:aws:sts::111122223333:assumed-role/app/worker-7"}}';
+    const instance =
+      '{"userIdentity":{"arn":"arn:aws:sts::111122223333:assumed-role/app/i-0a1b2c3d4e5f67890"}}';
+    expect(thresholds.watches('ListBuckets', app)).toBe(false);
+    expect(thresholds.watches('ListBuckets', instance)).toBe(true);
+    expect(() => defineThresholdRule({ ...THRESHOLD_RULES[0]!, prefilter: ['ab'] })).toThrow(/prefilter/);
+  });
+
+  it('ignores private addresses (VPC endpoints), service names and other sessions', async () => {
+    expect(
+      await fired([
+        session('203.0.113.10', 'a'),
+        session('10.0.3.17', 'b'),
+        session('AWS Internal', 'c'),
+        session('198.51.100.7', 'd', 'i-0fedcba9876543210'),
+      ]),
+    ).toEqual([]);
   });
 });

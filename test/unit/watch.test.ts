@@ -66,6 +66,27 @@ describe('Watchlist', () => {
     expect(both.watches('GetCallerIdentity', '{"userAgent":"aws-cli/2"}')).toBe(false);
   });
 
+  it('looks for caller texts in the caller and agent texts in the user agent, whatever the key order', () => {
+    const list = new Watchlist([
+      { names: new Map(), anyName: [], anyIdentity: ['"Root"'], anyAgent: ['Pacu'] },
+    ]);
+    const canonical = (identity: string, agent: string, request: string): string =>
+      `{"eventVersion":"1.10","userIdentity":{"type":"${identity}"},"eventTime":"2026-11-27T10:05:00Z",` +
+      `"userAgent":"${agent}","requestParameters":{"tag":"${request}"}}`;
+    expect(list.watches('DescribeInstances', canonical('Root', 'aws-cli/2', 'x'))).toBe(true);
+    expect(list.watches('DescribeInstances', canonical('IAMUser', 'Pacu/1.5', 'x'))).toBe(true);
+    // The same texts elsewhere in the record (a tag the caller chose) do not make it worth parsing.
+    expect(list.watches('DescribeInstances', canonical('IAMUser', 'aws-cli/2', '"Root" Pacu'))).toBe(false);
+    // Keys sorted by another tool: the caller comes after eventTime, and the whole record is searched.
+    const sorted =
+      '{"eventName":"DescribeInstances","eventTime":"2026-11-27T10:05:00Z",' +
+      '"userAgent":"aws-cli/2","userIdentity":{"type":"Root"}}';
+    expect(list.watches('DescribeInstances', sorted)).toBe(true);
+    const sortedTool =
+      '{"eventTime":"2026-11-27T10:05:00Z","userAgent":"Pacu/1.5","userIdentity":{"type":"IAMUser"}}';
+    expect(list.watches('DescribeInstances', sortedTool)).toBe(true);
+  });
+
   it('watches a record it cannot judge: no name, or a body that is not text', () => {
     const list = new Watchlist([rules]);
     expect(list.watches(undefined, '{}')).toBe(true);

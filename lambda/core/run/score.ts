@@ -177,6 +177,7 @@ export async function settlePage(
   nowMs: () => number,
 ): Promise<Finding[]> {
   const crossed: Finding[] = [];
+  const reported = new Set<string>();
   if (thresholds !== undefined) {
     for (let i = 0; i < page.hits.length; i += COUNT_CONCURRENCY) {
       const batch = page.hits.slice(i, i + COUNT_CONCURRENCY);
@@ -185,7 +186,12 @@ export async function settlePage(
       );
       batch.forEach((hit, j) => {
         const finding = thresholds.verdict(hit, results[j]!);
-        if (finding) crossed.push(finding);
+        // A batch event counts several values: any of its hits may report the crossing.
+        const once = `${hit.counter.key}|${hit.counter.bucketStartMs}|${hit.event.eventId}`;
+        if (finding && !reported.has(once)) {
+          reported.add(once);
+          crossed.push(finding);
+        }
       });
     }
   }

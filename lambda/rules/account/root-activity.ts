@@ -111,7 +111,7 @@ export default defineRule({
   cis: ['CloudWatch.1'],
   eventNames: [],
   // CloudTrail writes userIdentity.type as "Root"; an event without that text cannot be root's.
-  everyEvent: { bodyIncludes: '"Root"' },
+  everyEvent: { identityIncludes: ['"Root"'] },
   severity,
   matches: isRootCall,
   explain: (e) => {

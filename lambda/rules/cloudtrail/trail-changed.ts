@@ -59,6 +59,10 @@ function weakenings(e: TrailEvent): string[] {
   if (e.eventName === 'StopEventDataStoreIngestion') reasons.push('event data store ingestion stopped');
   if (e.eventName === 'DeleteEventDataStore') reasons.push('event data store deleted');
   if (e.eventName === 'UpdateTrail') {
+    // UpdateTrail names a bucket only to change it (or to restate it, as the console does): the
+    // old bucket is not recorded, so any bucket named is treated as a move of the log delivery.
+    const bucket = str(child(p, 's3BucketName'));
+    if (bucket !== '') reasons.push(`log delivery pointed at S3 bucket ${show(bucket, 64)}`);
     if (isFalse(child(p, 'isMultiRegionTrail'))) reasons.push('multi-region logging turned off');
     if (isFalse(child(p, 'includeGlobalServiceEvents'))) reasons.push('global service events excluded');
     if (isFalse(child(p, 'enableLogFileValidation'))) reasons.push('log file validation turned off');
@@ -96,12 +100,14 @@ export default defineRule({
     'updated, stopped or deleted a CloudTrail Lake event data store. High when logging is ' +
     'weakened: event selectors that drop management events (includeManagementEvents false, ' +
     'ReadWriteType other than All, excluded event sources, advanced selectors without a plain ' +
-    'Management selector), an UpdateTrail that turns off multi-region, global service events or ' +
-    'log file validation, removes KMS encryption or CloudWatch Logs delivery or points them to ' +
-    'another account, or an event data store stopped, deleted or narrowed. Medium otherwise; one ' +
-    'step lower when an AWS service made the call (CloudFormation, Control Tower); failed calls ' +
-    'low (medium when they tried to weaken logging). StopLogging and DeleteTrail are other rules. ' +
-    'The owner of a new S3 bucket is not recorded, so a bucket change is medium and named.',
+    'Management selector), an UpdateTrail that points log delivery at an S3 bucket (the old ' +
+    'bucket and the owner of the new one are not recorded, so any bucket an UpdateTrail names ' +
+    'counts, a console edit that restates the same bucket included), turns off multi-region, ' +
+    'global service events or log file validation, removes KMS encryption or CloudWatch Logs ' +
+    'delivery or points them to another account, or an event data store stopped, deleted or ' +
+    'narrowed. Medium otherwise (the bucket of a new trail is named); one step lower when an AWS ' +
+    'service made the call (CloudFormation, Control Tower); failed calls low (medium when they ' +
+    'tried to weaken logging). StopLogging and DeleteTrail are other rules.',
   whyItMatters:
     'An attacker who cannot stop a trail can still blind it: excluding management or read events, ' +
     'dropping other regions, or moving delivery somewhere they control hides what follows.',

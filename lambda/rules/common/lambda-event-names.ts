@@ -6,6 +6,8 @@ const LAMBDA_VERSIONS = {
   functions: ['20150331', '20150331v2'],
   /** Function URLs, added with the 2021-10-31 API: `CreateFunctionUrlConfig20211031`. */
   urls: ['20211031'],
+  /** Layers, of the 2018-10-31 API: `PublishLayerVersion20181031`. */
+  layers: ['20181031'],
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 // SendSSHPublicKey: EC2 Instance Connect pushes a 60-second SSH key to an instance user.
 import { defineRule } from '../../core/rule';
-import { actorLabel, isAwsItself } from '../common/actors';
+import { actorLabel, isAwsItself, isKeyHolderOrRoot } from '../common/actors';
 import { param } from '../common/json';
 import { failed } from '../common/outcome';
 import { byOutcome } from '../common/severity';
@@ -11,7 +11,9 @@ export default defineRule({
   title: 'EC2 Instance Connect key sent',
   description:
     'A principal pushed an SSH public key to an instance with EC2 Instance Connect (SendSSHPublicKey). ' +
-    'Medium when it succeeded, low when it failed; calls by AWS itself are not matched. The same call ' +
+    'High when the caller is a key holder (an IAM user’s long-term access key, or a session made from ' +
+    'it outside the console) or root, medium otherwise; failed calls one step lower; calls by AWS ' +
+    'itself are not matched. The same call ' +
     'made by the console’s “Connect” button is included. Many instances in a short time is a later ' +
     'stateful check; serial console keys are ec2.serial-console-access.',
   whyItMatters:
@@ -24,7 +26,7 @@ export default defineRule({
   mitre: ['TA0008:T1021.004', 'TA0003:T1098.004'],
   eventNames: ['SendSSHPublicKey'],
   eventSources: ['ec2-instance-connect.amazonaws.com'],
-  severity: (e) => byOutcome(e, 'medium'),
+  severity: (e) => byOutcome(e, isKeyHolderOrRoot(e) ? 'high' : 'medium'),
   matches: (e) => !isAwsItself(e),
   explain: (e) =>
     `${actorLabel(e)} ${failed(e) ? 'tried to push' : 'pushed'} an SSH key for OS user ` +

@@ -34,9 +34,17 @@ function worldEntry(e: TrailEvent): WorldEntry | undefined {
   return { cidr, ...openingOf(p.aclProtocol, ports.from, ports.to) };
 }
 
+/**
+ * Deleting an ACL or one of its entries removes filtering a subnet relied on: a deleted deny entry lets
+ * the traffic it blocked through, and an ACL can only be deleted once no subnet uses it, so its deletion
+ * completes moving subnets off it (ReplaceNetworkAclAssociation) and removes its rules for good.
+ */
+const DELETIONS = new Set(['DeleteNetworkAcl', 'DeleteNetworkAclEntry']);
+
 function severity(e: TrailEvent): Severity {
   const entry = worldEntry(e);
-  const base: Severity = entry !== undefined && isDangerous(entry) ? 'medium' : 'low';
+  const base: Severity =
+    (entry !== undefined && isDangerous(entry)) || DELETIONS.has(e.eventName) ? 'medium' : 'low';
   return failed(e) ? lower(base) : base;
 }
 
@@ -62,7 +70,9 @@ export default defineRule({
     'association. Medium for an inbound allow entry from 0.0.0.0/0 or ::/0 (any /0) for all protocols, or ' +
     'for a TCP or UDP range that includes an administration or database port (the ports of ' +
     'ec2.security-group-opened-to-world: SSH, RDP, SMB, WinRM, VNC, MySQL, PostgreSQL, SQL Server, ' +
-    'Redis, MongoDB, ...); low otherwise (other ports, egress and deny entries, deletions). The ' +
+    'Redis, MongoDB, ...), and for DeleteNetworkAcl and DeleteNetworkAclEntry (a deleted deny entry ' +
+    'lets through what it blocked; an ACL is deleted only once its subnets were moved off it, and its ' +
+    'rules are then gone for good); low otherwise (other ports, egress and deny entries, associations). The ' +
     'security group rule rates the same opening critical because a security group admits the ' +
     'traffic itself; a network ACL only stops filtering it for the subnet (the default ACL allows ' +
     'all inbound traffic). Failed calls are one step lower (info for a low change). Calls made by ' +

@@ -1,17 +1,19 @@
 // GetPasswordData: the encrypted Windows administrator password of an instance.
 import { defineRule } from '../../core/rule';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import { actorLabel, isKeyHolderOrRoot, isServiceCaller } from '../common/actors';
 import { param } from '../common/json';
-import { succeeded } from '../common/outcome';
-import { dedup, origin, show } from '../common/text';
+import { failed } from '../common/outcome';
+import { dedup, origin, outcome, show } from '../common/text';
 
 export default defineRule({
   id: 'ec2.password-data-read',
   title: 'EC2 Windows password data read',
   description:
     'A principal read the encrypted administrator password of a Windows instance (GetPasswordData). ' +
-    'Medium for a successful read; failed reads and reads by AWS services (invokedBy, service-linked ' +
-    'roles) are not matched. Bursts across many instances are a later stateful check.',
+    'High when the caller is a key holder (an IAM user’s long-term access key, or a session made ' +
+    'from it outside the console) or root, medium otherwise. A refused read is medium on its own: ' +
+    'nobody without the permission has a reason to ask. Reads by AWS services (invokedBy, ' +
+    'service-linked roles) are not matched. Reads across many instances are credentials.read-burst.',
   whyItMatters:
     'With the key pair’s private key, the password data gives the local Administrator password: a ' +
     'direct route from API access to an interactive login on the instance.',
@@ -22,10 +24,11 @@ export default defineRule({
   mitre: ['TA0006:T1552'],
   eventNames: ['GetPasswordData'],
   eventSources: ['ec2.amazonaws.com'],
-  severity: 'medium',
-  matches: (e) => succeeded(e) && !isServiceCaller(e),
+  severity: (e) => (failed(e) ? 'medium' : isKeyHolderOrRoot(e) ? 'high' : 'medium'),
+  matches: (e) => !isServiceCaller(e),
   explain: (e) =>
-    `${actorLabel(e)} read the Windows password data of instance ${show(param(e, 'instanceId'), 40)} ${origin(e)}.`,
+    `${actorLabel(e)} ${failed(e) ? 'tried to read' : 'read'} the Windows password data of instance ` +
+    `${show(param(e, 'instanceId'), 40)} ${origin(e)}${outcome(e)}.`,
   dedupKey: (e) =>
     dedup(
       'ec2.password-data-read',

@@ -106,6 +106,8 @@ export default defineRule({
     'logins and connections to them since the change (VPC Flow Logs, OS logs).',
   reference: 'https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html',
   mitre: ['TA0005:T1562.007', 'TA0001:T1133'],
+  // The opening pages here; the plain "rule changed" record of the same call would repeat it.
+  supersedes: ['ec2.security-group-changed'],
   eventNames: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'],
   eventSources: ['ec2.amazonaws.com'],
   severity,

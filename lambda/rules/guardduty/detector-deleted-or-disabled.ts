@@ -32,7 +32,13 @@ function disablesSomething(value: JsonValue | undefined): boolean {
   );
 }
 
-type Change = 'deleted' | 'disabled' | 'narrowed' | 'detached' | 'auto-enable-off' | '';
+/**
+ * A member account accepting an administrator's invitation: the administrator account sees its
+ * findings and manages its detector, trusted IP lists and threat lists from then on.
+ */
+const HAND_OVER = new Set(['AcceptAdministratorInvitation', 'AcceptInvitation']);
+
+type Change = 'deleted' | 'disabled' | 'narrowed' | 'detached' | 'handed-over' | 'auto-enable-off' | '';
 
 function change(e: TrailEvent): Change {
   const p = e.requestParameters;
@@ -50,6 +56,7 @@ function change(e: TrailEvent): Change {
       return boolOf(child(p, 'autoEnable')) === false || members === 'NONE' ? 'auto-enable-off' : '';
     }
     default:
+      if (HAND_OVER.has(e.eventName)) return 'handed-over';
       return DETACH.has(e.eventName) ? 'detached' : '';
   }
 }
@@ -57,7 +64,11 @@ function change(e: TrailEvent): Change {
 function severity(e: TrailEvent): Severity {
   const c = change(e);
   const base: Severity =
-    c === 'deleted' || c === 'disabled' ? 'critical' : c === 'detached' ? 'high' : 'medium';
+    c === 'deleted' || c === 'disabled'
+      ? 'critical'
+      : c === 'detached' || c === 'handed-over'
+        ? 'high'
+        : 'medium';
   return lowerFor(base, failed(e), isServiceCaller(e));
 }
 
@@ -66,33 +77,45 @@ const WHAT: Record<Exclude<Change, ''>, [string, string]> = {
   disabled: ['suspended', 'suspend'],
   narrowed: ['turned off protection plans or slowed finding export of', 'narrow'],
   detached: ['detached administrator/member accounts of', 'detach accounts of'],
+  'handed-over': ['accepted an administrator invitation for', 'accept an administrator invitation for'],
   'auto-enable-off': ['turned off auto-enable for new organization members of', 'turn off auto-enable of'],
 };
 
 export default defineRule({
   id: ID,
-  title: 'GuardDuty detector deleted, suspended or detached',
+  title: 'GuardDuty detector deleted, suspended, detached or handed over',
   description:
     'GuardDuty DeleteDetector or UpdateDetector with enable=false (critical); member/administrator ' +
     'links cut (DisassociateFromAdministratorAccount, DisassociateFromMasterAccount, DeleteMembers, ' +
-    'DisassociateMembers, StopMonitoringMembers, DisableOrganizationAdminAccount: high); UpdateDetector ' +
+    'DisassociateMembers, StopMonitoringMembers, DisableOrganizationAdminAccount: high); an invitation ' +
+    'from an administrator account accepted (AcceptAdministratorInvitation, AcceptInvitation: high, ' +
+    'that account then sees the findings and manages the detector and its trusted IP and threat ' +
+    'lists); UpdateDetector ' +
     'that turns off a protection plan (dataSources/features) or sets finding export to SIX_HOURS, and ' +
     'UpdateOrganizationConfiguration that stops auto-enabling members (medium). UpdateDetector calls that ' +
     'disable nothing are ignored. Failed calls and calls made by AWS services (invokedBy, service-linked ' +
     'roles, e.g. when an account leaves the organization) are one level lower. Findings suppression is a ' +
     'separate rule (guardduty.findings-suppressed).',
   whyItMatters:
-    'GuardDuty is the account-wide threat detector; attackers who can turn it off or detach the account ' +
-    'from the security team administrator account work unobserved from then on.',
+    'GuardDuty is the account-wide threat detector; attackers who can turn it off, detach the account ' +
+    'from the security team administrator account, or attach it to an administrator account of their ' +
+    'own (which then reads the findings and sets the trusted IP lists) work unobserved from then on.',
   runbook:
     'Confirm the change with the account owner and change ticket. If unexpected: re-create or re-enable ' +
     'the detector (CreateDetector / UpdateDetector --enable), re-invite the member from the administrator ' +
     'account, and restrict the caller (SCP denying guardduty:Delete*, guardduty:Disassociate*, ' +
     'guardduty:UpdateDetector). Review everything the caller did around the change in Event history, and ' +
-    'export existing findings before they are lost.',
+    'export existing findings before they are lost. For an accepted invitation, check that the ' +
+    'administrator account belongs to your organization; if not, DisassociateFromAdministratorAccount.',
   reference: 'https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-suspend-disable.html',
   mitre: ['TA0005:T1562.001'],
-  eventNames: ['DeleteDetector', 'UpdateDetector', 'UpdateOrganizationConfiguration', ...DETACH],
+  eventNames: [
+    'DeleteDetector',
+    'UpdateDetector',
+    'UpdateOrganizationConfiguration',
+    ...DETACH,
+    ...HAND_OVER,
+  ],
   eventSources: ['guardduty.amazonaws.com'],
   severity,
   matches: (e) => change(e) !== '',
@@ -105,9 +128,11 @@ export default defineRule({
         ? `GuardDuty detector ${show(req(e, 'detectorId'), 64)}`
         : `GuardDuty in account ${show(req(e, 'adminAccountId') || e.recipientAccountId, 24)}`;
     const members = accounts.length > 0 ? ` (member accounts ${show(accounts.join(', '), 80)})` : '';
+    const administrator = req(e, 'administratorId', 'masterId');
+    const by = administrator !== '' ? ` (administrator account ${show(administrator, 24)})` : '';
     const via = isServiceCaller(e) ? ' via an AWS service' : '';
     return (
-      `${actorLabel(e)} ${failed(e) ? `tried to ${tried}` : done} ${target}${members} with ` +
+      `${actorLabel(e)} ${failed(e) ? `tried to ${tried}` : done} ${target}${members}${by} with ` +
       `${show(e.eventName, 48)}${via} ${origin(e)}${outcome(e)}.`
     );
   },

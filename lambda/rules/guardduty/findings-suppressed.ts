@@ -15,6 +15,7 @@ type Kind =
   | 'trusted-ips'
   | 'trusted-ips-inactive'
   | 'intel-removed'
+  | 'intel-replaced'
   | 'export-removed'
   | '';
 
@@ -38,7 +39,9 @@ function kind(e: TrailEvent): Kind {
     case 'DeleteThreatIntelSet':
       return 'intel-removed';
     case 'UpdateThreatIntelSet':
-      return activate === false ? 'intel-removed' : '';
+      if (activate === false) return 'intel-removed';
+      // A new location may be an empty or doctored list in a bucket the caller controls.
+      return req(e, 'location') !== '' ? 'intel-replaced' : '';
     case 'DeletePublishingDestination':
       return 'export-removed';
     default:
@@ -52,6 +55,7 @@ const BASE: Record<Exclude<Kind, ''>, Severity> = {
   'filter-criteria': 'medium',
   'trusted-ips-inactive': 'medium',
   'intel-removed': 'medium',
+  'intel-replaced': 'medium',
   'export-removed': 'medium',
 };
 
@@ -61,6 +65,7 @@ const WHAT: Record<Exclude<Kind, ''>, string> = {
   'trusted-ips': 'a trusted IP list (no findings for its addresses)',
   'trusted-ips-inactive': 'an inactive trusted IP list',
   'intel-removed': 'a threat intelligence list (removed or deactivated)',
+  'intel-replaced': 'a threat intelligence list (pointed at a new file)',
   'export-removed': 'a findings publishing destination (removed)',
 };
 
@@ -76,8 +81,9 @@ export default defineRule({
     'GuardDuty changes that silence findings while the detector keeps running: CreateFilter/UpdateFilter ' +
     'with action ARCHIVE (auto-archive) and CreateIPSet/UpdateIPSet that activate or repoint a trusted IP ' +
     'list (high); UpdateFilter that changes criteria without naming the action, an inactive new trusted IP ' +
-    'list, DeleteThreatIntelSet or deactivating one, DeletePublishingDestination (medium). Filters with ' +
-    'action NOOP, deactivated trusted lists and deleted filters are ignored (they make GuardDuty louder). ' +
+    'list, DeleteThreatIntelSet, UpdateThreatIntelSet that deactivates a threat list or points it at ' +
+    'another file, DeletePublishingDestination (medium). Filters with action NOOP, deactivated trusted ' +
+    'lists, deleted filters and new threat lists are ignored (they make GuardDuty louder). ' +
     'Failed calls and calls made by AWS services are one level lower. Manual ArchiveFindings is not covered.',
   whyItMatters:
     'An auto-archive filter or a trusted IP list hides every future finding that matches it, so an attacker ' +

@@ -2,7 +2,7 @@
 import { obj, str } from '../../core/event';
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import { actorLabel, computeCredentialNote, isServiceCaller } from '../common/actors';
 import { param } from '../common/json';
 import { failed } from '../common/outcome';
 import { dedup, origin, outcome, show } from '../common/text';
@@ -37,7 +37,9 @@ export default defineRule({
     'A principal created an access key. High for a key for another IAM user (a backdoor credential) ' +
     'and for a key an IAM user creates for itself (rotation, or stolen credentials made to last); ' +
     'critical for a root user access key (which should never exist); medium when the call failed, ' +
-    'or when an AWS service made it for the IAM user itself (invokedBy, such as a CloudFormation stack).',
+    'or when an AWS service made it for the IAM user itself (invokedBy, such as a CloudFormation stack). ' +
+    'A key created with a server’s own role (EC2 instance credentials, a Lambda execution role) is ' +
+    'high like the others, and the alert says so: it is how a stolen instance credential persists.',
   whyItMatters:
     'An access key outlives the session that created it: an attacker who mints a key for another ' +
     'user, or a second key for the user whose password or session they stole, keeps access after ' +
@@ -60,7 +62,7 @@ export default defineRule({
       : isOwnKey(e)
         ? 'their own user'
         : `IAM user ${show(targetUser(e), 64)}`;
-    return `${actorLabel(e)} created access key ${keyId} for ${whose} ${origin(e)}${outcome(e)}.`;
+    return `${actorLabel(e)} created access key ${keyId} for ${whose}${computeCredentialNote(e)} ${origin(e)}${outcome(e)}.`;
   },
   dedupKey: (e) =>
     dedup('iam.access-key-created', e.recipientAccountId, targetUser(e) || e.actor.arn || e.actor.userName),

@@ -2,7 +2,7 @@
 // the policies attached to or written inline on users, roles and groups.
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, viaAwsService } from '../common/actors';
+import { actorLabel, computeCredentialNote, viaAwsService } from '../common/actors';
 import { param } from '../common/json';
 import { failed } from '../common/outcome';
 import { grantsAdministrator, parsePolicyDocument } from '../common/policy-documents';
@@ -63,10 +63,34 @@ function adminDocumentOnly(e: TrailEvent): boolean {
   return grantsAdministrator(parsePolicyDocument(e.requestParameters.policyDocument));
 }
 
+/**
+ * S3 Browser, the Windows client that credential thieves use to browse a victim's buckets: it names
+ * itself in the user agent (`S3 Browser/12.4.1 https://s3browser.com`), and its policy templates
+ * leave the placeholder `<YOUR-BUCKET-NAME>` in the document when the bucket is not filled in. Both
+ * are the caller's to write: they only raise the rating.
+ */
+const S3_BROWSER_AGENT = 'S3 Browser';
+const S3_BROWSER_PLACEHOLDER = /<YOUR-BUCKET-NAME>|%3CYOUR-BUCKET-NAME%3E/i;
+
+function fromS3Browser(e: TrailEvent): boolean {
+  if (e.userAgent.slice(0, 2048).includes(S3_BROWSER_AGENT)) return true;
+  const document = e.requestParameters.policyDocument;
+  const text =
+    typeof document === 'string' ? document : document === undefined ? '' : JSON.stringify(document);
+  return S3_BROWSER_PLACEHOLDER.test(text.slice(0, 200_000));
+}
+
+/**
+ * High for an admin grant (medium when AWS records a service making it) and for a change made from
+ * S3 Browser or with its template; low for routine changes by AWS services or deploy tools; medium
+ * otherwise, a server's own role included: infrastructure code runs on EC2 and in functions and
+ * writes policies all day (the alert names the server credential). Failed calls are low.
+ */
 function severity(e: TrailEvent): Severity {
   if (failed(e)) return 'low';
   // invokedBy is recorded by AWS: a stack that grants admin is still worth a look, not a page.
   if (grantsAdmin(e)) return viaAwsService(e) ? 'medium' : 'high';
+  if (!viaAwsService(e) && fromS3Browser(e)) return 'high';
   if (viaAwsService(e) || AUTOMATION_AGENT.test(e.userAgent)) return 'low';
   return 'medium';
 }
@@ -124,7 +148,12 @@ export default defineRule({
     'for other changes; low for calls made through an AWS service (CloudFormation, service-linked ' +
     'roles) or whose user agent names CloudFormation, Terraform, CDK or Pulumi (the user agent only ' +
     'lowers routine changes: an admin grant stays high unless AWS itself records the service). ' +
-    'Failed calls are low. SetDefaultPolicyVersion does not record the document, so it is medium.',
+    'A change made with a server’s own role (EC2 instance credentials, or a Lambda execution role as ' +
+    'its user agent shows) is medium and named as such: infrastructure code runs there too. High as ' +
+    'well for a change from S3 Browser (its user agent, or its policy template’s <YOUR-BUCKET-NAME> placeholder left in the ' +
+    'document), a client credential thieves favour: the user agent and the document are the caller’s ' +
+    'to write, so they only raise the rating. Failed calls are low. SetDefaultPolicyVersion does not ' +
+    'record the document, so it is medium.',
   whyItMatters:
     'Policies decide what every principal can do; granting administrator access, or rolling a ' +
     'policy back to a permissive old version, is the usual privilege escalation after a foothold.',
@@ -143,7 +172,9 @@ export default defineRule({
   explain: (e) => {
     const admin = grantsAdmin(e) || adminDocumentOnly(e) ? ', granting full administrator access' : '';
     const via = viaAwsService(e) ? ` via ${show(e.actor.invokedBy, 48, 'an AWS service')}` : '';
-    return `${actorLabel(e)} ${action(e)}${admin}${via} ${origin(e)}${outcome(e)}.`;
+    const tool =
+      !viaAwsService(e) && fromS3Browser(e) ? ' from S3 Browser (its user agent or policy template)' : '';
+    return `${actorLabel(e)} ${action(e)}${admin}${via}${tool}${computeCredentialNote(e)} ${origin(e)}${outcome(e)}.`;
   },
   dedupKey: (e) =>
     dedup(

@@ -3,7 +3,13 @@
 import { isObject, str } from '../../core/event';
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { creatorLabel, isAwsItself, isCrossAccount } from '../common/actors';
+import {
+  computeCredentialNote,
+  creatorLabel,
+  isAwsItself,
+  isComputeCredential,
+  isCrossAccount,
+} from '../common/actors';
 import { param, stringsOf } from '../common/json';
 import { failed } from '../common/outcome';
 import { parsePolicyDocument, statementsOf } from '../common/policy-documents';
@@ -25,9 +31,14 @@ function trusted(e: TrailEvent): string[] {
 /** Root should not do day-to-day IAM work; a caller from another account should not create roles here. */
 const isUnusualCreator = (e: TrailEvent): boolean => e.actor.type === 'Root' || isCrossAccount(e);
 
+/**
+ * Low; medium for root, another account or a server's own role (an EC2 instance, a Lambda function:
+ * a stolen server credential gives itself a lasting identity this way, and infrastructure code on
+ * EC2 creates roles too, so it is named, not paged). Refused: info.
+ */
 function severity(e: TrailEvent): Severity {
   if (failed(e)) return 'info';
-  return isUnusualCreator(e) ? 'medium' : 'low';
+  return isUnusualCreator(e) || isComputeCredential(e) ? 'medium' : 'low';
 }
 
 export default defineRule({
@@ -36,7 +47,9 @@ export default defineRule({
   description:
     'A principal created an IAM role. Low: deployments create roles all day, so this is the record ' +
     'that gives other findings their context; medium when the root user or a principal of another ' +
-    'account created it; info when the call failed. Roles whose trust policy lets principals outside ' +
+    'account created it, or a server’s own role (EC2 instance credentials, or a Lambda execution ' +
+    'role as its user agent shows: the user agent can only raise the rating); info when the call ' +
+    'failed. Roles whose trust policy lets principals outside ' +
     'the account in are iam.role-trust-opened, which replaces this finding. Roles created by AWS ' +
     'itself (service-linked roles) are not matched.',
   whyItMatters:
@@ -58,7 +71,7 @@ export default defineRule({
     const trust = principals.length > 0 ? `, trusting ${show(firstFew(principals), 160)},` : '';
     return (
       `${creatorLabel(e)} ${failed(e) ? 'tried to create' : 'created'} IAM role ` +
-      `${show(param(e, 'roleName'), 64)}${trust} ${origin(e)}${outcome(e)}.`
+      `${show(param(e, 'roleName'), 64)}${trust}${computeCredentialNote(e)} ${origin(e)}${outcome(e)}.`
     );
   },
   dedupKey: (e) => dedup('iam.role-created', e.recipientAccountId, param(e, 'roleName')),

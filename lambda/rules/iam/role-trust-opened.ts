@@ -96,7 +96,8 @@ export default defineRule({
     'for another AWS account, a SAML or OIDC identity provider, or a "*" narrowed by a condition. ' +
     'Trusts of AWS services and of the account itself are not matched, nor are calls by AWS itself ' +
     '(Identity Center provisioning its roles); failed calls are medium. It reads the new document ' +
-    'only, so it cannot tell whether the external trust was already there.',
+    'only, so it cannot tell whether the external trust was already there. It replaces the ' +
+    'iam.role-created and iam.role-trust-changed findings on the same event.',
   whyItMatters:
     'A role that trusts an outside account or identity provider is a backdoor that needs no ' +
     'credentials in this account: whoever controls the outside principal can assume the role at will.',
@@ -109,8 +110,9 @@ export default defineRule({
   mitre: ['TA0003:T1098.003', 'TA0004:T1098.003'],
   eventNames: ['CreateRole', 'UpdateAssumeRolePolicy'],
   eventSources: ['iam.amazonaws.com'],
-  // A role created with an outside trust pages here; the plain "role created" record would repeat it.
-  supersedes: ['iam.role-created'],
+  // A role created or re-trusted with an outside trust pages here; the plain "role created" and
+  // "role trust changed" records would repeat it.
+  supersedes: ['iam.role-created', 'iam.role-trust-changed'],
   severity,
   matches: (e) => !isAwsItself(e) && isOpened(readTrust(e)),
   explain: (e) => {

@@ -1,7 +1,7 @@
 // AttachUserPolicy: a managed policy attached directly to an IAM user.
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel } from '../common/actors';
+import { actorLabel, computeCredentialNote } from '../common/actors';
 import { param } from '../common/json';
 import { failed } from '../common/outcome';
 import { dedup, origin, outcome, show } from '../common/text';
@@ -22,7 +22,9 @@ export default defineRule({
   title: 'Managed policy attached to an IAM user',
   description:
     'A principal attached a managed policy to an IAM user. Critical when the policy is ' +
-    'AdministratorAccess or IAMFullAccess, high otherwise; failed attempts are medium.',
+    'AdministratorAccess or IAMFullAccess, high otherwise; failed attempts are medium. An attachment ' +
+    'made with a server’s own role (EC2 instance credentials, a Lambda execution role) is at least ' +
+    'high like every other, and the alert names it.',
   whyItMatters:
     'Attaching a policy to a user is the shortest path to privilege escalation and persistence; ' +
     'well-run accounts grant through groups or roles, so a direct attachment is unusual.',
@@ -39,7 +41,8 @@ export default defineRule({
   matches: () => true,
   explain: (e) =>
     `${actorLabel(e)} ${failed(e) ? 'tried to attach' : 'attached'} policy ` +
-    `${show(param(e, 'policyArn'), 120)} to IAM user ${show(param(e, 'userName'), 64)} ${origin(e)}${outcome(e)}.`,
+    `${show(param(e, 'policyArn'), 120)} to IAM user ${show(param(e, 'userName'), 64)}${computeCredentialNote(e)} ` +
+    `${origin(e)}${outcome(e)}.`,
   dedupKey: (e) =>
     dedup('iam.user-policy-attached', e.recipientAccountId, param(e, 'userName'), param(e, 'policyArn')),
 });

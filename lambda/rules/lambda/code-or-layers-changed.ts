@@ -1,7 +1,8 @@
-// UpdateFunctionCode / UpdateFunctionConfiguration with layers: new code in an existing function.
+// UpdateFunctionCode / UpdateFunctionConfiguration with layers (or any configuration change by a
+// key holder): new code in an existing function.
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, homeAccount, isAwsItself } from '../common/actors';
+import { actorLabel, homeAccount, isAwsItself, isKeyHolderOrRoot } from '../common/actors';
 import { param, stringsOf } from '../common/json';
 import { baseEventName, lambdaEventNames } from '../common/lambda-event-names';
 import { failed } from '../common/outcome';
@@ -16,6 +17,12 @@ const requestedLayers = (e: TrailEvent): string[] => stringsOf(e.requestParamete
 
 const setsLayers = (e: TrailEvent): boolean => 'layers' in e.requestParameters;
 
+/**
+ * A key holder's configuration change, whatever it sets: the handler, runtime, role and environment
+ * (AWS_LAMBDA_EXEC_WRAPPER, NODE_OPTIONS) each decide what code runs, as layers do.
+ */
+const keyHolderConfiguration = (e: TrailEvent): boolean => !isCodeUpdate(e) && isKeyHolderOrRoot(e);
+
 function foreignLayers(e: TrailEvent): string[] {
   const home = homeAccount(e);
   return requestedLayers(e).filter((arn) => {
@@ -24,12 +31,15 @@ function foreignLayers(e: TrailEvent): string[] {
   });
 }
 
-const severity = (e: TrailEvent): Severity => byOutcome(e, foreignLayers(e).length > 0 ? 'high' : 'medium');
+/** High for another account's layer, or when a key holder or root runs new code; medium for workloads and people. */
+const severity = (e: TrailEvent): Severity =>
+  byOutcome(e, foreignLayers(e).length > 0 || isKeyHolderOrRoot(e) ? 'high' : 'medium');
 
 function what(e: TrailEvent): string {
   if (isCodeUpdate(e)) return 'the code of';
   const foreign = foreignLayers(e);
   if (foreign.length > 0) return `the layers (including ${show(foreign[0], 120)} from another account) of`;
+  if (!setsLayers(e)) return 'the configuration of';
   const count = requestedLayers(e).length;
   return count === 0 ? 'the layers (now none) of' : `the layers (${count}) of`;
 }
@@ -40,10 +50,14 @@ export default defineRule({
   description:
     'A principal replaced a function’s code (UpdateFunctionCode) or set its layers ' +
     '(UpdateFunctionConfiguration with a layers list in the request). High when a layer comes from ' +
-    'another account, medium otherwise; failed calls are low. Configuration changes that do not ' +
-    'touch layers are not matched (the response lists the current layers on every update, so only ' +
-    'the request says they changed), nor are calls by AWS itself. Deployment pipelines do this all ' +
-    'day: suppress their roles as data.',
+    'another account, or when the caller is a key holder (an IAM user’s long-term access key, or a ' +
+    'session made from it outside the console) or root; medium for workload roles, pipelines and ' +
+    'people in the console; failed calls one step lower. Any other configuration change ' +
+    '(UpdateFunctionConfiguration without layers in the request: handler, runtime, role, environment, ' +
+    'each of which decides what code runs) is matched when a key holder or root makes it, high; by ' +
+    'anyone else it is not (the response lists the current layers on every update, so only the ' +
+    'request says they changed). Calls by AWS itself are not matched. Deployment pipelines do this ' +
+    'all day: suppress their roles as data.',
   whyItMatters:
     'New code or a new layer runs with the function’s role on every invocation: attackers add a ' +
     'layer or extension to harvest the role’s credentials and every event the function handles.',
@@ -56,7 +70,7 @@ export default defineRule({
   eventNames: lambdaEventNames('functions', 'UpdateFunctionCode', 'UpdateFunctionConfiguration'),
   eventSources: ['lambda.amazonaws.com'],
   severity,
-  matches: (e) => !isAwsItself(e) && (isCodeUpdate(e) || setsLayers(e)),
+  matches: (e) => !isAwsItself(e) && (isCodeUpdate(e) || setsLayers(e) || keyHolderConfiguration(e)),
   explain: (e) =>
     `${actorLabel(e)} ${failed(e) ? 'tried to change' : 'changed'} ${what(e)} function ` +
     `${show(param(e, 'functionName'), 100)} ${origin(e)}${outcome(e)}.`,

@@ -12,6 +12,7 @@ import { dedup, origin, outcome, show } from '../common/text';
 const MODIFY = new Set(['ModifyDBInstance', 'ModifyDBCluster']);
 const RESTORE = new Set([
   'RestoreDBInstanceFromDBSnapshot',
+  'RestoreDBInstanceFromS3',
   'RestoreDBInstanceToPointInTime',
   'RestoreDBClusterFromSnapshot',
   'RestoreDBClusterToPointInTime',
@@ -74,7 +75,8 @@ export default defineRule({
   description:
     'ModifyDBInstance or ModifyDBCluster that makes the database publicly accessible (critical), ' +
     'turns off deletion protection or automated backups, or resets the master password (high); a ' +
-    'restore into a publicly accessible database (critical); a DB security group opened to ' +
+    'restore into a publicly accessible database (critical, in place of rds.database-restored); a DB ' +
+    'security group opened to ' +
     '0.0.0.0/0 or ::/0 (critical) or to another network or EC2 group (medium); an IAM role added to a ' +
     'database (medium). Routine modifications (size, class, engine version) are not matched. One ' +
     'step lower when an AWS service made the call; failed calls are low.',
@@ -89,6 +91,8 @@ export default defineRule({
   reference: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ModifyInstance.Settings.html',
   mitre: ['TA0005:T1562', 'TA0040:T1485', 'TA0003:T1098'],
   eventNames: [...MODIFY, ...RESTORE, 'AuthorizeDBSecurityGroupIngress', ...ADD_ROLE],
+  // A restore into a public database pages once, as an exposure, not also as a restore.
+  supersedes: ['rds.database-restored'],
   eventSources: ['rds.amazonaws.com'],
   severity,
   matches: (e) => changes(e).length > 0,

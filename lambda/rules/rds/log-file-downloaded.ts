@@ -1,22 +1,28 @@
 // DownloadDBLogFilePortion / DownloadCompleteDBLogFile: a database log read through the RDS API.
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import { actorLabel, isKeyHolderOrRoot, isServiceCaller } from '../common/actors';
 import { param } from '../common/json';
 import { failed } from '../common/outcome';
 import { dedup, origin, outcome, show } from '../common/text';
 
 const logFile = (e: TrailEvent): string => param(e, 'logFileName');
 
-const severity = (e: TrailEvent): Severity => (failed(e) ? 'info' : 'low');
+/** Medium when a long-term key or root reads the log (who is calling); low for roles and the console. */
+const severity = (e: TrailEvent): Severity => {
+  if (failed(e)) return 'info';
+  return isKeyHolderOrRoot(e) ? 'medium' : 'low';
+};
 
 export default defineRule({
   id: 'rds.log-file-downloaded',
   title: 'RDS database log file downloaded',
   description:
     'A principal downloaded an RDS database log file, or part of one, through the API ' +
-    '(DownloadDBLogFilePortion, DownloadCompleteDBLogFile). Low, info when it failed: database ' +
-    'administrators read logs routinely. Calls by AWS services are not matched.',
+    '(DownloadDBLogFilePortion, DownloadCompleteDBLogFile). Medium when the caller holds an IAM ' +
+    'user’s long-term access key (outside the console) or is root, the credentials that leak; low ' +
+    'for roles and console sessions, since database administrators read logs routinely; info when ' +
+    'it failed. Calls by AWS services are not matched.',
   whyItMatters:
     'Database logs can hold query text with personal data, failed logins with mistyped passwords and ' +
     'audit trails an intruder wants to read before they act; the download is also a way to copy data ' +

@@ -43,17 +43,26 @@ function shortestExpiry(e: TrailEvent): string {
 const crossAccount = (e: TrailEvent): boolean =>
   foreignReplicaAccounts(e).length > 0 || foreignEncryptionKeys(e).length > 0;
 
+/**
+ * Changes that are routine or remove less than they add: default encryption (stacks set it for every
+ * bucket), and deleting the CORS or lifecycle configuration (cross-origin access withdrawn, objects kept
+ * longer than before).
+ */
+const ROUTINE = new Set(['PutBucketEncryption', 'DeleteBucketCors', 'DeleteBucketLifecycle']);
+
 function severity(e: TrailEvent): Severity {
   if (failed(e)) return 'low';
-  // Setting default encryption is routine (stacks do it for every bucket) unless the key is foreign.
-  const base: Severity = crossAccount(e) ? 'high' : e.eventName === 'PutBucketEncryption' ? 'low' : 'medium';
+  // Setting default encryption is routine unless the key is foreign.
+  const base: Severity = crossAccount(e) ? 'high' : ROUTINE.has(e.eventName) ? 'low' : 'medium';
   return viaAwsService(e) ? lower(base) : base;
 }
 
 const ACTIONS: ReadonlyMap<string, string> = new Map([
   ['DeleteBucketPolicy', 'deleted the policy of'],
   ['PutBucketCors', 'changed the CORS configuration of'],
+  ['DeleteBucketCors', 'deleted the CORS configuration of'],
   ['PutBucketLifecycle', 'changed the lifecycle rules of'],
+  ['DeleteBucketLifecycle', 'deleted the lifecycle rules of'],
   ['PutBucketReplication', 'changed the replication of'],
   ['DeleteBucketReplication', 'deleted the replication of'],
   ['PutBucketEncryption', 'changed the default encryption of'],
@@ -73,10 +82,11 @@ export default defineRule({
   id: 's3.bucket-config-changed',
   title: 'S3 bucket configuration changed',
   description:
-    'A principal deleted a bucket policy, changed CORS or lifecycle rules, changed or deleted ' +
-    'replication, or changed or deleted default encryption. High when replication copies objects ' +
+    'A principal deleted a bucket policy, changed or deleted CORS or lifecycle rules, changed or ' +
+    'deleted replication, or changed or deleted default encryption. High when replication copies objects ' +
     'to another account or default encryption uses a KMS key of another account; low for other ' +
-    'default-encryption settings; medium otherwise. One step lower when an AWS service made the ' +
+    'default-encryption settings and for deleting the CORS or lifecycle configuration (the bucket then ' +
+    'allows less, or keeps objects longer); medium otherwise. One step lower when an AWS service made the ' +
     'call (CloudFormation); failed calls are low. PutBucketPolicy (s3.bucket-policy-changed), ' +
     'PutBucketAcl (s3.bucket-acl-changed) and Block Public Access are other rules.',
   whyItMatters:

@@ -2,7 +2,7 @@
 import { obj, str } from '../../core/event';
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import { actorLabel, isKeyHolderOrRoot, isServiceCaller } from '../common/actors';
 import { listOf, param, stringsOf } from '../common/json';
 import { failed } from '../common/outcome';
 import { dedup, origin, outcome, show } from '../common/text';
@@ -33,8 +33,11 @@ const SEVERITY: Record<Selection, Severity> = {
   everything: 'high',
 };
 
+/** A filtered batch read by a key holder or root is high: one call that empties the vault. */
 function severity(e: TrailEvent): Severity {
-  return failed(e) ? 'low' : SEVERITY[selection(e)];
+  if (failed(e)) return 'low';
+  const chosen = selection(e);
+  return chosen === 'filter' && isKeyHolderOrRoot(e) ? 'high' : SEVERITY[chosen];
 }
 
 function secret(e: TrailEvent): string {
@@ -59,7 +62,8 @@ export default defineRule({
     'A principal read secret values (GetSecretValue, BatchGetSecretValue). Low for a secret read by ' +
     'name or a batch read of listed ids: applications read their secrets all the time, so a single ' +
     'read is context, and bursts are credentials.read-burst. A batch read chosen by a filter is medium ' +
-    '(whatever matches is returned, names unseen); a batch read whose filters only exclude ("!value") ' +
+    '(whatever matches is returned, names unseen), high when the caller is a key holder (an IAM ' +
+    'user’s long-term access key, or a session made from it outside the console) or root; a batch read whose filters only exclude ("!value") ' +
     'is high: it asks for every secret the caller may read, which no application needs. Failed reads ' +
     'are low. Reads by AWS services (invokedBy, service-linked roles, e.g. RDS or CloudFormation ' +
     'resolving a reference) are not matched.',

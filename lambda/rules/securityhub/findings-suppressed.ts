@@ -2,7 +2,7 @@
 import { isObject } from '../../core/event';
 import { defineRule } from '../../core/rule';
 import type { JsonValue, Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import { actorLabel, callerKind, isServiceCaller } from '../common/actors';
 import { child, req, someMember } from '../common/json';
 import { failed } from '../common/outcome';
 import { lowerFor } from '../common/severity';
@@ -59,6 +59,15 @@ function matchesEveryFinding(e: TrailEvent): boolean {
   return Object.values(filters).every((v) => v === null || (Array.isArray(v) && v.length === 0));
 }
 
+/**
+ * A person or a long-term key made the call: hiding findings by hand is a decision someone took, not a
+ * triage automation closing what it was built to close.
+ */
+const byHand = (e: TrailEvent): boolean => {
+  const kind = callerKind(e);
+  return kind === 'person' || kind === 'key-holder' || kind === 'root';
+};
+
 function baseSeverity(e: TrailEvent): Severity | undefined {
   const p = e.requestParameters;
   switch (e.eventName) {
@@ -71,16 +80,19 @@ function baseSeverity(e: TrailEvent): Severity | undefined {
       // either, on many findings at once, empties the queue.
       const bulk = findingCount(e) >= BULK_FINDINGS;
       const status = hidingStatus(e);
-      if (status === 'SUPPRESSED') return bulk ? 'high' : 'medium';
+      if (status === 'SUPPRESSED') return bulk || byHand(e) ? 'high' : 'medium';
       if (status === 'RESOLVED') return bulk ? 'medium' : undefined;
       return undefined;
     }
     case 'UpdateFindings':
       // Legacy API: RecordState ARCHIVED hides every finding its Filters match; empty Filters match all.
       if (!isArchiving(e)) return 'low';
-      return matchesEveryFinding(e) ? 'high' : 'medium';
+      return matchesEveryFinding(e) || byHand(e) ? 'high' : 'medium';
     case 'DeleteInsight':
-      // A saved view goes; the findings it grouped stay visible and keep notifying.
+      // A saved view goes: the findings it grouped stay, but the view the team watches is gone.
+      return 'medium';
+    case 'UpdateInsight':
+      // A saved view's filter rewritten: it can quietly stop showing what it was made to show.
       return 'low';
     default:
       return undefined;
@@ -104,6 +116,8 @@ function detail(e: TrailEvent): string {
       return matchesEveryFinding(e)
         ? 'archived every finding, with an empty filter (UpdateFindings)'
         : 'archived the findings matching a filter (UpdateFindings)';
+    case 'UpdateInsight':
+      return `changed insight ${show(req(e, 'InsightArn', 'Name'), 120)}`;
     default:
       return `deleted insight ${show(req(e, 'InsightArn', 'Name'), 120)}`;
   }
@@ -115,12 +129,14 @@ export default defineRule({
   description:
     'Security Hub changes that hide findings: CreateAutomationRule/BatchUpdateAutomationRules whose actions ' +
     'set Workflow.Status SUPPRESSED (high, automatic suppression of future findings); BatchUpdateFindings to ' +
-    `SUPPRESSED (medium; high for ${BULK_FINDINGS} findings or more in one call) or to RESOLVED in bulk ` +
-    `(${BULK_FINDINGS} or more: medium); legacy UpdateFindings with RecordState ARCHIVED (medium; high when ` +
-    'its Filters are empty and so match every finding); other UpdateFindings and DeleteInsight, which ' +
-    'removes a saved view but hides no finding (low). BatchUpdateFindings to RESOLVED for fewer findings, ' +
-    'or to NEW or NOTIFIED, is everyday triage and ignored. Failed calls and calls made by AWS services ' +
-    'are one level lower.',
+    `SUPPRESSED (high when a person, an IAM user's long-term key or root did it, or for ${BULK_FINDINGS} ` +
+    'findings or more in one call; medium for a workload, where triage automation suppresses what it was ' +
+    `built to) or to RESOLVED in bulk (${BULK_FINDINGS} or more: medium); legacy UpdateFindings with ` +
+    'RecordState ARCHIVED (high by a person, a long-term key or root, or when its Filters are empty and so ' +
+    'match every finding; medium otherwise); DeleteInsight (medium: the saved view the team watches is ' +
+    'gone); UpdateInsight and other UpdateFindings (low). BatchUpdateFindings to RESOLVED for fewer ' +
+    'findings, or to NEW or NOTIFIED, is everyday triage and ignored. Failed calls and calls made by AWS ' +
+    'services are one level lower.',
   whyItMatters:
     'Suppressed or archived findings drop out of the default views, dashboards and notifications, so an ' +
     'attacker can hide the findings about their own activity without disabling Security Hub.',
@@ -139,6 +155,7 @@ export default defineRule({
     'BatchUpdateFindings',
     'UpdateFindings',
     'DeleteInsight',
+    'UpdateInsight',
   ],
   eventSources: ['securityhub.amazonaws.com'],
   severity,

@@ -2,7 +2,7 @@
 import { str } from '../../core/event';
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isFederatedSignIn } from '../common/actors';
+import { actorLabel, isFederatedSignIn, isInstanceCredential } from '../common/actors';
 import { signInFailed } from '../common/outcome';
 import { dedup, origin, show } from '../common/text';
 
@@ -16,12 +16,14 @@ const iamUserWithoutMfa = (e: TrailEvent): boolean =>
   e.actor.type === 'IAMUser' && !isFederatedSignIn(e) && str(e.additionalEventData.MFAUsed) === 'No';
 
 /**
- * A failed sign-in, and a successful one by anyone but root or a password-only IAM user, is medium:
- * recorded and shown (a sign-in is how a console intrusion starts), paged only at minSeverity medium.
+ * A failed sign-in, and a successful one by anyone but root, a password-only IAM user or an EC2
+ * instance's role, is medium: recorded and shown (a sign-in is how a console intrusion starts), paged
+ * only at minSeverity medium. An instance's credentials have no reason to open the console: someone
+ * took them off the instance and turned them into a browser session (GetSigninToken), so it is high.
  */
 function severity(e: TrailEvent): Severity {
   if (signInFailed(e)) return 'medium';
-  if (isRoot(e) || iamUserWithoutMfa(e)) return 'high';
+  if (isRoot(e) || iamUserWithoutMfa(e) || isInstanceCredential(e)) return 'high';
   return 'medium';
 }
 
@@ -29,8 +31,10 @@ export default defineRule({
   id: 'signin.console-login',
   title: 'Console sign-in',
   description:
-    'A console sign-in, of any kind. High for a successful root sign-in or an IAM user signing in ' +
-    'without MFA; medium for every other sign-in: IAM users with MFA, federated sign-ins (IAM ' +
+    'A console sign-in, of any kind. High for a successful root sign-in, an IAM user signing in ' +
+    'without MFA, or a sign-in with an EC2 instance’s role credentials (a session named after the ' +
+    'instance, i-..., or delivered by the instance metadata service); medium for every other sign-in: ' +
+    'IAM users with MFA, federated sign-ins (IAM ' +
     'Identity Center, SAML, web identity, switch-role, federation tokens) and every failed sign-in. ' +
     'Federated sign-ins are never called "without MFA": their MFA lives in the identity provider, ' +
     'and CloudTrail records MFAUsed "No" for them.',
@@ -57,11 +61,13 @@ export default defineRule({
     if (signInFailed(e)) return `${who} failed to sign in to the console ${origin(e)}.`;
     const mfa = iamUserWithoutMfa(e)
       ? ' without MFA'
-      : isFederatedSignIn(e)
-        ? ' through federation'
-        : str(e.additionalEventData.MFAUsed) === 'Yes'
-          ? ' with MFA'
-          : '';
+      : isInstanceCredential(e)
+        ? ' with an EC2 instance’s role credentials'
+        : isFederatedSignIn(e)
+          ? ' through federation'
+          : str(e.additionalEventData.MFAUsed) === 'Yes'
+            ? ' with MFA'
+            : '';
     return `${who} signed in to the console${mfa} ${origin(e)} (user agent ${show(e.userAgent, 120)}).`;
   },
   dedupKey: (e) =>

@@ -3,21 +3,28 @@
 import { isIdentityCenterSession } from '../../core/principal';
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import { actorLabel, isInstanceCredential, isServiceCaller } from '../common/actors';
 import { failed } from '../common/outcome';
 import { byOutcome } from '../common/severity';
 import { dedup, origin, outcome, show } from '../common/text';
 
 const isFederationToken = (e: TrailEvent): boolean => e.actor.type === 'FederatedUser';
 
-const severity = (e: TrailEvent): Severity => byOutcome(e, 'medium');
+/**
+ * Medium; high when the credentials are an EC2 instance's (a session named after the instance, or
+ * one the metadata service delivered): an instance never needs a console, so its role credentials
+ * were taken off it. A refused exchange is one step lower.
+ */
+const severity = (e: TrailEvent): Severity => byOutcome(e, isInstanceCredential(e) ? 'high' : 'medium');
 
 export default defineRule({
   id: 'signin.console-session-from-keys',
   title: 'Console session opened from API credentials',
   description:
     'A principal exchanged temporary credentials (from AssumeRole or GetFederationToken) for a console ' +
-    'sign-in token at the federation endpoint (GetSigninToken). Medium; low when it failed. Sessions of ' +
+    'sign-in token at the federation endpoint (GetSigninToken). Medium; high when the credentials are ' +
+    'an EC2 instance’s role session (named after the instance, i-..., or delivered by the instance ' +
+    'metadata service), which has no use for a console; one step lower when it failed. Sessions of ' +
     'IAM Identity Center permission sets are not matched (the access portal opens every console session ' +
     'this way), nor are calls by AWS services. Tools that open the console from a CLI profile do the same: ' +
     'suppress the roles of people who use them as data.',
@@ -38,7 +45,11 @@ export default defineRule({
   severity,
   matches: (e) => !isServiceCaller(e) && !isIdentityCenterSession(e),
   explain: (e) => {
-    const kind = isFederationToken(e) ? 'a federation token' : 'temporary credentials';
+    const kind = isFederationToken(e)
+      ? 'a federation token'
+      : isInstanceCredential(e)
+        ? 'an EC2 instance’s role credentials'
+        : 'temporary credentials';
     return (
       `${actorLabel(e)} ${failed(e) ? 'tried to exchange' : 'exchanged'} ${kind} (access key ` +
       `${show(e.actor.accessKeyId, 32)}) for a console sign-in token ${origin(e)}${outcome(e)}.`

@@ -1,7 +1,7 @@
 // SendCommand: Run Command executes a document (often a shell script) on managed instances.
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isHumanCaller, isServiceCaller } from '../common/actors';
+import { actorLabel, isHumanCaller, isKeyHolderOrRoot, isServiceCaller } from '../common/actors';
 import { listOf, param } from '../common/json';
 import { failed } from '../common/outcome';
 import { byOutcome } from '../common/severity';
@@ -13,7 +13,7 @@ const SHELL_DOCUMENTS = ['AWS-RunShellScript', 'AWS-RunPowerShellScript'];
 const runsShell = (e: TrailEvent): boolean => SHELL_DOCUMENTS.includes(param(e, 'documentName').trim());
 
 const severity = (e: TrailEvent): Severity =>
-  byOutcome(e, runsShell(e) && isHumanCaller(e) ? 'high' : 'medium');
+  byOutcome(e, isKeyHolderOrRoot(e) || (runsShell(e) && isHumanCaller(e)) ? 'high' : 'medium');
 
 function targets(e: TrailEvent): string {
   const ids = listOf(e.requestParameters.instanceIds);
@@ -25,9 +25,10 @@ export default defineRule({
   id: 'ssm.command-sent',
   title: 'SSM Run Command sent',
   description:
-    'A principal ran an SSM document on managed instances (SendCommand). High when the document runs ' +
-    'an arbitrary shell script (AWS-RunShellScript, AWS-RunPowerShellScript) and the caller is a ' +
-    'person (an IAM user, root, or an IAM Identity Center session); medium otherwise; failed calls ' +
+    'A principal ran an SSM document on managed instances (SendCommand). High when the caller is a ' +
+    'key holder (an IAM user’s long-term access key, or a session made from it outside the console) ' +
+    'or root, or when the document runs an arbitrary shell script (AWS-RunShellScript, ' +
+    'AWS-RunPowerShellScript) and the caller is a person; medium otherwise; failed calls ' +
     'are one step lower. Commands sent by AWS services (State Manager associations, Maintenance ' +
     'Windows: invokedBy or service-linked roles) are not matched. The script itself is hidden by ' +
     'CloudTrail.',

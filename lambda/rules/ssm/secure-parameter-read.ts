@@ -1,12 +1,18 @@
 // GetParameter(s) / GetParametersByPath with decryption: SecureString parameters in plaintext.
 import { defineRule } from '../../core/rule';
-import type { TrailEvent } from '../../core/types';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import type { Severity, TrailEvent } from '../../core/types';
+import { actorLabel, isKeyHolderOrRoot, isServiceCaller } from '../common/actors';
 import { isTrue, param, stringsOf } from '../common/json';
 import { failed } from '../common/outcome';
 import { dedup, origin, outcome, show } from '../common/text';
 
 const decrypts = (e: TrailEvent): boolean => isTrue(e.requestParameters.withDecryption);
+
+/**
+ * Medium for an IAM user's long-term key or root: applications read their configuration with role
+ * credentials, so a long-term key decrypting parameters is a person, or someone holding their key.
+ */
+const severity = (e: TrailEvent): Severity => (isKeyHolderOrRoot(e) ? 'medium' : 'low');
 
 function parameters(e: TrailEvent): string {
   if (e.eventName === 'GetParametersByPath') return `parameters under ${param(e, 'path')}`;
@@ -21,9 +27,11 @@ export default defineRule({
   description:
     'A principal read Parameter Store parameters with decryption (GetParameter, GetParameters, ' +
     'GetParametersByPath with withDecryption true), which returns SecureString values in plaintext. ' +
-    'Always low: applications do this at every start, so a single read is context; bursts are a ' +
-    'later stateful check. Reads without decryption, and reads by AWS services (invokedBy, ' +
-    'service-linked roles), are not matched.',
+    'Low for role sessions and people in the console: applications do this at every start, so a single ' +
+    'read is context, and bursts are credentials.read-burst. Medium for an IAM user’s long-term key or ' +
+    'root, which applications rarely use. Reads without decryption, and reads by AWS services ' +
+    '(invokedBy, service-linked roles), are not matched; the engine leaves records that do not mention ' +
+    'withDecryption unparsed for this rule.',
   whyItMatters:
     'SecureString parameters hold passwords and API keys; who decrypted which parameter is the ' +
     'evidence for scoping a compromise, and a person decrypting production parameters is worth a look.',
@@ -36,7 +44,8 @@ export default defineRule({
   mitre: ['TA0006:T1555.006'],
   eventNames: ['GetParameter', 'GetParameters', 'GetParametersByPath'],
   eventSources: ['ssm.amazonaws.com'],
-  severity: 'low',
+  prefilter: ['withDecryption'],
+  severity,
   matches: (e) => decrypts(e) && !isServiceCaller(e),
   explain: (e) =>
     `${actorLabel(e)} ${failed(e) ? 'tried to decrypt' : 'decrypted'} ${show(parameters(e), 160)} ` +

@@ -1,6 +1,6 @@
 // StartSession: Session Manager opens an interactive shell (or a port forward) on an instance.
 import { defineRule } from '../../core/rule';
-import { actorLabel, isServiceCaller } from '../common/actors';
+import { actorLabel, isKeyHolderOrRoot, isServiceCaller } from '../common/actors';
 import { param } from '../common/json';
 import { failed } from '../common/outcome';
 import { byOutcome } from '../common/severity';
@@ -11,8 +11,9 @@ export default defineRule({
   title: 'SSM Session Manager session started',
   description:
     'A principal started a Session Manager session to a managed instance (StartSession): a shell, or a ' +
-    'port forward when a document such as AWS-StartPortForwardingSession is named. Medium when it ' +
-    'succeeded, low when it failed. Sessions started by AWS services are not matched.',
+    'port forward when a document such as AWS-StartPortForwardingSession is named. High when the ' +
+    'caller is a key holder (an IAM user’s long-term access key, or a session made from it outside ' +
+    'the console) or root, medium otherwise; failed calls one step lower. Sessions started by AWS services are not matched.',
   whyItMatters:
     'A session is an interactive shell on the instance with no SSH key and no open port; after a ' +
     'credential theft it is the quickest way onto workloads and their instance roles.',
@@ -23,7 +24,7 @@ export default defineRule({
   mitre: ['TA0002:T1651', 'TA0008:T1021.007'],
   eventNames: ['StartSession'],
   eventSources: ['ssm.amazonaws.com'],
-  severity: (e) => byOutcome(e, 'medium'),
+  severity: (e) => byOutcome(e, isKeyHolderOrRoot(e) ? 'high' : 'medium'),
   matches: (e) => !isServiceCaller(e),
   explain: (e) => {
     const document = param(e, 'documentName');

@@ -2,7 +2,7 @@
 import { obj, str } from '../../core/event';
 import { defineRule } from '../../core/rule';
 import type { Severity, TrailEvent } from '../../core/types';
-import { actorLabel, isAwsItself } from '../common/actors';
+import { actorLabel, isAwsItself, isKeyHolderOrRoot } from '../common/actors';
 import { listOf, param, stringsOf } from '../common/json';
 import { failed } from '../common/outcome';
 import { parsePolicyDocument, statementsOf } from '../common/policy-documents';
@@ -28,17 +28,24 @@ function grantsEverything(e: TrailEvent): boolean {
 
 const isRoot = (e: TrailEvent): boolean => e.actor.type === 'Root';
 
+/**
+ * High when the caller holds the long-term key itself (an IAM user's access key, or root), which is
+ * how GetFederationToken is called unless an AWS service calls it for the user (invokedBy), or when
+ * the session policy allows everything; medium otherwise. A refused call is one step lower.
+ */
 const severity = (e: TrailEvent): Severity =>
-  byOutcome(e, isRoot(e) || grantsEverything(e) ? 'high' : 'medium');
+  byOutcome(e, isRoot(e) || isKeyHolderOrRoot(e) || grantsEverything(e) ? 'high' : 'medium');
 
 export default defineRule({
   id: 'sts.federation-token',
   title: 'Federation token issued',
   description:
-    'An IAM user or the root user called GetFederationToken. High when the caller is root or the ' +
-    'session policy allows "*" on "*" (or passes AdministratorAccess or IAMFullAccess), medium ' +
-    'otherwise; failed calls are low. Calls by AWS itself are not matched. Custom identity brokers ' +
-    'call this legitimately: suppress them as data.',
+    'An IAM user or the root user called GetFederationToken. High when the caller signs with its ' +
+    'long-term access key (an IAM user’s key holder, or root: the API accepts no other credentials) ' +
+    'or the session policy allows "*" on "*" (or passes AdministratorAccess or IAMFullAccess); medium ' +
+    'when an AWS service called it for the user (invokedBy) with a narrower policy. A refused call is ' +
+    'one step lower (medium, low). Calls by AWS itself are not matched. Custom identity brokers call ' +
+    'this legitimately: suppress them as data.',
   whyItMatters:
     'Federation tokens last up to 36 hours and keep working after the access key that minted them is ' +
     'deleted; attackers use them to keep access and to open console sessions (GetSigninToken).',
