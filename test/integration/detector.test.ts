@@ -77,9 +77,10 @@ describe('the scheduled detector against local AWS parts', () => {
     expect(home.map((r) => r.returned)).toEqual([50, 50, 50, 11]);
     // Pages after the first carry the token of the same query; the bounds never change mid-query.
     expect(new Set(home.map((r) => `${r.startMs}-${r.endMs}`)).size).toBe(1);
-    const gaps = home.slice(1).map((r, i) => r.atMs - home[i]!.atMs);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(450);
+    // The server's own 2-per-second bucket never refused, and the 4 requests span 3 paced gaps
+    // (one arrival may come late and the next on time: single gaps are not compared).
     expect(h.cloudtrail.stats()[HOME]!.rateLimited).toBe(0);
+    expect(home[home.length - 1]!.atMs - home[0]!.atMs).toBeGreaterThanOrEqual(3 * 450);
 
     expect(h.sns.published).toHaveLength(1);
     const [alert] = h.sns.published;
