@@ -10,6 +10,7 @@ import { measureIngest } from './ingest';
 import { buildMemoryChild, measureEngineMemory, measureHandlerMemory } from './memory';
 import { measureNoise } from './noise';
 import { measureParseVsEngine } from './parse-engine';
+import { measureRereads } from './rereads';
 import { measureScan } from './scan';
 import { fmt, progress, round } from './stats';
 
@@ -26,6 +27,7 @@ const CONFIG = quick
       handlerEvents: 10_000,
       largeEvents: 150_000,
       scanBytes: 32e6,
+      rereadHours: 2,
     }
   : {
       corpus: 200_000,
@@ -35,6 +37,7 @@ const CONFIG = quick
       handlerEvents: 10_000,
       largeEvents: 1_000_000,
       scanBytes: 1e9,
+      rereadHours: 4,
     };
 
 const TARGETS = {
@@ -44,6 +47,9 @@ const TARGETS = {
   addedLoad: 0.2,
   rssRatio: 1.2,
   rssMb: 256,
+  readAmplification: 3,
+  capacityEventsPerSec: 25,
+  lateAlertMinutes: 30,
 };
 
 function cpuModel(): string {
@@ -74,30 +80,30 @@ async function main(): Promise<void> {
   progress(`${quick ? 'quick' : 'full'} run on ${machine.cpu} x${machine.cores}, Node ${machine.node}`);
 
   // 1. Scoring cost vs parsing.
-  progress(`1/6 generating ${CONFIG.corpus} records`);
+  progress(`1/7 generating ${CONFIG.corpus} records`);
   const corpus = generateCorpus(CONFIG.corpus);
-  progress(`1/6 JSON.parse vs parse + engine, ${CONFIG.rounds} interleaved rounds`);
+  progress(`1/7 JSON.parse vs parse + engine, ${CONFIG.rounds} interleaved rounds`);
   const pe = measureParseVsEngine(corpus.events, CONFIG.rounds);
-  progress('1/6 noise: the same corpus scored page by page, state in memory (item 6)');
+  progress('1/7 noise: the same corpus scored page by page, state in memory (item 6)');
   const noise = await measureNoise(corpus.events, corpus.riskyIds);
   corpus.events.length = 0;
 
   // 2. Ingest against the API limit.
   const ingest = [];
   for (const regions of [1, 2, 4]) {
-    progress(`2/6 ingest, ${regions} region(s), ${CONFIG.ingestSeconds} s`);
+    progress(`2/7 ingest, ${regions} region(s), ${CONFIG.ingestSeconds} s`);
     ingest.push(await measureIngest(regions, CONFIG.ingestSeconds));
   }
 
   // 3. Cold start.
-  progress(`3/6 cold start, ${CONFIG.loadRuns} fresh processes each`);
+  progress(`3/7 cold start, ${CONFIG.loadRuns} fresh processes each`);
   const cold = await measureColdStart(CONFIG.loadRuns);
 
   // 4. Memory.
-  progress('4/6 memory');
+  progress('4/7 memory');
   await buildMemoryChild();
   const handler10k = await measureHandlerMemory(CONFIG.handlerEvents);
-  progress(`4/6 memory: engine alone, ${CONFIG.handlerEvents} and ${CONFIG.largeEvents} events`);
+  progress(`4/7 memory: engine alone, ${CONFIG.handlerEvents} and ${CONFIG.largeEvents} events`);
   const engine10k = await measureEngineMemory(CONFIG.handlerEvents);
   const engineLarge = await measureEngineMemory(CONFIG.largeEvents);
   // The same two with V8's old generation capped: is the growth retention or heap sizing?
@@ -105,8 +111,12 @@ async function main(): Promise<void> {
   const cappedLarge = await measureEngineMemory(CONFIG.largeEvents, OLD_SPACE_CAP_MB);
 
   // 5. CLI scan.
-  progress('5/6 CLI scan');
+  progress('5/7 CLI scan');
   const scans = await measureScan(CONFIG.scanBytes, [[], ['--per-event-only']]);
+
+  // 7. Re-reads: one region against LookupEvents' ceiling, on virtual time.
+  progress(`7/7 re-reads: ${CONFIG.rereadHours} simulated hours per load, capacity by halving`);
+  const rr = await measureRereads(CONFIG.rereadHours);
 
   const ingest1 = ingest[0]!;
   const ingest4 = ingest[2]!;
@@ -252,6 +262,35 @@ async function main(): Promise<void> {
     '',
   ]);
 
+  rows.push([
+    '7',
+    `read amplification at ${rr.underLoad.eventsPerSec} ev/s (pages read / pages of distinct events)`,
+    fmt(rr.underLoad.readAmplification),
+    `<= ${TARGETS.readAmplification}`,
+    verdict(rr.underLoad.readAmplification <= TARGETS.readAmplification),
+  ]);
+  rows.push([
+    '7',
+    `same at ${rr.small.eventsPerSec} ev/s; re-reading the whole overlap every run`,
+    `${fmt(rr.small.readAmplification)}; ${fmt(rr.smallWholeOverlap.readAmplification)}`,
+    'equal (the window fits)',
+    verdict(Math.abs(rr.small.readAmplification - rr.smallWholeOverlap.readAmplification) < 1e-9),
+  ]);
+  rows.push([
+    '7',
+    `capacity per region (lag < 2 periods, p99 late alert <= ${TARGETS.lateAlertMinutes} min); whole overlap; API ceiling`,
+    `${fmt(rr.capacityEventsPerSec)} ev/s; ${fmt(rr.capacityWholeOverlapEventsPerSec)} ev/s; ${rr.apiCeilingEventsPerSec} ev/s`,
+    `>= ${TARGETS.capacityEventsPerSec} ev/s`,
+    verdict(rr.capacityEventsPerSec >= TARGETS.capacityEventsPerSec),
+  ]);
+  rows.push([
+    '7',
+    `late alert after visible at ${rr.underLoad.eventsPerSec} ev/s: p50; p99; longest`,
+    `${fmt(rr.underLoad.lateAlertMinutesP50)}; ${fmt(rr.underLoad.lateAlertMinutesP99)}; ${fmt(rr.underLoad.lateAlertMinutesMax)} min`,
+    `p99 <= ${TARGETS.lateAlertMinutes} min`,
+    verdict(rr.underLoad.lateAlertMinutesP99 <= TARGETS.lateAlertMinutes),
+  ]);
+
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]): string => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
   const out: string[] = [];
@@ -282,6 +321,9 @@ async function main(): Promise<void> {
     out.push(
       `Scan${scan.mode ? ` ${scan.mode}` : ''}: ${fmt(scan.events)} records in ${fmt(scan.gzipBytes / 1e6)} MB gzip, ${fmt(scan.seconds)} s wall incl. process start; CLI said: ${scan.summary}`,
     );
+  out.push(
+    `Re-reads (${rr.hours} simulated hours per load): at ${rr.underLoad.eventsPerSec} ev/s plan ${rr.underLoad.plans.join(' / ')}, largest lag ${fmt(rr.underLoad.maxLagMinutes)} min, unread ${rr.underLoad.unread}; at ${rr.small.eventsPerSec} ev/s plan ${rr.small.plans.join(' / ')}, p99 late alert ${fmt(rr.small.lateAlertMinutesP99)} min.`,
+  );
   out.push(
     `Routine alerts by detection: ${noise.routineByDetection.map(([id, n]) => `${id} ${n}`).join(', ') || 'none'}.`,
   );
@@ -328,6 +370,14 @@ async function main(): Promise<void> {
       peakRssMb1MCapped: round(cappedLarge.maxRssMb, 4),
       rssRatio1Mvs10kCapped: round(cappedRatio, 4),
       routineAlertsPerMillion: round(noise.routineAlertsPerMillion, 4),
+      readAmplification: round(rr.underLoad.readAmplification, 4),
+      readAmplificationLoadEventsPerSec: rr.underLoad.eventsPerSec,
+      readAmplificationSmall: round(rr.small.readAmplification, 4),
+      readAmplificationSmallWholeOverlap: round(rr.smallWholeOverlap.readAmplification, 4),
+      capacityEventsPerSecPerRegion: rr.capacityEventsPerSec,
+      capacityWholeOverlapEventsPerSecPerRegion: rr.capacityWholeOverlapEventsPerSec,
+      apiCeilingEventsPerSecPerRegion: rr.apiCeilingEventsPerSec,
+      lateAlertMinutesP99: round(rr.underLoad.lateAlertMinutesP99, 4),
       riskyAlerts: noise.riskyAlerts,
       scanEventsPerSec: scans?.[0] ? Math.round(scans[0].eventsPerSec) : null,
       scanPeakRssMb: scans?.[0] ? round(scans[0].peakRssMb, 4) : null,

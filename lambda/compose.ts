@@ -125,6 +125,7 @@ export function composeRunSettings(given: Partial<RunSettings> & Pick<RunSetting
     maxAlertsPerRun: SETTINGS.maxAlertsPerRun.default,
     repeatWindowMs: SETTINGS.repeatWindowMinutes.default * MINUTE_MS,
     schedulePeriodMs: SETTINGS.scheduleMinutes.default * MINUTE_MS,
+    lateAlertMs: SETTINGS.lateAlertMinutes.default * MINUTE_MS,
     ...(chosen as Partial<RunSettings> & Pick<RunSettings, 'regions'>),
   };
 }

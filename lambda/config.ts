@@ -42,6 +42,7 @@ export interface DetectorConfig {
   readonly repeatWindowMs: number;
   /** How often the schedule invokes the function. */
   readonly schedulePeriodMs: number;
+  readonly lateAlertMs: number;
   /** First-seen detections: the dimensions judged (none = off) and the learning period. */
   readonly firstSeen: FirstSeenSettings;
   /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
@@ -115,6 +116,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
   const maxAlerts = integer('maxAlertsPerRun');
   const repeatWindowMinutes = integer('repeatWindowMinutes');
   const scheduleMinutes = integer('scheduleMinutes');
+  const lateAlertMinutes = integer('lateAlertMinutes');
   const learningDays = integer('firstSeenLearningDays');
   const firstSeenRaw = env.TRAILWATCH_FIRST_SEEN?.trim() || FIRST_SEEN_DIMENSIONS.join(',');
   const firstSeenList =
@@ -164,6 +166,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     maxAlertsPerRun: maxAlerts,
     repeatWindowMs: repeatWindowMinutes * MINUTE_MS,
     schedulePeriodMs: scheduleMinutes * MINUTE_MS,
+    lateAlertMs: lateAlertMinutes * MINUTE_MS,
     firstSeen: Object.freeze({
       dimensions: Object.freeze(firstSeenList.filter(isFirstSeenDimension)),
       learningMs: learningDays * DAY_MS,

@@ -156,6 +156,15 @@ function summarize(report: RunReport): RunSummary {
   };
 }
 
+/** Per age band of `RegionReport.firstReadAges`, the metric that counts its events. */
+export const FIRST_READ_METRICS = {
+  '5': 'EventsFirstReadUnder5Min',
+  '15': 'EventsFirstRead5To15Min',
+  '30': 'EventsFirstRead15To30Min',
+  '60': 'EventsFirstRead30To60Min',
+  more: 'EventsFirstReadOver60Min',
+} as const;
+
 /** CloudWatch metric namespace of the detector's metrics (Embedded Metric Format, no API call needed). */
 export const METRIC_NAMESPACE = 'Trailwatch';
 
@@ -163,7 +172,8 @@ export const METRIC_NAMESPACE = 'Trailwatch';
  * Embedded Metric Format lines, which CloudWatch turns into metrics that the stack alarms on:
  * per region `LagSeconds`, how far the fully processed time trails the wall clock (so a region
  * that stays blind, or a lease never given up, raises one alarm, not one per run); and
- * `AlertsSetAside`, how many alerts SNS refused for good and the table keeps.
+ * `AlertsSetAside`, how many alerts SNS refused for good and the table keeps; and per region how late
+ * events are first read (`FIRST_READ_METRICS`): what to look at before changing the overlap.
  */
 function emitMetrics(report: RunReport, stackName: string, nowMs: number): void {
   if (process.env.TRAILWATCH_METRICS === 'off') return;
@@ -195,6 +205,11 @@ function emitMetrics(report: RunReport, stackName: string, nowMs: number): void 
       Region: region.region,
       LagSeconds: Math.round(region.lagMs / 1000),
     });
+    // How late events are first read: one count per age band (FIRST_READ_METRICS).
+    for (const [band, name] of Object.entries(FIRST_READ_METRICS)) {
+      const count = region.firstReadAges[band as keyof typeof FIRST_READ_METRICS];
+      if (count > 0) line(['StackName', 'Region'], name, 'Count', { Region: region.region, [name]: count });
+    }
   }
   if (Number.isFinite(report.outbox.setAsideTotal) && report.status !== 'skipped-lease-held') {
     line(['StackName'], 'AlertsSetAside', 'Count', { AlertsSetAside: report.outbox.setAsideTotal });

@@ -10,16 +10,17 @@
  * | `scheduleMinutes` | `5` | whole number, 1..1440 |
  * | `regions` | deployment region + `us-east-1` | comma-separated list or JSON array of AWS commercial region codes |
  * | `overlapMinutes` | `60` | whole number, 5..1440 |
+ * | `lateAlertMinutes` | `30` | whole number, 1..1440 |
  * | `initialLookbackMinutes` | `1440` | whole number, 1..129600 (90 days) |
  * | `minSeverity` | `high` | `info`, `low`, `medium`, `high` or `critical` |
  * | `alertRetentionDays` | `14` | whole number, 2..365 |
- * | `maxPagesPerRun` | `300` | whole number, 1..10000 |
+ * | `maxPagesPerRun` | `600` | whole number, 1..10000 |
  * | `maxAlertsPerRun` | `10` | whole number, 1..1000: individual messages per run; the rest go out as digests |
  * | `repeatWindowMinutes` | `60` | whole number, 0..1440: repeats of a finding in this window go out as one summary; 0 = off |
  * | `firstSeen` | `network,region,agent,api,volume` | `off`, or a list (as `regions`) of `network`, `region`, `agent`, `api`, `volume`: the anomaly checks turned on |
  * | `firstSeenLearningDays` | `7` | whole number, 0..90: days a principal is only learned before its novelties count |
  * | `memoryMb` | `256` | whole number, 128..10240 |
- * | `timeoutSeconds` | `240` (less on schedules under 5 minutes) | whole number, 1..900, shorter than the schedule |
+ * | `timeoutSeconds` | `280` (less on schedules under 5 minutes) | whole number, 1..900, shorter than the schedule |
  * | `logRetentionDays` | `30` | one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999 (never expire) |
  * | `removalPolicy` | `retain` | `retain` or `destroy` (table, log group, key) |
  * | `reservedConcurrency` | none | whole number >= 1; leave unset on accounts with a concurrency quota of 10 |
@@ -82,6 +83,7 @@ export const CONTEXT_KEYS = [
   'scheduleMinutes',
   'regions',
   'overlapMinutes',
+  'lateAlertMinutes',
   'initialLookbackMinutes',
   'minSeverity',
   'alertRetentionDays',
@@ -136,6 +138,7 @@ export function readContext(
 
   const scheduleMinutes = int('scheduleMinutes');
   const overlapMinutes = int('overlapMinutes');
+  const lateAlertMinutes = int('lateAlertMinutes');
   const initialLookbackMinutes = int('initialLookbackMinutes');
   const alertRetentionDays = int('alertRetentionDays');
   const maxPagesPerRun = int('maxPagesPerRun');
@@ -198,6 +201,7 @@ export function readContext(
     schedule: scheduleMinutes === undefined ? undefined : Duration.minutes(scheduleMinutes),
     regions: regions === undefined ? undefined : [...new Set(regions)],
     overlap: overlapMinutes === undefined ? undefined : Duration.minutes(overlapMinutes),
+    lateAlert: lateAlertMinutes === undefined ? undefined : Duration.minutes(lateAlertMinutes),
     initialLookback:
       initialLookbackMinutes === undefined ? undefined : Duration.minutes(initialLookbackMinutes),
     minSeverity,

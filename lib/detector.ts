@@ -75,6 +75,13 @@ export interface TrailwatchDetectorProps {
    */
   readonly overlap?: Duration;
   /**
+   * How soon after CloudTrail makes a late event visible it is read, at most (plus the time a run
+   * takes to reach it): the spacing of the re-reads behind the cursor. A busy region re-reads its
+   * overlap at this spacing instead of every run. Whole minutes, 1 to 1440.
+   * @default Duration.minutes(30)
+   */
+  readonly lateAlert?: Duration;
+  /**
    * Where the very first run of a region starts. Whole minutes, 1 to 129600 (90 days, the limit of Event history).
    * @default Duration.minutes(1440)
    */
@@ -90,8 +97,9 @@ export interface TrailwatchDetectorProps {
    */
   readonly alertRetention?: Duration;
   /**
-   * Upper bound of LookupEvents pages one run reads (1 to 10000); the rest waits for the next run.
-   * @default 300
+   * Upper bound of LookupEvents pages one run reads per region (1 to 10000); the rest waits for the
+   * next run. A cost ceiling: the default is above the about 520 pages a run's time allows.
+   * @default 600
    */
   readonly maxPagesPerRun?: number;
   /**
@@ -132,7 +140,7 @@ export interface TrailwatchDetectorProps {
   readonly memorySize?: number;
   /**
    * Lambda timeout; must be shorter than the schedule so that runs do not pile up.
-   * @default - 4 minutes, or 20 seconds less than the schedule when that is shorter
+   * @default - 280 seconds, or 20 seconds less than the schedule when that is shorter
    */
   readonly timeout?: Duration;
   /**
@@ -197,6 +205,7 @@ export class TrailwatchDetector extends Construct {
       props.timeout?.toSeconds() ??
       Math.min(SETTINGS.timeoutSeconds.default, scheduleMinutes * 60 - TIMEOUT_MARGIN_SECONDS);
     const overlapMinutes = wholeMinutes(props.overlap, SETTINGS.overlapMinutes.default);
+    const lateAlertMinutes = wholeMinutes(props.lateAlert, SETTINGS.lateAlertMinutes.default);
     const initialLookbackMinutes = wholeMinutes(
       props.initialLookback,
       SETTINGS.initialLookbackMinutes.default,
@@ -219,6 +228,7 @@ export class TrailwatchDetector extends Construct {
     assertValid([
       ...checkRange('schedule (minutes)', scheduleMinutes, 'scheduleMinutes'),
       ...checkRange('overlap (minutes)', overlapMinutes, 'overlapMinutes'),
+      ...checkRange('lateAlert (minutes)', lateAlertMinutes, 'lateAlertMinutes'),
       ...checkRange('initialLookback (minutes)', initialLookbackMinutes, 'initialLookbackMinutes'),
       ...checkRange('alertRetention (days)', alertRetentionDays, 'alertRetentionDays'),
       ...checkRange('maxPagesPerRun', maxPagesPerRun, 'maxPagesPerRun'),
@@ -344,6 +354,7 @@ export class TrailwatchDetector extends Construct {
         ...settingsEnvironment({
           scheduleMinutes,
           overlapMinutes,
+          lateAlertMinutes,
           initialLookbackMinutes,
           alertRetentionDays,
           maxPagesPerRun,

@@ -40,6 +40,31 @@ export interface RegionCursor {
    * is still to read. When it is, the cursor moves to sliceEndMs.
    */
   readonly inProgress?: SliceProgress | undefined;
+  /** The re-reads behind the cursor (`rereads.ts`); absent on a cursor written before them. */
+  readonly rereads?: RereadState | undefined;
+}
+
+/** A trailing cursor: every event with eventTime <= untilMs has been read at least `ageMs` after its time. */
+export interface SweepCursor {
+  readonly ageMs: number;
+  readonly untilMs: number;
+  readonly inProgress?: SliceProgress | undefined;
+}
+
+/** How much of the recent past the main read covers again, and how long it lets the newest time settle. */
+export interface RereadPlan {
+  readonly recentMs: number;
+  readonly settleMs: number;
+}
+
+export interface RereadState {
+  readonly sweeps: readonly SweepCursor[];
+  /** This run's plan, chosen by the previous run: a retried or concurrent run reads the same. */
+  readonly plan: RereadPlan;
+  /** The region's measured events per minute of event time. */
+  readonly eventsPerMinute?: number;
+  /** Events read per minute of event time (key: minutes since the epoch), within the overlap: what is new at the next read. */
+  readonly counts?: Readonly<Record<string, number>>;
 }
 
 export interface SliceProgress {

@@ -17,13 +17,16 @@ export const WHOLE_NUMBER_SETTINGS = {
   scheduleMinutes: { default: 5, min: 1, max: 1440, env: 'TRAILWATCH_SCHEDULE_MINUTES' },
   /** How far before the cursor each run reads again, for late events. */
   overlapMinutes: { default: 60, min: 5, max: 1440, env: 'TRAILWATCH_OVERLAP_MINUTES' },
+  /** How soon after it becomes visible a late event is read again, at most (plus a run's reading time). */
+  lateAlertMinutes: { default: 30, min: 1, max: 1440, env: 'TRAILWATCH_LATE_ALERT_MINUTES' },
   /** Where a region's first run starts: at most the 90 days Event history keeps. */
   initialLookbackMinutes: { default: 1440, min: 1, max: 129_600, env: 'TRAILWATCH_INITIAL_LOOKBACK_MINUTES' },
   /** The most new time one slice covers. */
   sliceMinutes: { default: 60, min: 1, max: 1440, env: 'TRAILWATCH_SLICE_MINUTES' },
   /** Idempotency records must outlive every re-read of their event: 2 days > the largest overlap. */
   alertRetentionDays: { default: 14, min: 2, max: 365, env: 'TRAILWATCH_ALERT_RETENTION_DAYS' },
-  maxPagesPerRun: { default: 300, min: 1, max: 10_000, env: 'TRAILWATCH_MAX_PAGES_PER_RUN' },
+  /** A cost ceiling: above what a run's time budget allows at 2 pages a second, so the budget decides. */
+  maxPagesPerRun: { default: 600, min: 1, max: 10_000, env: 'TRAILWATCH_MAX_PAGES_PER_RUN' },
   maxAlertsPerRun: { default: 10, min: 1, max: 1000, env: 'TRAILWATCH_MAX_ALERTS_PER_RUN' },
   /** 0 turns folding off. */
   repeatWindowMinutes: { default: 60, min: 0, max: 1440, env: 'TRAILWATCH_REPEAT_WINDOW_MINUTES' },
@@ -31,7 +34,7 @@ export const WHOLE_NUMBER_SETTINGS = {
   lagAlarmMinutes: { default: 30, min: 1, max: 1440 },
   memoryMb: { default: 256, min: 128, max: 10_240 },
   /** The default is shortened to leave a margin on schedules under 5 minutes (TIMEOUT_MARGIN_SECONDS). */
-  timeoutSeconds: { default: 240, min: 1, max: 900 },
+  timeoutSeconds: { default: 280, min: 1, max: 900 },
   /** Reserved concurrency is off unless set; when set, at least 1. */
   reservedConcurrency: { default: 0, min: 1, max: 100_000 },
   /** One of CloudWatch Logs' retentions (the context reader checks the value is one of them). */

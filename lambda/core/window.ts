@@ -84,7 +84,11 @@ export function nextSlice(
 
 /** The cursor after a slice was read to its end and every alert in it delivered. */
 export function completeSlice(cursor: RegionCursor, slice: Slice): Omit<RegionCursor, 'version'> {
-  return { region: cursor.region, processedUntilMs: Math.max(cursor.processedUntilMs, slice.completesAtMs) };
+  return {
+    region: cursor.region,
+    processedUntilMs: Math.max(cursor.processedUntilMs, slice.completesAtMs),
+    ...(cursor.rereads ? { rereads: cursor.rereads } : {}),
+  };
 }
 
 /**
@@ -100,7 +104,11 @@ export function interruptSlice(
   oldestSeenMs: number | undefined,
   nextToken?: string,
 ): Omit<RegionCursor, 'version'> {
-  const base = { region: cursor.region, processedUntilMs: cursor.processedUntilMs };
+  const base = {
+    region: cursor.region,
+    processedUntilMs: cursor.processedUntilMs,
+    ...(cursor.rereads ? { rereads: cursor.rereads } : {}),
+  };
   const narrowedEnd =
     oldestSeenMs === undefined ? slice.endMs : Math.max(slice.startMs, ceilSecond(oldestSeenMs));
   if (narrowedEnd < slice.endMs) {
@@ -118,9 +126,18 @@ export function interruptSlice(
   return cursor.inProgress ? { ...base, inProgress: cursor.inProgress } : base;
 }
 
-/** How far behind `nowMs` the region's fully processed time is. */
-export function lagMs(cursor: Pick<RegionCursor, 'processedUntilMs' | 'inProgress'>, nowMs: number): number {
-  return Math.max(0, nowMs - cursor.processedUntilMs);
+/**
+ * How far behind `nowMs` the region's fully processed time is: the main cursor's lag, or a sweep's
+ * behind the age it keeps (`rereads.ts`), whichever is more. A sweep that falls behind leaves late
+ * events unread for longer than promised: that is blindness too.
+ */
+export function lagMs(
+  cursor: Pick<RegionCursor, 'processedUntilMs' | 'inProgress' | 'rereads'>,
+  nowMs: number,
+): number {
+  let lag = nowMs - cursor.processedUntilMs;
+  for (const sweep of cursor.rereads?.sweeps ?? []) lag = Math.max(lag, nowMs - sweep.ageMs - sweep.untilMs);
+  return Math.max(0, lag);
 }
 
 export function floorSecond(ms: number): number {

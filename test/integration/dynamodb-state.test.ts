@@ -1,5 +1,5 @@
 // The DynamoDB adapter against Amazon's DynamoDB Local: conditional writes, transactions, TTL fields.
-import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbState, itemBytes, MAX_ITEM_BYTES } from '../../lambda/adapters/dynamodb';
 import { renderAlert, renderDigest, renderedBytes } from '../../lambda/core/alert';
 import { CLAIM_LAPSE_MS, claimAt } from '../../lambda/core/lease';
@@ -68,6 +68,36 @@ describe('DynamoDbStateStore', () => {
       { region: 'eu-west-1', processedUntilMs: 0, version: 0 },
     );
     expect(await store.getCursor('eu-west-1')).toEqual(saved);
+  });
+
+  it('round-trips the re-read state with the cursor, and names a malformed one', async () => {
+    const rereads = {
+      sweeps: [
+        { ageMs: 1_800_000, untilMs: 900 },
+        { ageMs: 3_600_000, untilMs: 800, inProgress: { startMs: 700, endMs: 750, sliceEndMs: 800 } },
+      ],
+      plan: { recentMs: 0, settleMs: 300_000 },
+      eventsPerMinute: 1500.5,
+      counts: { '29891520': 3, '29891521': 0 },
+    };
+    const saved = await store.saveCursor(
+      { region: 'eu-west-1', processedUntilMs: 1000, rereads },
+      { region: 'eu-west-1', processedUntilMs: 0, version: 0 },
+    );
+    expect(await store.getCursor('eu-west-1')).toEqual(saved);
+    expect(saved.rereads).toEqual(rereads);
+    const client = localDynamoDbClient(endpoint, 1);
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'cursor' }, sk: { S: 'eu-west-1' } },
+        UpdateExpression: 'SET rereads = :r',
+        ExpressionAttributeValues: { ':r': { S: '{"sweeps":[{"ageMs":"soon"}]}' } },
+      }),
+    );
+    await expect(store.getCursor('eu-west-1')).rejects.toThrow(
+      'cursor item for eu-west-1 has malformed rereads: a sweep without ageMs/untilMs',
+    );
   });
 
   it('refuses a cursor write from a run that read an older version', async () => {

@@ -25,10 +25,15 @@ describe('Lambda configuration', () => {
       overlapMs: 60 * 60_000,
       initialLookbackMs: 24 * 60 * 60_000,
       minSeverity: 'high',
-      maxPagesPerRun: 300,
+      maxPagesPerRun: 600,
       repeatWindowMs: 60 * 60_000,
       schedulePeriodMs: 5 * 60_000,
+      lateAlertMs: 30 * 60_000,
     });
+    expect(loadConfig({ ...valid, TRAILWATCH_LATE_ALERT_MINUTES: '45' }, NOW).lateAlertMs).toBe(45 * 60_000);
+    expect(() => loadConfig({ ...valid, TRAILWATCH_LATE_ALERT_MINUTES: '0' }, NOW)).toThrow(
+      /TRAILWATCH_LATE_ALERT_MINUTES/,
+    );
     expect(Object.isFrozen(config)).toBe(true);
     expect(loadConfig({ ...valid, TRAILWATCH_SCHEDULE_MINUTES: '15' }, NOW).schedulePeriodMs).toBe(
       15 * 60_000,

@@ -413,6 +413,7 @@ describe('first-seen in a scheduled run', () => {
       repeatWindowMs: 0,
       maxAlertsPerRun: 10,
       schedulePeriodMs: 5 * MINUTE_MS,
+      lateAlertMs: 30 * MINUTE_MS,
     };
     const run = (windowEndMs: number) =>
       runOnce(deps, settings, { runId: `run-${windowEndMs}`, windowEndMs, deadlineMs: NOW + 60_000 });

@@ -98,6 +98,7 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
     repeatWindowMs: 0,
     maxAlertsPerRun: 10,
     schedulePeriodMs: 5 * MINUTE_MS,
+    lateAlertMs: 30 * MINUTE_MS,
     ...overrides,
   };
   // Each run happens at its scheduled time: the clock moves with the schedule (never back).
@@ -757,6 +758,7 @@ describe('never silent, never late', () => {
       repeatWindowMs: HOUR,
       maxAlertsPerRun: 3,
       schedulePeriodMs: 5 * MINUTE_MS,
+      lateAlertMs: 30 * MINUTE_MS,
     };
     // Both runs are granted the lease: a bug in owner matching, or a host with a wrong clock.
     const bypass: RunDeps = {

@@ -7,7 +7,9 @@ import {
   type LeaseRequest,
   type LeaseResult,
   type RegionCursor,
+  type RereadState,
   type RunStateStore,
+  type SweepCursor,
 } from '../../core/ports';
 import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand } from './sdk';
 import { type DynamoTable, type Item, n, num, s } from './table';
@@ -102,6 +104,7 @@ export class DynamoRunState implements RunStateStore {
       item.sliceCompletesAtMs = n(next.inProgress.sliceEndMs);
       if (next.inProgress.nextToken) item.sliceNextToken = s(next.inProgress.nextToken);
     }
+    if (next.rereads) item.rereads = s(JSON.stringify(next.rereads));
     try {
       await this.client.send(
         new PutItemCommand({
@@ -138,5 +141,33 @@ function decodeCursor(region: string, item: Item): RegionCursor {
     Number.isFinite(start) && Number.isFinite(end) && Number.isFinite(completes)
       ? { startMs: start, endMs: end, sliceEndMs: completes, nextToken: item.sliceNextToken?.S }
       : undefined;
-  return { region, processedUntilMs, version, inProgress };
+  const rereads = item.rereads?.S === undefined ? undefined : decodeRereads(region, item.rereads.S);
+  return { region, processedUntilMs, version, inProgress, ...(rereads ? { rereads } : {}) };
+}
+
+/** The re-read state, written by `saveCursor` as JSON; an error naming what is wrong otherwise. */
+function decodeRereads(region: string, text: string): RereadState {
+  const bad = (what: string): Error => new Error(`cursor item for ${region} has malformed rereads: ${what}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw bad('not JSON');
+  }
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const record = value as Partial<RereadState> | null;
+  if (record === null || typeof record !== 'object' || !Array.isArray(record.sweeps)) throw bad('no sweeps');
+  for (const sweep of record.sweeps as unknown[]) {
+    const s = sweep as Partial<SweepCursor> | null;
+    if (s === null || typeof s !== 'object' || !finite(s.ageMs) || !finite(s.untilMs))
+      throw bad('a sweep without ageMs/untilMs');
+    const p = s.inProgress;
+    if (p !== undefined && (!finite(p.startMs) || !finite(p.endMs) || !finite(p.sliceEndMs))) {
+      throw bad('a sweep slice without bounds');
+    }
+  }
+  const plan = record.plan;
+  if (plan === undefined || !finite(plan.recentMs) || !finite(plan.settleMs)) throw bad('no plan');
+  if (record.eventsPerMinute !== undefined && !finite(record.eventsPerMinute)) throw bad('eventsPerMinute');
+  return record as RereadState;
 }

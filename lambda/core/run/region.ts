@@ -2,7 +2,17 @@
 // past what is scored and delivered (or kept in the outbox).
 import type { RuleFailure } from '../engine';
 import type { FirstSeenTracker } from '../first-seen';
-import { CursorConflictError, type LookupPage, type RegionCursor } from '../ports';
+import { CursorConflictError, type LookupPage, type RegionCursor, type RereadState } from '../ports';
+import {
+  afterMainRead,
+  alignRereads,
+  choosePlan,
+  completeSweep,
+  countFirstReads,
+  interruptSweep,
+  measuredRate,
+  sweepSlice,
+} from '../rereads';
 import { completeSlice, initialCursor, interruptSlice, lagMs, nextSlice, type Slice } from '../window';
 import type { RunContext } from './context';
 import { PageDelivery } from './delivery';
@@ -29,6 +39,7 @@ export class RegionRun {
   private readonly r: RegionReport;
   private readonly scorers: Scorers;
   private readonly delivery: PageDelivery;
+  private startedMs = 0;
 
   constructor(
     private readonly ctx: RunContext,
@@ -55,40 +66,138 @@ export class RegionRun {
       return this.fail('state-failed', error, Number.NaN);
     }
     this.r.cursorBeforeMs = cursor.processedUntilMs;
+    this.startedMs = this.ctx.now();
+    let rereads = alignRereads(cursor.rereads, cursor.processedUntilMs, settings);
+    const plan = settings.fixedPlan ?? rereads.plan;
+    this.r.plan = plan;
+    // The main read: new time, and as much of the recent past again as the plan says.
+    const mainSettings = { ...settings, overlapMs: plan.recentMs };
+    const mainEndMs = input.windowEndMs - plan.settleMs;
+    // What the reads saw, for the event rate the next run plans with.
+    const seen = { events: 0, spanMs: 0 };
+    const measure = (slice: Slice, read: SliceRead, eventsBefore: number): void => {
+      const low = read.complete ? slice.startMs : (read.oldestSeenMs ?? slice.endMs);
+      seen.events += this.r.events - eventsBefore;
+      seen.spanMs += Math.max(0, slice.endMs - low);
+    };
     let firstOfRun = true;
     for (;;) {
-      const slice = nextSlice(cursor, input.windowEndMs, settings, firstOfRun);
+      const slice = nextSlice(cursor, mainEndMs, mainSettings, firstOfRun);
       firstOfRun = false;
-      if (slice === undefined) {
-        this.r.outcome = 'caught-up';
-        break;
-      }
-      const read = await this.readSlice(slice);
+      if (slice === undefined) break;
+      const readStartMs = this.ctx.now();
+      const eventsBefore = this.r.events;
+      const perMinute = new Map<number, number>();
+      const read = await this.readSlice(slice, perMinute);
+      measure(slice, read, eventsBefore);
+      if (read.complete) rereads = this.firstReads(rereads, slice, perMinute);
       const next = read.complete
         ? completeSlice(cursor, slice)
         : interruptSlice(cursor, slice, read.oldestSeenMs, read.nextToken);
+      if (read.complete && !slice.resumed) rereads = afterMainRead(rereads, slice, readStartMs);
       // The done part of a resumed slice was read in an earlier run, perhaps before some of its
-      // late events were visible: once the slice is finished, re-read the overlap before it.
+      // late events were visible: once the slice is finished, re-read the recent past before it.
       if (read.complete && slice.resumed) firstOfRun = true;
       // Every page counted in `read` is scored and its alerts delivered or kept in the outbox (a
       // page whose delivery failed is not counted), so the cursor may record it whatever stopped
       // the slice.
-      try {
-        if (changed(cursor, next)) cursor = await deps.state.runs.saveCursor(next, cursor);
-      } catch (error) {
-        return this.fail(
-          error instanceof CursorConflictError ? 'cursor-conflict' : 'state-failed',
-          error,
-          cursor,
-        );
-      }
-      if (read.failure) return this.fail(read.failure.outcome, read.failure.error, cursor);
+      const saved = await this.save(cursor, { ...next, rereads });
+      if ('failed' in saved) return this.fail(saved.failed, saved.error, cursor);
+      cursor = saved;
+      if (read.failure) return this.stopped(read.failure, cursor, rereads, seen);
     }
-    return this.finish(cursor);
+    // The sweeps: the time that has just reached each one's age, up to the main cursor.
+    for (let i = 0; i < rereads.sweeps.length; i++) {
+      for (;;) {
+        const sweep = rereads.sweeps[i]!;
+        const slice = sweepSlice(sweep, cursor.processedUntilMs, input.windowEndMs, settings);
+        if (slice === undefined) break;
+        const pagesBefore = this.r.pages;
+        const perMinute = new Map<number, number>();
+        const read = await this.readSlice(slice, perMinute);
+        this.r.sweepPages += this.r.pages - pagesBefore;
+        if (read.complete) rereads = this.firstReads(rereads, slice, perMinute);
+        const moved = read.complete
+          ? completeSweep(sweep, slice)
+          : interruptSweep(sweep, slice, read.oldestSeenMs, read.nextToken);
+        rereads = { ...rereads, sweeps: rereads.sweeps.map((s, j) => (j === i ? moved : s)) };
+        const saved = await this.save(cursor, { ...cursor, rereads });
+        if ('failed' in saved) return this.fail(saved.failed, saved.error, cursor);
+        cursor = saved;
+        if (read.failure) return this.stopped(read.failure, cursor, rereads, seen);
+      }
+    }
+    this.r.outcome = 'caught-up';
+    return this.replanned(cursor, rereads, seen);
+  }
+
+  /**
+   * A read stopped. A full page budget or time budget is what a busy region looks like, and the
+   * plan must follow it; any other stop leaves the plan as it was.
+   */
+  private async stopped(
+    failure: NonNullable<SliceRead['failure']>,
+    cursor: RegionCursor,
+    rereads: RereadState,
+    seen: { events: number; spanMs: number },
+  ): Promise<RegionReport> {
+    if (failure.outcome === 'page-limit' || failure.outcome === 'time-budget') {
+      this.r.outcome = failure.outcome;
+      if (failure.error !== undefined) this.r.error = errorRecord(failure.error);
+      return this.replanned(cursor, rereads, seen, failure.outcome);
+    }
+    return this.fail(failure.outcome, failure.error, cursor);
+  }
+
+  /** Saves the next run's plan, from the event rate this run measured and the pages a run may read. */
+  private async replanned(
+    cursor: RegionCursor,
+    rereads: RereadState,
+    seen: { events: number; spanMs: number },
+    outcome: RegionOutcome = this.r.outcome,
+  ): Promise<RegionReport> {
+    const eventsPerMinute = measuredRate(seen.events, seen.spanMs, rereads.eventsPerMinute);
+    if (eventsPerMinute === undefined) return this.finish(cursor, outcome);
+    const plan = choosePlan(eventsPerMinute, this.budgetPages(), this.ctx.settings);
+    const saved = await this.save(cursor, { ...cursor, rereads: { ...rereads, plan, eventsPerMinute } });
+    if ('failed' in saved) return this.fail(saved.failed, saved.error, cursor);
+    return this.finish(saved, outcome);
+  }
+
+  /** Counts the events this whole read saw for the first time, by age (`countFirstReads`). */
+  private firstReads(
+    rereads: RereadState,
+    slice: Slice,
+    perMinute: ReadonlyMap<number, number>,
+  ): RereadState {
+    const { settings, input } = this.ctx;
+    const forgetBeforeMs = input.windowEndMs - settings.overlapMs - 2 * settings.schedulePeriodMs;
+    const read = { startMs: slice.startMs, endMs: slice.endMs, atMs: this.ctx.now() };
+    const counts = countFirstReads(rereads.counts, read, perMinute, forgetBeforeMs, this.r.firstReadAges);
+    return { ...rereads, counts };
+  }
+
+  /** The pages one run may read in a region: the page cap, or what its time budget allows at 2 a second. */
+  private budgetPages(): number {
+    const byTime = Math.floor(Math.max(0, this.ctx.input.deadlineMs - this.startedMs) / PAGE_INTERVAL_MS);
+    return Math.max(1, Math.min(this.ctx.settings.maxPagesPerRun, byTime));
+  }
+
+  /** Saves the cursor when it changed; what failed when it could not. */
+  private async save(
+    cursor: RegionCursor,
+    next: Omit<RegionCursor, 'version'>,
+  ): Promise<RegionCursor | { failed: RegionOutcome; error: unknown }> {
+    if (!changed(cursor, next)) return cursor;
+    try {
+      return await this.ctx.deps.state.runs.saveCursor(next, cursor);
+    } catch (error) {
+      return { failed: error instanceof CursorConflictError ? 'cursor-conflict' : 'state-failed', error };
+    }
   }
 
   /** Reads one slice page by page. Stops early on a failure, the page cap or the time budget. */
-  private async readSlice(slice: Slice): Promise<SliceRead> {
+  private async readSlice(slice: Slice, perMinute?: Map<number, number>): Promise<SliceRead> {
     const { deps, input, settings } = this.ctx;
     let nextToken = slice.nextToken;
     let oldestSeenMs: number | undefined;
@@ -142,8 +251,11 @@ export class RegionRun {
       // Only after every alert of the page is delivered does the page count as done.
       for (const record of page.events) {
         const t = record.eventTimeMs;
-        if (t !== undefined && Number.isFinite(t) && (oldestSeenMs === undefined || t < oldestSeenMs)) {
-          oldestSeenMs = t;
+        if (t === undefined || !Number.isFinite(t)) continue;
+        if (oldestSeenMs === undefined || t < oldestSeenMs) oldestSeenMs = t;
+        if (perMinute) {
+          const minute = Math.floor(t / 60_000);
+          perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
         }
       }
       nextToken = page.nextToken;
@@ -201,6 +313,10 @@ function isInvalidToken(error: unknown): boolean {
 function changed(before: RegionCursor, after: Omit<RegionCursor, 'version'>): boolean {
   return (
     before.processedUntilMs !== after.processedUntilMs ||
-    JSON.stringify(before.inProgress ?? null) !== JSON.stringify(after.inProgress ?? null)
+    JSON.stringify(before.inProgress ?? null) !== JSON.stringify(after.inProgress ?? null) ||
+    JSON.stringify(before.rereads ?? null) !== JSON.stringify(after.rereads ?? null)
   );
 }
+
+/** LookupEvents allows 2 requests a second per region. */
+const PAGE_INTERVAL_MS = 500;

@@ -1,7 +1,8 @@
 // What a run takes and what it reports: its settings, its dependencies (the ports), its input,
 // and the report the handler logs. Pure types and their empty values.
 import type { RepeatsOf } from '../alert';
-import type { AlertSink, Clock, EventSource, StateStores } from '../ports';
+import type { AlertSink, Clock, EventSource, RereadPlan, StateStores } from '../ports';
+import { emptyFirstReadAges, type FirstReadAges } from '../rereads';
 import { sanitize } from '../sanitize';
 import type { SuppressionList } from '../suppression';
 import { type Finding, type RenderedAlert, SEVERITIES, type Severity } from '../types';
@@ -34,6 +35,15 @@ export interface RunSettings extends WindowSettings {
   readonly repeatWindowMs: number;
   /** How often the schedule runs: a lease held this long past its holder's deadline is reported. */
   readonly schedulePeriodMs: number;
+  /**
+   * How soon after it becomes visible a late event is read again at most: the spacing of the
+   * re-reads behind the cursor (`rereads.ts`).
+   */
+  readonly lateAlertMs: number;
+  /** Replaces the sweeps' ages: for the tests that remove one, to show what it is for. */
+  readonly sweepAgesMs?: readonly number[] | undefined;
+  /** Follows this re-read plan whatever the rate (the bench's "re-read the whole overlap every run"). */
+  readonly fixedPlan?: RereadPlan | undefined;
 }
 
 export interface RunDeps {
@@ -102,6 +112,15 @@ export interface RegionReport {
   cursorAfterMs: number;
   /** How far the fully processed time trails the clock (not the window end: that may be stale). */
   lagMs: number;
+  /** Pages read by the sweeps behind the cursor (`rereads.ts`), out of `pages`. */
+  sweepPages: number;
+  /** The re-read plan this run followed: recent time read again, newest time left to settle. */
+  plan?: RereadPlan;
+  /**
+   * Events read for the first time, by how long after their event time (minutes; `rereads.ts`):
+   * events still arriving near the overlap's age say the overlap is too short.
+   */
+  firstReadAges: FirstReadAges;
   error?: ErrorRecord;
 }
 
@@ -239,6 +258,8 @@ export function emptyRegion(region: string, cursorMs: number): RegionReport {
     cursorBeforeMs: cursorMs,
     cursorAfterMs: cursorMs,
     lagMs: Number.NaN,
+    sweepPages: 0,
+    firstReadAges: emptyFirstReadAges(),
   };
 }
 
