@@ -54,8 +54,8 @@ export function fullPlan(settings: RereadSettings): RereadPlan {
 }
 
 /**
- * Where the sweeps of a cursor without any start. Every run before re-read the whole overlap, so
- * a point older than the cursor by a sweep's age has been read at that age.
+ * Where the sweeps of a cursor without re-read state start. Such a cursor was kept by runs that
+ * re-read the whole overlap, so a point older than the cursor by a sweep's age was read at that age.
  */
 export function initialRereads(processedUntilMs: number, settings: RereadSettings): RereadState {
   return {
@@ -168,22 +168,35 @@ export function afterMainRead(state: RereadState, slice: Slice, readStartMs: num
  * - else the sweeps alone, the main read waiting one period for the newest events to arrive, so
  *   that most are read the first time (each point read 1 + sweeps times); no waiting when the
  *   first sweep comes one period after the main read anyway.
+ * A region near a line would switch plans run after run: it moves back to a plan that reads more
+ * only once that plan costs a fifth less than the line (`current`, this run's plan).
  */
 export function choosePlan(
   eventsPerMinute: number,
   budgetPages: number,
   settings: RereadSettings,
+  current?: RereadPlan,
 ): RereadPlan {
   const period = settings.schedulePeriodMs;
   const sweeps = sweepAges(settings).length;
   const pages = (spanMs: number, queries: number): number =>
     (eventsPerMinute * spanMs) / 60_000 / EVENTS_PER_PAGE + queries;
-  if (pages(settings.overlapMs + period, 1) <= 0.5 * budgetPages) return fullPlan(settings);
-  if (pages(period * (2 + sweeps), 1 + sweeps) <= 0.7 * budgetPages) return { recentMs: period, settleMs: 0 };
+  const full = fullPlan(settings);
+  const recent: RereadPlan = { recentMs: period, settleMs: 0 };
   // Settling must not delay the first read past the first sweep: an event visible at once is then
   // read within the lateness bound as well.
   const firstSweep = sweepAges(settings)[0] ?? period;
-  return { recentMs: 0, settleMs: Math.max(0, Math.min(period, firstSweep - period)) };
+  const sweepsAlone: RereadPlan = {
+    recentMs: 0,
+    settleMs: Math.max(0, Math.min(period, firstSweep - period)),
+  };
+  const rank = (plan: RereadPlan | undefined): number =>
+    plan === undefined || plan.recentMs >= full.recentMs ? 0 : plan.recentMs > 0 ? 1 : 2;
+  // A plan that reads more than the current one must clear its line by a fifth.
+  const margin = (rankOf: number): number => (rankOf < rank(current) ? 0.8 : 1);
+  if (pages(settings.overlapMs + period, 1) <= 0.5 * budgetPages * margin(0)) return full;
+  if (pages(period * (2 + sweeps), 1 + sweeps) <= 0.7 * budgetPages * margin(1)) return recent;
+  return sweepsAlone;
 }
 
 /** Events per minute of event time, from what a run's main reads saw; the last figure when they saw no time. */
@@ -243,4 +256,25 @@ export function countFirstReads(
     ages[band === undefined ? 'more' : (String(band) as keyof FirstReadAges)] += fresh;
   }
   return next;
+}
+
+/**
+ * Events per minute over the minutes of [fromMs, toMs] the counts hold: time old enough that
+ * nearly all of its events have arrived, so that a plan that reads the newest minutes early is not
+ * misled by their missing events. Undefined under ten such minutes.
+ */
+export function settledRate(
+  counts: Readonly<Record<string, number>> | undefined,
+  fromMs: number,
+  toMs: number,
+): number | undefined {
+  let minutes = 0;
+  let events = 0;
+  for (const [minute, count] of Object.entries(counts ?? {})) {
+    const startMs = Number(minute) * 60_000;
+    if (startMs < fromMs || startMs + 60_000 > toMs) continue;
+    minutes += 1;
+    events += count;
+  }
+  return minutes >= 10 ? events / minutes : undefined;
 }

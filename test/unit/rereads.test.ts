@@ -71,6 +71,17 @@ describe('the plan', () => {
     // 65 minutes at 3 events a second: 234 pages.
     expect(choosePlan(3 * 60, budget, DEFAULTS)).toEqual(fullPlan(DEFAULTS));
   });
+  it('goes back to a plan that reads more only once it clears the line by a fifth', () => {
+    const recent = { recentMs: 5 * MIN, settleMs: 0 };
+    // 4 events a second: the whole overlap costs 313 pages, past half the budget (260).
+    expect(choosePlan(4 * 60, budget, DEFAULTS, fullPlan(DEFAULTS))).toEqual(recent);
+    // 3 a second: 235 pages. Within the line for a region on it, not for one coming back to it
+    // (208); 2.5 a second (196 pages) comes back.
+    expect(choosePlan(3 * 60, budget, DEFAULTS, fullPlan(DEFAULTS))).toEqual(fullPlan(DEFAULTS));
+    expect(choosePlan(3 * 60, budget, DEFAULTS, recent)).toEqual(recent);
+    expect(choosePlan(2.5 * 60, budget, DEFAULTS, recent)).toEqual(fullPlan(DEFAULTS));
+  });
+
   it('then the last period and the sweeps, then the sweeps alone after a period to settle', () => {
     expect(choosePlan(10 * 60, budget, DEFAULTS)).toEqual({ recentMs: 5 * MIN, settleMs: 0 });
     expect(choosePlan(25 * 60, budget, DEFAULTS)).toEqual({ recentMs: 0, settleMs: 5 * MIN });

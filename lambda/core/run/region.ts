@@ -11,6 +11,7 @@ import {
   countFirstReads,
   interruptSweep,
   measuredRate,
+  settledRate,
   sweepSlice,
 } from '../rereads';
 import { completeSlice, initialCursor, interruptSlice, lagMs, nextSlice, type Slice } from '../window';
@@ -156,9 +157,22 @@ export class RegionRun {
     seen: { events: number; spanMs: number },
     outcome: RegionOutcome = this.r.outcome,
   ): Promise<RegionReport> {
-    const eventsPerMinute = measuredRate(seen.events, seen.spanMs, rereads.eventsPerMinute);
+    // The busier of two views: settled time (as old as the first sweep, nearly all of its events
+    // arrived) and what this run's reads saw (quick to see a rise, but short of the newest minutes'
+    // late events). Either alone makes a region near a line switch plans run after run, or react
+    // half an hour late to a burst.
+    const { input, settings } = this.ctx;
+    const firstSweepMs = rereads.sweeps[0]?.ageMs ?? settings.overlapMs;
+    const settled = settledRate(
+      rereads.counts,
+      input.windowEndMs - settings.overlapMs,
+      input.windowEndMs - firstSweepMs,
+    );
+    const recent = measuredRate(seen.events, seen.spanMs, rereads.eventsPerMinute);
+    const eventsPerMinute =
+      settled === undefined && recent === undefined ? undefined : Math.max(settled ?? 0, recent ?? 0);
     if (eventsPerMinute === undefined) return this.finish(cursor, outcome);
-    const plan = choosePlan(eventsPerMinute, this.budgetPages(), this.ctx.settings);
+    const plan = choosePlan(eventsPerMinute, this.budgetPages(), settings, rereads.plan);
     const saved = await this.save(cursor, { ...cursor, rereads: { ...rereads, plan, eventsPerMinute } });
     if ('failed' in saved) return this.fail(saved.failed, saved.error, cursor);
     return this.finish(saved, outcome);
@@ -177,10 +191,17 @@ export class RegionRun {
     return { ...rereads, counts };
   }
 
-  /** The pages one run may read in a region: the page cap, or what its time budget allows at 2 a second. */
+  /**
+   * The pages one run may read in a region: the page cap, or what a run's time allows at 2 a
+   * second, from its scheduled time to its deadline (a run started late, or a retry, is not taken
+   * for the usual budget).
+   */
   private budgetPages(): number {
-    const byTime = Math.floor(Math.max(0, this.ctx.input.deadlineMs - this.startedMs) / PAGE_INTERVAL_MS);
-    return Math.max(1, Math.min(this.ctx.settings.maxPagesPerRun, byTime));
+    const { input, settings } = this.ctx;
+    const byTime = Math.floor(
+      Math.max(0, input.deadlineMs - Math.min(input.windowEndMs, this.startedMs)) / PAGE_INTERVAL_MS,
+    );
+    return Math.max(1, Math.min(settings.maxPagesPerRun, byTime));
   }
 
   /** Saves the cursor when it changed; what failed when it could not. */
