@@ -22,7 +22,7 @@ const KEY_PART_CHARS = 160;
 
 /**
  * The group a finding may join: the same rule, the same subject (its dedup key) and the same
- * actor in the same fixed window. Another actor, however similar the finding, leads a group of its
+ * actor in the same account and fixed window. Another actor, however similar the finding, leads a group of its
  * own and is alerted at once: no principal can seed a group that hides someone else's finding.
  */
 export function repeatGroupOf(finding: Finding, windowMs: number): RepeatGroupRef {
@@ -31,8 +31,9 @@ export function repeatGroupOf(finding: Finding, windowMs: number): RepeatGroupRe
   const actor = actorKeyOf(finding);
   // Dedup keys and ARNs are attacker-controlled text: the key is bounded, and hashed whole so that
   // two long keys never meet by being cut at the same length.
+  // The account the event was recorded in is part of the group: two accounts never fold together.
   const digest = createHash('sha256')
-    .update(JSON.stringify([finding.ruleId, finding.dedupKey, actor]))
+    .update(JSON.stringify([finding.ruleId, finding.dedupKey, actor, finding.event.recipientAccountId]))
     .digest('hex');
   return {
     key: `${finding.ruleId.slice(0, KEY_PART_CHARS)}|${actor.slice(0, KEY_PART_CHARS)}|${digest.slice(0, 40)}`,

@@ -163,7 +163,9 @@ export class ThresholdEngine {
         if (subject === '') continue;
         const start = bucketStart(event.eventTimeMs, rule.windowMs);
         const counter = {
-          key: `${rule.id}|${subject}`,
+          // Per account: the same principal acting in two accounts (a role trusted across an
+          // organization) is counted in each, as each account's detector would.
+          key: `${rule.id}|${sanitize(event.recipientAccountId, 32)}|${subject}`,
           bucketStartMs: start,
           bucketEndMs: start + rule.windowMs,
           limit: rule.threshold,

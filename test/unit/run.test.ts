@@ -348,6 +348,7 @@ describe('threshold detections', () => {
         eventSource: 'signin.amazonaws.com',
         awsRegion: REGION,
         sourceIPAddress: '198.51.100.7',
+        recipientAccountId: '111122223333',
         userIdentity: { type: 'IAMUser', userName: user },
         responseElements: { ConsoleLogin: 'Failure' },
         errorMessage: 'Failed authentication',
@@ -380,7 +381,7 @@ describe('threshold detections', () => {
     for (let i = 1; i <= 4; i++) source.add(REGION, failedLogin(`f${i}`, NOW + i * MINUTE_MS));
     for (let k = 1; k <= 6; k++) await run(NOW + (4 + k) * MINUTE_MS);
     expect(sprayAlerts(sink)).toHaveLength(0);
-    const counter = state.counters.get(`signin.failed-console-logins|198.51.100.7@${NOW}`);
+    const counter = state.counters.get(`signin.failed-console-logins|111122223333|198.51.100.7@${NOW}`);
     expect(counter?.ids.size).toBe(4);
   });
 
@@ -427,7 +428,13 @@ describe('threshold detections', () => {
 });
 
 /** A StopLogging by `user`, refused with `errorCode` when given. */
-function stopBy(id: string, atMs: number, user: string, errorCode?: string): LookupEventRecord {
+function stopBy(
+  id: string,
+  atMs: number,
+  user: string,
+  errorCode?: string,
+  account = '111122223333',
+): LookupEventRecord {
   return record(
     id,
     'StopLogging',
@@ -438,6 +445,7 @@ function stopBy(id: string, atMs: number, user: string, errorCode?: string): Loo
       eventTime: new Date(atMs).toISOString(),
       eventSource: 'cloudtrail.amazonaws.com',
       awsRegion: REGION,
+      recipientAccountId: account,
       userIdentity: { type: 'IAMUser', userName: user, arn: `arn:aws:iam::111122223333:user/${user}` },
       ...(errorCode ? { errorCode } : {}),
     }),
@@ -583,6 +591,18 @@ describe('never silent, never late', () => {
       ['high test.stop-any', 'denied'],
       ['critical test.stop-any', 'stopped'],
     ]);
+  });
+
+  it('never folds the same actor’s finding in another account under the first account’s alert', async () => {
+    const { source, sink, run } = withStopAny();
+    await run(NOW);
+    // A role trusted across an organization stops the trail in two accounts, minutes apart.
+    source.add(REGION, stopBy('first', NOW + MINUTE_MS, 'mallory'));
+    source.add(REGION, stopBy('other-account', NOW + 2 * MINUTE_MS, 'mallory', undefined, '444455556666'));
+    source.add(REGION, stopBy('again', NOW + 3 * MINUTE_MS, 'mallory'));
+    const report = await run(NOW + 5 * MINUTE_MS);
+    expect(sink.published.map(idsOf)).toEqual(['first', 'other-account']);
+    expect(report.findings.filter((f) => f.folded).map((f) => f.eventId)).toEqual(['again']);
   });
 
   it('alerts at once a finding more severe than the first alert of its group, even by the same actor', async () => {

@@ -23,6 +23,7 @@ function event(id: string, overrides: JsonObject = {}, timeMs = T0 + MIN) {
     eventTime: new Date(timeMs).toISOString(),
     awsRegion: 'us-east-1',
     sourceIPAddress: '203.0.113.9',
+    recipientAccountId: '111122223333',
     userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
     responseElements: { ConsoleLogin: 'Failure' },
     errorMessage: 'Failed authentication',
@@ -32,18 +33,16 @@ function event(id: string, overrides: JsonObject = {}, timeMs = T0 + MIN) {
   return result.event;
 }
 
+const deniedFields: JsonObject = {
+  eventName: 'ListBuckets',
+  eventSource: 's3.amazonaws.com',
+  errorCode: 'AccessDenied',
+  responseElements: null,
+  userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ci/bot' },
+};
+
 const denied = (id: string, name = 'ListBuckets', code = 'AccessDenied', timeMs = T0 + MIN) =>
-  event(
-    id,
-    {
-      eventName: name,
-      eventSource: 's3.amazonaws.com',
-      errorCode: code,
-      responseElements: null,
-      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ci/bot' },
-    },
-    timeMs,
-  );
+  event(id, { ...deniedFields, eventName: name, errorCode: code }, timeMs);
 
 const engine = new ThresholdEngine(THRESHOLD_RULES);
 const ruleIds = (e: ReturnType<typeof event>) => engine.candidates(e).hits.map((h) => h.rule.id);
@@ -52,8 +51,8 @@ describe('threshold rule matching', () => {
   it('counts a failed console sign-in per source IP and per user name', () => {
     const { hits } = engine.candidates(event('f1'));
     expect(hits.map((h) => h.counter.key).sort()).toEqual([
-      'signin.failed-console-logins-per-user|alice',
-      'signin.failed-console-logins|203.0.113.9',
+      'signin.failed-console-logins-per-user|111122223333|alice',
+      'signin.failed-console-logins|111122223333|203.0.113.9',
     ]);
     for (const hit of hits)
       expect(hit.counter).toMatchObject({ bucketStartMs: T0, bucketEndMs: T0 + 15 * MIN });
@@ -75,12 +74,30 @@ describe('threshold rule matching', () => {
       const { hits } = engine.candidates(denied(`d-${name}`, name, code));
       expect(hits.map((h) => [h.rule.id, h.counter.key, h.counter.limit])).toEqual([
         // A role session recorded without its issuer counts for the role its ARN names.
-        ['iam.access-denied-burst', 'iam.access-denied-burst|arn:aws:iam::111122223333:role/ci', 10],
-        ['iam.access-denied-flood', 'iam.access-denied-flood|arn:aws:iam::111122223333:role/ci', 50],
+        [
+          'iam.access-denied-burst',
+          'iam.access-denied-burst|111122223333|arn:aws:iam::111122223333:role/ci',
+          10,
+        ],
+        [
+          'iam.access-denied-flood',
+          'iam.access-denied-flood|111122223333|arn:aws:iam::111122223333:role/ci',
+          50,
+        ],
       ]);
     }
     expect(ruleIds(denied('n1', 'ListBuckets', 'NoSuchBucket'))).toEqual([]);
     expect(ruleIds(denied('n2', 'ListBuckets', ''))).toEqual([]);
+  });
+
+  it('counts the same principal separately in each account it acts in', () => {
+    const here = engine.candidates(denied('a1')).hits.map((h) => h.counter.key);
+    const there = engine
+      .candidates(event('a2', { ...deniedFields, recipientAccountId: '444455556666' }))
+      .hits.map((h) => h.counter.key);
+    expect(here).toHaveLength(2);
+    expect(there).toHaveLength(2);
+    for (const key of there) expect(here).not.toContain(key);
   });
 
   it('asks for parsing only events it could count', () => {
