@@ -100,6 +100,43 @@ describe('DynamoDbStateStore', () => {
     );
   });
 
+  it('gives each scope (a member account) a lease and cursors of its own in the same table', async () => {
+    const scoped = (scope?: string) =>
+      joinStores(
+        dynamoDbState({
+          tableName,
+          alertRetentionMs: 86_400_000,
+          client: localDynamoDbClient(endpoint, 3),
+          ...(scope === undefined ? {} : { scope }),
+        }),
+      );
+    const single = store;
+    const a = scoped('222222222222');
+    const b = scoped('333333333333');
+    const lease = (owner: string) => ({ owner, nowMs: 1000, durationMs: 60_000, expectedEndMs: 61_000 });
+    expect(await single.acquireLease(lease('single-run'))).toEqual({ acquired: true });
+    expect(await a.acquireLease(lease('worker-a'))).toEqual({ acquired: true });
+    expect(await b.acquireLease(lease('worker-b'))).toEqual({ acquired: true });
+    // Within a scope the lease is still one holder's.
+    expect(await a.acquireLease(lease('worker-a2'))).toMatchObject({
+      acquired: false,
+      holder: { owner: 'worker-a' },
+    });
+    await a.releaseLease('worker-a');
+    expect(await a.acquireLease(lease('worker-a2'))).toEqual({ acquired: true });
+    expect(await single.acquireLease(lease('other-run'))).toMatchObject({ acquired: false });
+
+    const none = { region: 'eu-west-1', processedUntilMs: 0, version: 0 };
+    await a.saveCursor({ region: 'eu-west-1', processedUntilMs: 111 }, none);
+    await b.saveCursor({ region: 'eu-west-1', processedUntilMs: 222 }, none);
+    expect((await a.getCursor('eu-west-1'))?.processedUntilMs).toBe(111);
+    expect((await b.getCursor('eu-west-1'))?.processedUntilMs).toBe(222);
+    expect(await single.getCursor('eu-west-1')).toBeUndefined();
+    expect(() => scoped('acct/../x')).toThrow(
+      'state scope "acct/../x" must be 1 to 64 letters, digits, "-" or "_"',
+    );
+  });
+
   it('refuses a cursor write from a run that read an older version', async () => {
     const first = await store.saveCursor(
       { region: 'us-east-1', processedUntilMs: 1 },

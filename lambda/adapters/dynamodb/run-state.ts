@@ -1,6 +1,7 @@
 // The run's own state in the table: the lease (`pk=lease sk=run`: owner, leaseUntilMs, renewed;
 // expectedEndMs) and each region's cursor (`pk=cursor sk=<region>`: processedUntilMs, version,
-// an optional slice in progress).
+// an optional slice in progress, the re-read state). A scoped store (one member account) keeps its
+// own: `sk=run#<scope>` and `sk=<scope>#<region>`.
 
 import {
   CursorConflictError,
@@ -17,10 +18,18 @@ import { type DynamoTable, type Item, n, num, s } from './table';
 export class DynamoRunState implements RunStateStore {
   private readonly client;
   private readonly table;
+  private readonly leaseKey: Item;
+  private readonly cursorKey: (region: string) => Item;
 
   constructor(t: DynamoTable) {
     this.client = t.client;
     this.table = t.name;
+    const scope = t.scope;
+    this.leaseKey = { pk: s('lease'), sk: s(scope === undefined ? 'run' : `run#${scope}`) };
+    this.cursorKey = (region) => ({
+      pk: s('cursor'),
+      sk: s(scope === undefined ? region : `${scope}#${region}`),
+    });
   }
 
   async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
@@ -30,8 +39,7 @@ export class DynamoRunState implements RunStateStore {
         new PutItemCommand({
           TableName: this.table,
           Item: {
-            pk: s('lease'),
-            sk: s('run'),
+            ...this.leaseKey,
             owner: s(request.owner),
             leaseUntilMs: n(until),
             expectedEndMs: n(request.expectedEndMs),
@@ -66,7 +74,7 @@ export class DynamoRunState implements RunStateStore {
       await this.client.send(
         new DeleteItemCommand({
           TableName: this.table,
-          Key: { pk: s('lease'), sk: s('run') },
+          Key: this.leaseKey,
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': s(owner) },
@@ -82,7 +90,7 @@ export class DynamoRunState implements RunStateStore {
     const out = await this.client.send(
       new GetItemCommand({
         TableName: this.table,
-        Key: { pk: s('cursor'), sk: s(region) },
+        Key: this.cursorKey(region),
         ConsistentRead: true,
       }),
     );
@@ -93,8 +101,7 @@ export class DynamoRunState implements RunStateStore {
   async saveCursor(next: Omit<RegionCursor, 'version'>, expected: RegionCursor): Promise<RegionCursor> {
     const version = expected.version + 1;
     const item: Item = {
-      pk: s('cursor'),
-      sk: s(next.region),
+      ...this.cursorKey(next.region),
       processedUntilMs: n(next.processedUntilMs),
       version: n(version),
     };

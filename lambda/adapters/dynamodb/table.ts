@@ -9,7 +9,15 @@ export interface DynamoDbStateOptions {
   /** How long idempotency records are kept (TTL). */
   readonly alertRetentionMs: number;
   readonly client?: DynamoDBClient;
+  /**
+   * A scope within the table with a lease and cursors of its own (one member account of an
+   * organization, read by its own worker); alert records, counters, repeat groups and profiles
+   * stay shared. Letters, digits, `-` and `_`, at most 64. None: the single detector's lease and cursors.
+   */
+  readonly scope?: string;
 }
+
+const SCOPE = /^[0-9A-Za-z_-]{1,64}$/;
 
 export type Item = Record<string, AttributeValue>;
 
@@ -18,10 +26,18 @@ export class DynamoTable {
   readonly name: string;
   readonly alertRetentionMs: number;
 
+  readonly scope: string | undefined;
+
   constructor(options: DynamoDbStateOptions) {
+    if (options.scope !== undefined && !SCOPE.test(options.scope)) {
+      throw new Error(
+        `state scope "${options.scope.slice(0, 80)}" must be 1 to 64 letters, digits, "-" or "_"`,
+      );
+    }
     this.client = options.client ?? new DynamoDBClient({ maxAttempts: 6 });
     this.name = options.tableName;
     this.alertRetentionMs = options.alertRetentionMs;
+    this.scope = options.scope;
   }
 
   /** Every page of a query on the table, as they come; the caller may stop early. */
