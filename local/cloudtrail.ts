@@ -230,6 +230,12 @@ export interface EventEnvelope {
 
 /** Options of {@link LocalCloudTrail.addEvent}. */
 export interface AddEventOptions {
+  /**
+   * The member account whose Event history holds it: only calls signed with that account's
+   * credentials (as issued by the local STS, `ASIA` + the account id) see it. None: the history
+   * every other caller sees.
+   */
+  account?: string | undefined;
   /** When the event shows up in LookupEvents (ms since the epoch, server clock). Default: its eventTime. */
   visibleAtMs?: number | undefined;
   /** Alternative to `visibleAtMs`: eventTime + this delay (CloudTrail's delivery lag is ~5-15 min). */
@@ -238,10 +244,17 @@ export interface AddEventOptions {
   envelope?: Partial<EventEnvelope> | undefined;
 }
 
+/** Where an account's history of a region is kept: the region alone for the default account. */
+function historyKey(account: string | undefined, region: string): string {
+  return account === undefined ? region : `${account}/${region}`;
+}
+
 /** One logged `POST /`, answered or refused. */
 export interface LookupRequestLog {
   /** From the SigV4 credential scope; '' when the request carried none. */
   region: string;
+  /** The member account the caller's credentials belong to (a local STS session), if any. */
+  account?: string | undefined;
   /**
    * Inclusive bounds in ms: as resolved (defaults applied) for calls that reached validation; as sent
    * for rate-limited calls; undefined when absent or unparsable there.
@@ -343,7 +356,7 @@ export interface LocalCloudTrail {
   addEvents(region: string, records: ReadonlyArray<object>, opts?: Omit<AddEventOptions, 'envelope'>): void;
   /** Events stored in `region`, or in all regions. */
   eventCount(region?: string): number;
-  /** Per-region counters (regions seen in requests or stores). */
+  /** Counters per history: a region, or `<account>/<region>` for a member account (seen in requests or stores). */
   stats(): Record<string, RegionStats>;
   /** How many successful (200) answers carried the event: fault suites tell a window gap from a lost alert. */
   timesReturned(eventId: string): number;
@@ -803,7 +816,11 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       returned: 0,
     };
     requests.push(log);
-    const stats = statsOf(log.region);
+    // Event history and its rate limit are per account and region: a member account's session
+    // (an access key issued by the local STS) reads that account's history.
+    log.account = /Credential=ASIA(\d{12})/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const history = historyKey(log.account, log.region);
+    const stats = statsOf(history);
     stats.requests++;
     try {
       let raw: Buffer;
@@ -835,9 +852,9 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       if (typeof input['MaxResults'] === 'number') log.maxResults = input['MaxResults'];
       if (typeof input['NextToken'] === 'string') log.nextToken = input['NextToken'];
       // The real service meters every call at the front door, valid or not.
-      if (!takeToken(log.region))
+      if (!takeToken(history))
         throw new ApiError(400, 'ThrottlingException', 'Rate exceeded', 'rate-limit');
-      const { body, ids } = lookup(log.region, input, log);
+      const { body, ids } = lookup(history, input, log);
       const fault = nextFault();
       if (fault) {
         log.returned = 0;
@@ -902,7 +919,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       );
     }
     const visibleAtMs = opts.visibleAtMs ?? env.eventTimeMs + (opts.visibilityDelayMs ?? 0);
-    storeOf(region).add({
+    storeOf(historyKey(opts.account, region)).add({
       timeMs: env.eventTimeMs,
       id: env.eventId,
       visibleAtMs,

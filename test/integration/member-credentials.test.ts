@@ -1,6 +1,12 @@
 // Member-account access: the real STSClient against a local STS speaking the query protocol.
+import {
+  CloudTrailClient,
+  type CloudTrailClientConfig,
+  LookupEventsCommand,
+} from '@aws-sdk/client-cloudtrail';
 import { STSClient } from '@aws-sdk/client-sts';
 import { memberCredentials, RENEW_BEFORE_MS } from '../../lambda/adapters/member-credentials';
+import { makeRecord, startLocalCloudTrail } from '../../local/cloudtrail';
 import { accountOfLocalKey, type LocalSts, startLocalSts } from '../../local/sts';
 
 let sts: LocalSts;
@@ -77,5 +83,42 @@ describe('member credentials', () => {
       nowMs: () => now,
     });
     expect(accountOfLocalKey((await withExternalId()).accessKeyId)).toBe('333333333333');
+  });
+});
+
+describe('a member account’s Event history', () => {
+  it('is what the member role’s session reads, and nobody else’s', async () => {
+    const cloudtrail = await startLocalCloudTrail({ requestsPerSecond: 0 });
+    try {
+      const at = Date.now() - 60_000;
+      cloudtrail.addEvent('eu-west-1', makeRecord({ eventName: 'StopLogging', timeMs: at }), {
+        account: '222222222222',
+      });
+      cloudtrail.addEvent('eu-west-1', makeRecord({ eventName: 'DeleteTrail', timeMs: at }));
+      const namesFor = async (credentials: CloudTrailClientConfig['credentials']) => {
+        const client = new CloudTrailClient({
+          region: 'eu-west-1',
+          endpoint: cloudtrail.url,
+          credentials,
+          maxAttempts: 1,
+        });
+        const out = await client.send(new LookupEventsCommand({ StartTime: new Date(at - 60_000) }));
+        client.destroy();
+        return (out.Events ?? []).map((e) => e.EventName);
+      };
+      const member = memberCredentials(client(), {
+        account: '222222222222',
+        roleName: 'trailwatch-reader',
+        sessionName: 'trailwatch',
+        nowMs: () => now,
+      });
+      expect(await namesFor(member)).toEqual(['StopLogging']);
+      expect(await namesFor({ accessKeyId: DETECTOR_KEY, secretAccessKey: 'local' })).toEqual([
+        'DeleteTrail',
+      ]);
+      expect(Object.keys(cloudtrail.stats()).sort()).toEqual(['222222222222/eu-west-1', 'eu-west-1']);
+    } finally {
+      await cloudtrail.close();
+    }
   });
 });
