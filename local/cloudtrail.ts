@@ -852,8 +852,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       if (typeof input['MaxResults'] === 'number') log.maxResults = input['MaxResults'];
       if (typeof input['NextToken'] === 'string') log.nextToken = input['NextToken'];
       // The real service meters every call at the front door, valid or not.
-      if (!takeToken(history))
-        throw new ApiError(400, 'ThrottlingException', 'Rate exceeded', 'rate-limit');
+      if (!takeToken(history)) throw new ApiError(400, 'ThrottlingException', 'Rate exceeded', 'rate-limit');
       const { body, ids } = lookup(history, input, log);
       const fault = nextFault();
       if (fault) {
