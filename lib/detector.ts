@@ -14,164 +14,27 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { suppressionProblems } from '../lambda/compose';
-import {
-  FIRST_SEEN_DIMENSIONS,
-  type FirstSeenDimension,
-  isFirstSeenDimension,
-} from '../lambda/core/first-seen';
+import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
 import {
   DEFAULT_MIN_SEVERITY,
-  MAX_SUPPRESSIONS_BYTES,
   WHOLE_NUMBER_SETTINGS as SETTINGS,
   SUBSCRIBER_MIN_SEVERITY,
   TIMEOUT_MARGIN_SECONDS,
-  type WholeNumberSetting,
-  type WholeNumberSettingKey,
-  wholeNumberProblem,
 } from '../lambda/core/settings';
-import { SEVERITIES, type Severity } from '../lambda/core/types';
+import type { Severity } from '../lambda/core/types';
+import type { AlertSubscriber, TrailwatchDetectorProps } from './detector-props';
+import {
+  assertValid,
+  atOrAbove,
+  checkRange,
+  checkSuppressions,
+  regionList,
+  settingsEnvironment,
+  wholeMinutes,
+} from './detector-settings';
 
-/** An alert recipient: an email address, an E.164 phone number or an https URL. */
-export interface AlertSubscriber {
-  readonly endpoint: string;
-  /**
-   * Alerts below this severity are filtered out by SNS for this recipient.
-   * @default - `high` for email, `critical` for SMS and https
-   */
-  readonly minSeverity?: Severity;
-}
-
-export interface TrailwatchDetectorProps {
-  /**
-   * Email recipients. Each must confirm the subscription from the email SNS sends.
-   * @default - none
-   */
-  readonly alertEmails?: readonly AlertSubscriber[];
-  /**
-   * SMS recipients, E.164 numbers such as `+15551234567`.
-   * @default - none
-   */
-  readonly alertPhones?: readonly AlertSubscriber[];
-  /**
-   * https endpoints. Each must confirm the subscription by visiting the SubscribeURL SNS posts.
-   * @default - none
-   */
-  readonly alertUrls?: readonly AlertSubscriber[];
-  /**
-   * How often the detector runs; whole minutes, at least 1.
-   * @default Duration.minutes(5)
-   */
-  readonly schedule?: Duration;
-  /**
-   * Regions whose CloudTrail event history is read.
-   * @default - the stack's region and us-east-1 (where IAM, STS and console sign-in events land)
-   */
-  readonly regions?: readonly string[];
-  /**
-   * How far each window reaches back before the cursor, to catch events CloudTrail delivers late.
-   * Whole minutes, 5 to 1440.
-   * @default Duration.minutes(60)
-   */
-  readonly overlap?: Duration;
-  /**
-   * How soon after CloudTrail makes a late event visible it is read, at most (plus the time a run
-   * takes to reach it): the spacing of the re-reads behind the cursor. A busy region re-reads its
-   * overlap at this spacing instead of every run. Whole minutes, 1 to 1440.
-   * @default Duration.minutes(30)
-   */
-  readonly lateAlert?: Duration;
-  /**
-   * Where the very first run of a region starts. Whole minutes, 1 to 129600 (90 days, the limit of Event history).
-   * @default Duration.minutes(1440)
-   */
-  readonly initialLookback?: Duration;
-  /**
-   * Findings below this severity are not published at all.
-   * @default 'high'
-   */
-  readonly minSeverity?: Severity;
-  /**
-   * How long alert idempotency records are kept in the table. Whole days, 2 to 365.
-   * @default Duration.days(14)
-   */
-  readonly alertRetention?: Duration;
-  /**
-   * Upper bound of LookupEvents pages one run reads per region (1 to 10000); the rest waits for the
-   * next run. A cost ceiling: the default is above the about 520 pages a run's time allows.
-   * @default 600
-   */
-  readonly maxPagesPerRun?: number;
-  /**
-   * Individual alert messages per run (1 to 1000). A burst beyond it goes out as one digest
-   * message per page, with the count and the top findings, instead of one page per finding.
-   * @default 10
-   */
-  readonly maxAlertsPerRun?: number;
-  /**
-   * Repeats of a finding (same rule and subject, its dedup key) within this fixed window are
-   * folded: the first is alerted at once, the rest go out as one summary message once the window
-   * and the overlap have passed. Whole minutes, 0 (off) to 1440.
-   * @default Duration.minutes(60)
-   */
-  readonly repeatWindow?: Duration;
-  /**
-   * Anomaly checks per principal: first seen (rule `anomaly.first-seen`) `network`, `region`,
-   * `agent` (user-agent family) and `api` (a sensitive API's first call), and write `volume`
-   * against the principal's own baseline (rule `anomaly.write-volume`). An empty list turns them off.
-   * @default - all five
-   */
-  readonly firstSeen?: readonly FirstSeenDimension[];
-  /**
-   * How long after trailwatch first sees a principal its novelties and write volume start to count
-   * (they are only learned until then). Whole days, 0 to 90.
-   * @default Duration.days(7)
-   */
-  readonly firstSeenLearningPeriod?: Duration;
-  /**
-   * A region's lag (time not yet fully processed) above this raises its alarm on the health topic.
-   * @default 30
-   */
-  readonly lagAlarmMinutes?: number;
-  /**
-   * Lambda memory in MB, 128 to 10240.
-   * @default 256
-   */
-  readonly memorySize?: number;
-  /**
-   * Lambda timeout; must be shorter than the schedule so that runs do not pile up.
-   * @default - 280 seconds, or 20 seconds less than the schedule when that is shorter
-   */
-  readonly timeout?: Duration;
-  /**
-   * Retention of the function's log group.
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * What happens to the table, the log group and the key when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Turns on DynamoDB deletion protection for the table.
-   * @default false
-   */
-  readonly tableDeletionProtection?: boolean;
-  /**
-   * Reserved concurrency for the function. Off by default: accounts with a concurrency quota of 10
-   * cannot reserve any, and overlapping runs are already kept apart by a lease in the table.
-   * @default - none reserved
-   */
-  readonly reservedConcurrentExecutions?: number;
-  /**
-   * A suppression list (the JSON document described in docs/suppressions.md): reviewed exceptions,
-   * each with a reason and optionally an expiry. Validated at synth and again at Lambda start.
-   * It travels in the function's environment, so it must stay under 3 KB as compact JSON.
-   * @default - no suppressions
-   */
-  readonly suppressions?: unknown;
-}
+export type { AlertSubscriber, TrailwatchDetectorProps } from './detector-props';
+export { atOrAbove } from './detector-settings';
 
 /** The whole detector: schedule -> function -> table and topic, with its keys, DLQ and alarms. */
 export class TrailwatchDetector extends Construct {
@@ -679,53 +542,4 @@ export class TrailwatchDetector extends Construct {
         'nothing consumes it, so there is nothing to redrive.',
     });
   }
-}
-
-/** `minimum` and every severity above it, in SEVERITIES order. */
-export function atOrAbove(minimum: Severity): string[] {
-  return SEVERITIES.slice(SEVERITIES.indexOf(minimum));
-}
-
-function wholeMinutes(duration: Duration | undefined, fallback: number): number {
-  if (duration === undefined) return fallback;
-  // A fraction fails the range check, whose message names the property.
-  return duration.toSeconds() / 60;
-}
-
-function checkSuppressions(document: unknown): string[] {
-  if (document === undefined) return [];
-  const problems = suppressionProblems(document, Date.now());
-  if (problems.length > 0) return problems.map((p) => `suppressions: ${p}`);
-  const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
-  return bytes > MAX_SUPPRESSIONS_BYTES
-    ? [
-        `suppressions: ${bytes} bytes of JSON; at most ${MAX_SUPPRESSIONS_BYTES} fit in the function's environment`,
-      ]
-    : [];
-}
-
-function checkRange(name: string, value: number, key: WholeNumberSettingKey): string[] {
-  const problem = wholeNumberProblem(key, value);
-  return problem === undefined ? [] : [`${name} ${problem}, got ${value}`];
-}
-
-function assertValid(problems: string[]): void {
-  if (problems.length > 0) {
-    throw new Error(`Invalid TrailwatchDetector props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
-/** Each value under its setting's environment variable (`WHOLE_NUMBER_SETTINGS[key].env`). */
-function settingsEnvironment(values: Partial<Record<WholeNumberSettingKey, number>>): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values) as Array<[WholeNumberSettingKey, number]>) {
-    const setting: WholeNumberSetting = SETTINGS[key];
-    if (setting.env !== undefined) environment[setting.env] = String(value);
-  }
-  return environment;
-}
-
-/** Comma list for TRAILWATCH_REGIONS; a token region (env-agnostic stack) becomes a Fn::Join. */
-function regionList(regions: readonly string[]): string {
-  return [...new Set(regions)].join(',');
 }

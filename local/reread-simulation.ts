@@ -13,6 +13,8 @@ import { emptySuppressions } from '../lambda/core/suppression';
 import type { RenderedAlert } from '../lambda/core/types';
 import { MINUTE_MS } from '../lambda/core/window';
 
+export { mulberry32 as seeded } from './net';
+
 export interface SimulatedEvent {
   readonly id: string;
   readonly timeMs: number;
@@ -82,18 +84,6 @@ function record(e: SimulatedEvent): LookupEventRecord {
     readOnly: true,
     // No rule watches it: the simulation measures reading, not scoring.
     body: `{"eventID":"${e.id}","eventName":"DescribeInstances"}`,
-  };
-}
-
-/** A deterministic generator (mulberry32), so that runs of the bench compare like with like. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

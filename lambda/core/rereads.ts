@@ -15,8 +15,8 @@
 // long it lets the newest events settle first (`settleMs`) is a plan chosen from the region's
 // measured event rate and the run's page budget: a region whose overlap fits easily re-reads all of
 // it every run, exactly as without sweeps (and the sweeps then have nothing left to read).
-import type { RereadPlan, RereadState, SliceProgress, SweepCursor } from './ports';
-import { ceilSecond, floorSecond, type Slice } from './window';
+import type { RereadPlan, RereadState, SweepCursor } from './ports';
+import { floorSecond, narrowedProgress, type Slice } from './window';
 
 export interface RereadSettings {
   /** The longest visibility delay the detector guarantees to catch. */
@@ -128,20 +128,8 @@ export function interruptSweep(
   oldestSeenMs: number | undefined,
   nextToken?: string,
 ): SweepCursor {
-  const base = { ageMs: sweep.ageMs, untilMs: sweep.untilMs };
-  const narrowedEnd =
-    oldestSeenMs === undefined ? slice.endMs : Math.max(slice.startMs, ceilSecond(oldestSeenMs));
-  const progress = (p: SliceProgress): SweepCursor => ({ ...base, inProgress: p });
-  if (narrowedEnd < slice.endMs)
-    return progress({ startMs: slice.startMs, endMs: narrowedEnd, sliceEndMs: slice.completesAtMs });
-  if (nextToken !== undefined)
-    return progress({
-      startMs: slice.startMs,
-      endMs: slice.endMs,
-      sliceEndMs: slice.completesAtMs,
-      nextToken,
-    });
-  return sweep.inProgress ? progress(sweep.inProgress) : base;
+  const inProgress = narrowedProgress(slice, oldestSeenMs, nextToken) ?? sweep.inProgress;
+  return { ageMs: sweep.ageMs, untilMs: sweep.untilMs, ...(inProgress ? { inProgress } : {}) };
 }
 
 /**

@@ -8,7 +8,7 @@
 // when a run must stop inside a slice, everything newer than the oldest event seen so far is
 // done, so the slice shrinks to [startMs, oldestSeenMs] and the next run resumes there with
 // fresh parameters (a NextToken is only valid for the parameters it was issued with).
-import type { RegionCursor } from './ports';
+import type { RegionCursor, SliceProgress } from './ports';
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -104,26 +104,34 @@ export function interruptSlice(
   oldestSeenMs: number | undefined,
   nextToken?: string,
 ): Omit<RegionCursor, 'version'> {
-  const base = {
+  const inProgress = narrowedProgress(slice, oldestSeenMs, nextToken) ?? cursor.inProgress;
+  return {
     region: cursor.region,
     processedUntilMs: cursor.processedUntilMs,
+    ...(inProgress ? { inProgress } : {}),
     ...(cursor.rereads ? { rereads: cursor.rereads } : {}),
   };
+}
+
+/**
+ * What remains of a slice read newest first and stopped early (`interruptSlice`; the sweeps behind
+ * the cursor use it too): the part older than `oldestSeenMs`, or the same bounds with the page
+ * token when that would not shrink it; undefined when nothing new is known (keep what was).
+ */
+export function narrowedProgress(
+  slice: Slice,
+  oldestSeenMs: number | undefined,
+  nextToken?: string,
+): SliceProgress | undefined {
   const narrowedEnd =
     oldestSeenMs === undefined ? slice.endMs : Math.max(slice.startMs, ceilSecond(oldestSeenMs));
   if (narrowedEnd < slice.endMs) {
-    return {
-      ...base,
-      inProgress: { startMs: slice.startMs, endMs: narrowedEnd, sliceEndMs: slice.completesAtMs },
-    };
+    return { startMs: slice.startMs, endMs: narrowedEnd, sliceEndMs: slice.completesAtMs };
   }
   if (nextToken !== undefined) {
-    return {
-      ...base,
-      inProgress: { startMs: slice.startMs, endMs: slice.endMs, sliceEndMs: slice.completesAtMs, nextToken },
-    };
+    return { startMs: slice.startMs, endMs: slice.endMs, sliceEndMs: slice.completesAtMs, nextToken };
   }
-  return cursor.inProgress ? { ...base, inProgress: cursor.inProgress } : base;
+  return undefined;
 }
 
 /**
