@@ -9,6 +9,7 @@ import { generateCorpus } from './corpus';
 import { measureIngest } from './ingest';
 import { buildMemoryChild, measureEngineMemory, measureHandlerMemory } from './memory';
 import { measureNoise } from './noise';
+import { measureOrganization } from './organization';
 import { measureParseVsEngine } from './parse-engine';
 import { measureRereads } from './rereads';
 import { measureScan } from './scan';
@@ -50,6 +51,8 @@ const TARGETS = {
   readAmplification: 3,
   capacityEventsPerSec: 25,
   lateAlertMinutes: 30,
+  /** One tick of 50 accounts x 4 regions, at a concurrency that covers every pair, against one pair's. */
+  fanoutRatio: 2,
 };
 
 function cpuModel(): string {
@@ -80,30 +83,30 @@ async function main(): Promise<void> {
   progress(`${quick ? 'quick' : 'full'} run on ${machine.cpu} x${machine.cores}, Node ${machine.node}`);
 
   // 1. Scoring cost vs parsing.
-  progress(`1/7 generating ${CONFIG.corpus} records`);
+  progress(`1/8 generating ${CONFIG.corpus} records`);
   const corpus = generateCorpus(CONFIG.corpus);
-  progress(`1/7 JSON.parse vs parse + engine, ${CONFIG.rounds} interleaved rounds`);
+  progress(`1/8 JSON.parse vs parse + engine, ${CONFIG.rounds} interleaved rounds`);
   const pe = measureParseVsEngine(corpus.events, CONFIG.rounds);
-  progress('1/7 noise: the same corpus scored page by page, state in memory (item 6)');
+  progress('1/8 noise: the same corpus scored page by page, state in memory (item 6)');
   const noise = await measureNoise(corpus.events, corpus.riskyIds);
   corpus.events.length = 0;
 
   // 2. Ingest against the API limit.
   const ingest = [];
   for (const regions of [1, 2, 4]) {
-    progress(`2/7 ingest, ${regions} region(s), ${CONFIG.ingestSeconds} s`);
+    progress(`2/8 ingest, ${regions} region(s), ${CONFIG.ingestSeconds} s`);
     ingest.push(await measureIngest(regions, CONFIG.ingestSeconds));
   }
 
   // 3. Cold start.
-  progress(`3/7 cold start, ${CONFIG.loadRuns} fresh processes each`);
+  progress(`3/8 cold start, ${CONFIG.loadRuns} fresh processes each`);
   const cold = await measureColdStart(CONFIG.loadRuns);
 
   // 4. Memory.
-  progress('4/7 memory');
+  progress('4/8 memory');
   await buildMemoryChild();
   const handler10k = await measureHandlerMemory(CONFIG.handlerEvents);
-  progress(`4/7 memory: engine alone, ${CONFIG.handlerEvents} and ${CONFIG.largeEvents} events`);
+  progress(`4/8 memory: engine alone, ${CONFIG.handlerEvents} and ${CONFIG.largeEvents} events`);
   const engine10k = await measureEngineMemory(CONFIG.handlerEvents);
   const engineLarge = await measureEngineMemory(CONFIG.largeEvents);
   // The same two with V8's old generation capped: is the growth retention or heap sizing?
@@ -111,12 +114,16 @@ async function main(): Promise<void> {
   const cappedLarge = await measureEngineMemory(CONFIG.largeEvents, OLD_SPACE_CAP_MB);
 
   // 5. CLI scan.
-  progress('5/7 CLI scan');
+  progress('5/8 CLI scan');
   const scans = await measureScan(CONFIG.scanBytes, [[], ['--per-event-only']]);
 
   // 7. Re-reads: one region against LookupEvents' ceiling, on virtual time.
-  progress(`7/7 re-reads: ${CONFIG.rereadHours} simulated hours per load, capacity by halving`);
+  progress(`7/8 re-reads: ${CONFIG.rereadHours} simulated hours per load, capacity by halving`);
   const rr = await measureRereads(CONFIG.rereadHours);
+
+  // 8. Organization fan-out: one tick for 50 accounts x 4 regions against one pair.
+  progress('8/8 organization fan-out: 1 pair; 50 x 4 pairs at concurrency 10 and 200 (4 ticks each)');
+  const org = await measureOrganization();
 
   const ingest1 = ingest[0]!;
   const ingest4 = ingest[2]!;
@@ -291,6 +298,29 @@ async function main(): Promise<void> {
     verdict(rr.underLoad.lateAlertMinutesP99 <= TARGETS.lateAlertMinutes),
   ]);
 
+  const fanout = org.fullConcurrency.tickMs / org.onePair.tickMs;
+  rows.push([
+    '8',
+    `one tick, 1 pair; 50 x 4 pairs at concurrency ${org.defaultConcurrency.concurrency}; at ${org.fullConcurrency.concurrency} (median of 3 steady ticks)`,
+    `${fmt(org.onePair.tickMs / 1000)} s; ${fmt(org.defaultConcurrency.tickMs / 1000)} s; ${fmt(org.fullConcurrency.tickMs / 1000)} s`,
+    '',
+    '',
+  ]);
+  rows.push([
+    '8',
+    `50 x 4 at concurrency ${org.fullConcurrency.concurrency} / 1 pair (this process's CPU busy ${fmt(100 * org.fullConcurrency.cpuShare)}% of the tick)`,
+    `${fmt(fanout)}x`,
+    `<= ${TARGETS.fanoutRatio}x`,
+    verdict(fanout <= TARGETS.fanoutRatio),
+  ]);
+  rows.push([
+    '8',
+    `cost per member account (4 regions) per month at the defaults (arithmetic; ${org.cost.billedSecondsPerRun} s billed per run assumed)`,
+    `$${org.cost.total.toFixed(2)}`,
+    '',
+    '',
+  ]);
+
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]): string => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
   const out: string[] = [];
@@ -326,6 +356,14 @@ async function main(): Promise<void> {
   );
   out.push(
     `Routine alerts by detection: ${noise.routineByDetection.map(([id, n]) => `${id} ${n}`).join(', ') || 'none'}.`,
+  );
+  out.push(
+    `Organization fan-out: per pair and run ${fmt(org.perRun.lookups)} LookupEvents, ${fmt(org.perRun.dynamoReads)} DynamoDB reads, ${fmt(org.perRun.dynamoWrites)} write units, ${fmt(org.perRun.sqsRequests)} SQS requests, ${fmt(org.perRun.logBytes)} B of logs; ticks (ms) 1 pair ${org.onePair.ticksMs.map((t) => Math.round(t)).join('/')}, concurrency 10 ${org.defaultConcurrency.ticksMs.map((t) => Math.round(t)).join('/')}, concurrency 200 ${org.fullConcurrency.ticksMs.map((t) => Math.round(t)).join('/')} (peak ${org.fullConcurrency.peakConcurrency} running); cost by item ${Object.entries(
+      org.cost,
+    )
+      .filter(([k]) => k !== 'total' && k !== 'billedSecondsPerRun')
+      .map(([k, v]) => `${k} $${Number(v).toFixed(3)}`)
+      .join(', ')}.`,
   );
   out.push(`Total bench time ${fmt((performance.now() - started) / 1000)} s.`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -383,6 +421,11 @@ async function main(): Promise<void> {
       scanPeakRssMb: scans?.[0] ? round(scans[0].peakRssMb, 4) : null,
       scanPerEventOnlyEventsPerSec: scans?.[1] ? Math.round(scans[1].eventsPerSec) : null,
       scanPerEventOnlyPeakRssMb: scans?.[1] ? round(scans[1].peakRssMb, 4) : null,
+      fanoutOnePairTickMs: round(org.onePair.tickMs, 4),
+      fanoutDefaultTickMs: round(org.defaultConcurrency.tickMs, 4),
+      fanoutFullTickMs: round(org.fullConcurrency.tickMs, 4),
+      fanoutRatio: round(fanout, 4),
+      fanoutCostPerAccountMonth: round(org.cost.total, 4),
     };
     process.stdout.write(`${JSON.stringify(json)}\n`);
   }

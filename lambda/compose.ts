@@ -3,7 +3,7 @@
 // handler, the command line (scan, poll, rules), the benchmarks, the corpus tool and the
 // construct's validation all come through here, so that they cannot disagree.
 // No SDK here: the caller brings its adapters (event source, state, sink, clock).
-import { type AlertDetails, renderAlert, renderDigest } from './core/alert';
+import { type AccountLabel, type AlertDetails, renderAlert, renderDigest } from './core/alert';
 import { Engine } from './core/engine';
 import { FIRST_SEEN_DIMENSIONS, FirstSeen, type FirstSeenSettings } from './core/first-seen';
 import type { AlertSink, Clock, EventSource, StateStores } from './core/ports';
@@ -100,13 +100,16 @@ export interface RunParts {
   readonly suppressions: SuppressionList;
   /** Told of each page's findings before delivery (the command line prints them). */
   readonly onFindings?: (findings: readonly Finding[]) => void;
+  /** Organization mode: the watched account's name and OU path, printed beside its id in alerts. */
+  readonly account?: AccountLabel;
 }
 
 /** A run's dependencies: the parts, and the renderings with each detection's details. */
 export function composeRunDeps(parts: RunParts): RunDeps {
   return {
     ...parts,
-    render: (finding, related) => renderAlert(finding, { related, details: DETAILS.get(finding.ruleId) }),
+    render: (finding, related) =>
+      renderAlert(finding, { related, details: DETAILS.get(finding.ruleId), account: parts.account }),
     renderDigest: (findings, repeatsOf) => renderDigest(findings, { repeatsOf }),
   };
 }

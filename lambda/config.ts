@@ -1,5 +1,7 @@
 // The Lambda's configuration: read once from the environment, every problem reported together.
+
 import { FIRST_SEEN_DIMENSIONS, type FirstSeenSettings, isFirstSeenDimension } from './core/first-seen';
+import { type AccountSelection, selectionProblems } from './core/organization';
 import type { OwnResources } from './core/rule';
 import {
   DEFAULT_MIN_SEVERITY,
@@ -150,6 +152,14 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     healthKeyArn: optional(env.TRAILWATCH_HEALTH_KEY_ARN),
     queueName: optional(env.TRAILWATCH_QUEUE_NAME),
     scheduleRuleName: optional(env.TRAILWATCH_SCHEDULE_RULE_NAME),
+    // Organization mode (all three functions get them): the fan-out's own resources.
+    stackSetName: optional(env.TRAILWATCH_STACKSET_NAME),
+    memberRoleName: optional(env.TRAILWATCH_MEMBER_ROLE_NAME),
+    workQueueName: optional(env.TRAILWATCH_WORK_QUEUE_NAME),
+    orgFunctionNames: (env.TRAILWATCH_ORG_FUNCTIONS ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
   });
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -182,4 +192,63 @@ function optional(value: string | undefined): string | undefined {
 
 function clip(value: string): string {
   return value.length > 80 ? `${value.slice(0, 80)}…` : value;
+}
+
+/** What the organization fan-out's functions read besides the detector's configuration. */
+export interface OrganizationConfig {
+  /** Dispatcher: where the work items go. */
+  readonly workQueueUrl: string;
+  /** Dispatcher: the OUs watched (none: the whole organization) and the accounts left out. */
+  readonly selection: AccountSelection;
+  /** Dispatcher: also the management account (the StackSet never deploys its role there). */
+  readonly includeManagement: boolean;
+  /** Dispatcher: a pair trailing the clock by more than this raises its blind alert. */
+  readonly blindAfterMs: number;
+  /** Worker: the member role's name, the same in every account. */
+  readonly memberRoleName: string;
+}
+
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const QUEUE_URL = /^https?:\/\/\S+\/\d{12}\/[\w-]{1,80}$/;
+
+/** The organization settings of the dispatcher or the worker; throws ConfigError naming each problem. */
+export function loadOrganizationConfig(env: Env, role: 'dispatcher' | 'worker'): OrganizationConfig {
+  const problems: string[] = [];
+  const list = (name: string): string[] =>
+    (env[name] ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  const selection = { ous: list('TRAILWATCH_ORG_OUS'), exclude: list('TRAILWATCH_ORG_EXCLUDE') };
+  for (const p of selectionProblems(selection)) problems.push(`TRAILWATCH_ORG_OUS/EXCLUDE: ${p}`);
+  const workQueueUrl = env.TRAILWATCH_WORK_QUEUE_URL?.trim() ?? '';
+  if (role === 'dispatcher' && !QUEUE_URL.test(workQueueUrl)) {
+    problems.push(
+      `TRAILWATCH_WORK_QUEUE_URL="${clip(workQueueUrl)}" is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)`,
+    );
+  }
+  const memberRoleName = env.TRAILWATCH_MEMBER_ROLE_NAME?.trim() ?? '';
+  if (role === 'worker' && !ROLE_NAME.test(memberRoleName)) {
+    problems.push(`TRAILWATCH_MEMBER_ROLE_NAME="${clip(memberRoleName)}" is not an IAM role name`);
+  }
+  const includeRaw = env.TRAILWATCH_ORG_INCLUDE_MANAGEMENT?.trim() ?? '';
+  if (!['', 'true', 'false'].includes(includeRaw)) {
+    problems.push(`TRAILWATCH_ORG_INCLUDE_MANAGEMENT="${clip(includeRaw)}" is not true or false`);
+  }
+  const lag = WHOLE_NUMBER_SETTINGS.lagAlarmMinutes;
+  const lagRaw = env.TRAILWATCH_LAG_ALARM_MINUTES?.trim();
+  let blindMinutes: number = lag.default;
+  if (lagRaw) {
+    const problem = wholeNumberProblem('lagAlarmMinutes', Number(lagRaw));
+    if (problem !== undefined) problems.push(`TRAILWATCH_LAG_ALARM_MINUTES="${clip(lagRaw)}" ${problem}`);
+    else blindMinutes = Number(lagRaw);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    workQueueUrl,
+    selection,
+    includeManagement: includeRaw === 'true',
+    blindAfterMs: blindMinutes * MINUTE_MS,
+    memberRoleName,
+  });
 }

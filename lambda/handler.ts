@@ -7,14 +7,19 @@ import { SnsAlertSink } from './adapters/sns-sink';
 import { composeRunDeps, composeScorers, DETECTION_IDS } from './compose';
 import { type DetectorConfig, loadConfig } from './config';
 import type { Clock } from './core/ports';
-import { formatError, type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
+import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
 import { MAX_OUTBOX_PER_RUN, SAFETY_MARGIN_MS } from './core/settings';
-import { logJson } from './log';
+import { emitMetric, logJson, METRIC_NAMESPACE } from './log';
+import { logReport, problemsOf, type RunSummary, summarize, windowEnd } from './run-report';
+
+export { type RunSummary, windowEnd };
 
 /** The part of the Lambda context the handler uses. */
 export interface InvocationContext {
   getRemainingTimeInMillis(): number;
   readonly awsRequestId?: string;
+  /** `arn:aws:lambda:<region>:<account>:function:<name>`: names the account the function runs in. */
+  readonly invokedFunctionArn?: string;
 }
 
 export class RunIncompleteError extends Error {
@@ -96,66 +101,6 @@ export function createHandler(overrides: HandlerOverrides = {}): Handler {
 /** The Lambda entry point. */
 export const handler: Handler = createHandler();
 
-/**
- * The window ends at the invocation's scheduled time (EventBridge's `time`), so a retried
- * invocation covers the same window. Without one, or with a time in the future, it ends at the
- * wall clock; so it does with a time more than two schedule periods old, which only a retry long
- * after the fact or a schedule target with a constant input sends: reading up to a fixed time
- * would leave the detector reading nothing new while it reports itself healthy.
- */
-export function windowEnd(
-  event: unknown,
-  wallNowMs: number,
-  schedulePeriodMs: number,
-): { endMs: number; staleScheduledMs?: number } {
-  const time = typeof event === 'object' && event !== null ? (event as { time?: unknown }).time : undefined;
-  const scheduled = typeof time === 'string' ? Date.parse(time) : Number.NaN;
-  if (!Number.isFinite(scheduled) || scheduled > wallNowMs) return { endMs: wallNowMs };
-  if (wallNowMs - scheduled > 2 * schedulePeriodMs) return { endMs: wallNowMs, staleScheduledMs: scheduled };
-  return { endMs: scheduled };
-}
-
-export interface RunSummary {
-  readonly runId: string;
-  readonly status: RunReport['status'];
-  readonly windowEnd: string;
-  readonly durationMs: number;
-  readonly regions: readonly string[];
-  readonly pages: number;
-  readonly events: number;
-  /** Counted but not parsed: no rule looks at them. */
-  readonly unwatchedEvents: number;
-  readonly unparseableEvents: number;
-  readonly ruleFailures: number;
-  readonly findingsBySeverity: RunReport['totals']['findingsBySeverity'];
-  readonly alertsSent: number;
-  readonly digestsSent: number;
-  /** Repeats folded into a group this run; they go out in its summary. */
-  readonly alertsFolded: number;
-  /** Alerts set aside in the table (refused for good by SNS, or unreadable), after this run. */
-  readonly alertsSetAside: number;
-}
-
-function summarize(report: RunReport): RunSummary {
-  return {
-    runId: report.runId,
-    status: report.status,
-    windowEnd: new Date(report.windowEndMs).toISOString(),
-    durationMs: report.durationMs,
-    regions: report.regions.map((r) => r.region),
-    pages: report.totals.pages,
-    events: report.totals.events,
-    unwatchedEvents: report.totals.unwatchedEvents,
-    unparseableEvents: report.totals.unparseableEvents,
-    ruleFailures: report.totals.ruleFailures,
-    findingsBySeverity: report.totals.findingsBySeverity,
-    alertsSent: report.totals.alertsSent,
-    digestsSent: report.totals.digestsSent,
-    alertsFolded: report.totals.alertsFolded,
-    alertsSetAside: report.outbox.setAsideTotal,
-  };
-}
-
 /** Per age band of `RegionReport.firstReadAges`, the metric that counts its events. */
 export const FIRST_READ_METRICS = {
   '5': 'EventsFirstReadUnder5Min',
@@ -165,8 +110,7 @@ export const FIRST_READ_METRICS = {
   more: 'EventsFirstReadOver60Min',
 } as const;
 
-/** CloudWatch metric namespace of the detector's metrics (Embedded Metric Format, no API call needed). */
-export const METRIC_NAMESPACE = 'Trailwatch';
+export { METRIC_NAMESPACE };
 
 /**
  * Embedded Metric Format lines, which CloudWatch turns into metrics that the stack alarms on:
@@ -176,29 +120,12 @@ export const METRIC_NAMESPACE = 'Trailwatch';
  * events are first read (`FIRST_READ_METRICS`): what to look at before changing the overlap.
  */
 function emitMetrics(report: RunReport, stackName: string, nowMs: number): void {
-  if (process.env.TRAILWATCH_METRICS === 'off') return;
   const line = (
     dimensions: string[],
     metric: string,
     unit: string,
     values: Record<string, string | number>,
-  ) =>
-    process.stdout.write(
-      `${JSON.stringify({
-        _aws: {
-          Timestamp: nowMs,
-          CloudWatchMetrics: [
-            {
-              Namespace: METRIC_NAMESPACE,
-              Dimensions: [dimensions],
-              Metrics: [{ Name: metric, Unit: unit }],
-            },
-          ],
-        },
-        StackName: stackName,
-        ...values,
-      })}\n`,
-    );
+  ) => emitMetric(stackName, nowMs, dimensions, metric, unit, values);
   for (const region of report.regions) {
     if (!Number.isFinite(region.lagMs)) continue;
     line(['StackName', 'Region'], 'LagSeconds', 'Seconds', {
@@ -214,40 +141,4 @@ function emitMetrics(report: RunReport, stackName: string, nowMs: number): void 
   if (Number.isFinite(report.outbox.setAsideTotal) && report.status !== 'skipped-lease-held') {
     line(['StackName'], 'AlertsSetAside', 'Count', { AlertsSetAside: report.outbox.setAsideTotal });
   }
-}
-
-function logReport(report: RunReport): void {
-  for (const finding of report.findings) logJson('info', 'finding', { ...finding });
-  for (const problem of report.problems) logJson('warn', problem.kind, { ...problem });
-  // Each names the alert (`eventId#ruleId`) kept under `pk = aside` in the table.
-  for (const entry of report.outbox.setAsideEntries) logJson('error', 'alert set aside', { ...entry });
-  logJson(report.status === 'incomplete' ? 'error' : 'info', 'run summary', {
-    ...summarize(report),
-    outbox: { ...report.outbox, setAsideEntries: undefined },
-    repeats: report.repeats,
-    ...(report.lease ? { lease: report.lease } : {}),
-    regionDetails: report.regions.map((r) => ({
-      ...r,
-      cursorBefore: isoOrNull(r.cursorBeforeMs),
-      cursorAfter: isoOrNull(r.cursorAfterMs),
-    })),
-  });
-}
-
-function problemsOf(report: RunReport): string[] {
-  const problems = report.regions
-    .filter(
-      (r) =>
-        r.error !== undefined ||
-        !['caught-up', 'page-limit', 'time-budget', 'skipped-lease-held'].includes(r.outcome),
-    )
-    .map((r) => `${r.region}: ${r.outcome}${r.error ? ` (${formatError(r.error)})` : ''}`);
-  if (report.repeats.error) problems.unshift(`repeats: ${formatError(report.repeats.error)}`);
-  if (report.outbox.error) problems.unshift(`outbox: ${formatError(report.outbox.error)}`);
-  if (report.lease?.problem) problems.unshift(`lease: ${report.lease.problem}`);
-  return problems;
-}
-
-function isoOrNull(ms: number): string | null {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }

@@ -15,3 +15,33 @@ export function logJson(level: LogLevel, message: string, fields: Record<string,
     `${JSON.stringify({ level, message, ...fields, timestamp: new Date().toISOString() })}\n`,
   );
 }
+
+/** CloudWatch metric namespace of the detector's metrics (Embedded Metric Format, no API call needed). */
+export const METRIC_NAMESPACE = 'Trailwatch';
+
+/**
+ * One Embedded Metric Format line: CloudWatch turns `metric` (one of `values`) into a metric with
+ * the named dimensions, each of which is a key of `values` or `StackName`.
+ */
+export function emitMetric(
+  stackName: string,
+  nowMs: number,
+  dimensions: readonly string[],
+  metric: string,
+  unit: string,
+  values: Record<string, string | number>,
+): void {
+  if (process.env.TRAILWATCH_METRICS === 'off') return;
+  process.stdout.write(
+    `${JSON.stringify({
+      _aws: {
+        Timestamp: nowMs,
+        CloudWatchMetrics: [
+          { Namespace: METRIC_NAMESPACE, Dimensions: [dimensions], Metrics: [{ Name: metric, Unit: unit }] },
+        ],
+      },
+      StackName: stackName,
+      ...values,
+    })}\n`,
+  );
+}

@@ -25,6 +25,16 @@
  * | `removalPolicy` | `retain` | `retain` or `destroy` (table, log group, key) |
  * | `reservedConcurrency` | none | whole number >= 1; leave unset on accounts with a concurrency quota of 10 |
  * | `suppressionsFile` | none | path to a suppression list (docs/suppressions.md), validated here and at Lambda start |
+ * | `organization` | `false` | `true` or `false`: watch a whole AWS Organization as well (docs/organization.md); `false` ignores the keys below |
+ * | `organizationId` | none | required with `organization=true`: `o-` and 10 to 32 lowercase letters or digits |
+ * | `organizationRootId` | none | `r-xxxx`; required when `organizationOus` is not set (the member-role StackSet targets it) |
+ * | `organizationOus` | the whole organization | list (as `regions`) of `ou-...` ids: only their accounts are watched and get the member role |
+ * | `organizationExclude` | none | list of 12-digit account ids never watched |
+ * | `organizationRegions` | the detector's regions | list of AWS commercial region codes read in every member account |
+ * | `organizationConcurrency` | `10` | whole number, 2..1000: workers at once (the work queue's maximum concurrency) |
+ * | `memberRoleName` | `trailwatch-member-reader` | IAM role name (1 to 64 of letters, digits and `+=,.@_-`) of the member accounts' read-only role |
+ * | `organizationCallAs` | `DELEGATED_ADMIN` | `DELEGATED_ADMIN` (from a StackSets delegated administrator) or `SELF` (from the management account) |
+ * | `organizationIncludeManagement` | `false` | `true` also watches the management account, whose role you create by hand |
  *
  * Severities: info < low < medium < high < critical; a recipient gets its severity and above.
  */
@@ -34,9 +44,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { suppressionProblems } from '../lambda/compose';
 import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
+import { selectionProblems } from '../lambda/core/organization';
 import { WHOLE_NUMBER_SETTINGS as SETTINGS, type WholeNumberSettingKey } from '../lambda/core/settings';
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
 import type { AlertSubscriber, TrailwatchDetectorProps } from './detector';
+import {
+  ORGANIZATION_CALL_AS,
+  ORGANIZATION_CONCURRENCY,
+  ORGANIZATION_ID,
+  type OrganizationCallAs,
+  type OrganizationWatchProps,
+  ROLE_NAME,
+  ROOT_ID,
+} from './organization-props';
 
 /** AWS commercial-partition regions (2026); GovCloud, China and the European Sovereign Cloud are separate partitions. */
 export const COMMERCIAL_REGIONS: readonly string[] = [
@@ -98,8 +118,31 @@ export const CONTEXT_KEYS = [
   'removalPolicy',
   'reservedConcurrency',
   'suppressionsFile',
+  'organization',
+  'organizationId',
+  'organizationRootId',
+  'organizationOus',
+  'organizationExclude',
+  'organizationRegions',
+  'organizationConcurrency',
+  'memberRoleName',
+  'organizationCallAs',
+  'organizationIncludeManagement',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/** The keys read only with `organization=true`. */
+const ORGANIZATION_KEYS = [
+  'organizationId',
+  'organizationRootId',
+  'organizationOus',
+  'organizationExclude',
+  'organizationRegions',
+  'organizationConcurrency',
+  'memberRoleName',
+  'organizationCallAs',
+  'organizationIncludeManagement',
+] as const satisfies readonly ContextKey[];
 
 const EMAIL = /^[^\s@:,]+@[^\s@:,]+\.[^\s@:,]+$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -169,15 +212,7 @@ export function readContext(
     );
   }
 
-  const regions = readList('regions', get('regions'), report)?.map((r) => r.toLowerCase());
-  for (const region of regions ?? []) {
-    if (!COMMERCIAL_REGIONS.includes(region)) {
-      report(
-        'regions',
-        `"${region}" is not a known AWS commercial region (expected a comma-separated list such as us-east-1,eu-west-1)`,
-      );
-    }
-  }
+  const regions = readRegions('regions', get('regions'), report);
 
   const minSeverity = readSeverity(get('minSeverity'), report);
   const logRetentionDays = int('logRetentionDays');
@@ -189,6 +224,7 @@ export function readContext(
   }
   const removalPolicy = readRemovalPolicy(get('removalPolicy'), report);
   const suppressions = readSuppressionsFile(get('suppressionsFile'), readFile, nowMs, report);
+  const organization = readOrganization(get, report);
 
   if (problems.length > 0) {
     throw new Error(`Invalid trailwatch context:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -199,7 +235,7 @@ export function readContext(
     alertPhones,
     alertUrls,
     schedule: scheduleMinutes === undefined ? undefined : Duration.minutes(scheduleMinutes),
-    regions: regions === undefined ? undefined : [...new Set(regions)],
+    regions,
     overlap: overlapMinutes === undefined ? undefined : Duration.minutes(overlapMinutes),
     lateAlert: lateAlertMinutes === undefined ? undefined : Duration.minutes(lateAlertMinutes),
     initialLookback:
@@ -218,7 +254,142 @@ export function readContext(
     removalPolicy,
     reservedConcurrentExecutions: reservedConcurrency,
     suppressions,
+    organization,
   };
+}
+
+/**
+ * The organization keys, read only with `organization=true`. With `organization=false` they are
+ * ignored (a switch for keys kept in cdk.json); set without `organization` at all, each is a problem,
+ * since it would otherwise be ignored in silence.
+ */
+function readOrganization(
+  get: (key: ContextKey) => unknown,
+  report: Report,
+): OrganizationWatchProps | undefined {
+  const on = readBoolean('organization', get('organization'), report);
+  if (on !== true) {
+    // Unset, not merely malformed (that has its own problem): the other keys would be ignored.
+    if (isUnset(get('organization'))) {
+      for (const key of ORGANIZATION_KEYS) {
+        if (!isUnset(get(key))) {
+          report(key, 'is set but organization is not (add -c organization=true, or remove the key)');
+        }
+      }
+    }
+    return undefined;
+  }
+  const organizationId = readPattern(
+    'organizationId',
+    get('organizationId'),
+    ORGANIZATION_ID,
+    'is not an organization id (expected o- and 10 to 32 lowercase letters or digits, e.g. o-a1b2c3d4e5)',
+    report,
+  );
+  if (organizationId === undefined && isUnset(get('organizationId'))) {
+    report('organizationId', 'is required with organization=true (expected o-xxxxxxxxxx)');
+  }
+  const rootId = readPattern(
+    'organizationRootId',
+    get('organizationRootId'),
+    ROOT_ID,
+    'is not an organization root id (expected r- and 4 to 32 lowercase letters or digits, e.g. r-ab12)',
+    report,
+  );
+  const ous = readList('organizationOus', get('organizationOus'), report);
+  for (const problem of selectionProblems({ ous: ous ?? [] })) report('organizationOus', problem);
+  if ((ous === undefined || ous.length === 0) && isUnset(get('organizationRootId'))) {
+    report(
+      'organizationRootId',
+      'is required when organizationOus is not set: the member-role StackSet targets the root (expected r-xxxx)',
+    );
+  }
+  const exclude = readList('organizationExclude', get('organizationExclude'), report);
+  for (const problem of selectionProblems({ exclude: exclude ?? [] })) report('organizationExclude', problem);
+  const regions = readRegions('organizationRegions', get('organizationRegions'), report);
+  const maxConcurrency = readWholeNumber(
+    'organizationConcurrency',
+    get('organizationConcurrency'),
+    ORGANIZATION_CONCURRENCY,
+    report,
+  );
+  const memberRoleName = readPattern(
+    'memberRoleName',
+    get('memberRoleName'),
+    ROLE_NAME,
+    'is not an IAM role name (expected 1 to 64 of letters, digits and +=,.@_-)',
+    report,
+  );
+  const callAsRaw = get('organizationCallAs');
+  let callAs: OrganizationCallAs | undefined;
+  if (!isUnset(callAsRaw)) {
+    const normalised = typeof callAsRaw === 'string' ? callAsRaw.trim().toUpperCase() : callAsRaw;
+    if (ORGANIZATION_CALL_AS.includes(normalised as OrganizationCallAs)) {
+      callAs = normalised as OrganizationCallAs;
+    } else {
+      report(
+        'organizationCallAs',
+        `${JSON.stringify(callAsRaw)} is not DELEGATED_ADMIN or SELF (SELF only when deploying from the management account)`,
+      );
+    }
+  }
+  const includeManagement = readBoolean(
+    'organizationIncludeManagement',
+    get('organizationIncludeManagement'),
+    report,
+  );
+  if (organizationId === undefined) return undefined;
+  return {
+    organizationId,
+    rootId,
+    organizationalUnitIds: ous === undefined ? undefined : [...new Set(ous)],
+    excludeAccounts: exclude === undefined ? undefined : [...new Set(exclude)],
+    regions,
+    maxConcurrency,
+    memberRoleName,
+    callAs,
+    includeManagementAccount: includeManagement,
+  };
+}
+
+/** A list of AWS commercial region codes, lower-cased, repeats removed. */
+function readRegions(key: ContextKey, value: unknown, report: Report): string[] | undefined {
+  const regions = readList(key, value, report)?.map((r) => r.toLowerCase());
+  for (const region of regions ?? []) {
+    if (!COMMERCIAL_REGIONS.includes(region)) {
+      report(
+        key,
+        `"${region}" is not a known AWS commercial region (expected a comma-separated list such as us-east-1,eu-west-1)`,
+      );
+    }
+  }
+  return regions === undefined ? undefined : [...new Set(regions)];
+}
+
+/** `true` or `false`, as a boolean (cdk.json) or a string in any case (-c). */
+function readBoolean(key: ContextKey, value: unknown, report: Report): boolean | undefined {
+  if (isUnset(value)) return undefined;
+  if (typeof value === 'boolean') return value;
+  const normalised = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (normalised === 'true') return true;
+  if (normalised === 'false') return false;
+  report(key, `${JSON.stringify(value)} is not true or false`);
+  return undefined;
+}
+
+/** A trimmed string that matches `pattern`. */
+function readPattern(
+  key: ContextKey,
+  value: unknown,
+  pattern: RegExp,
+  problem: string,
+  report: Report,
+): string | undefined {
+  if (isUnset(value)) return undefined;
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text !== undefined && pattern.test(text)) return text;
+  report(key, `${JSON.stringify(value).slice(0, 80)} ${problem}`);
+  return undefined;
 }
 
 /** Reads and validates the suppression list named by `suppressionsFile`; every problem names its entry. */

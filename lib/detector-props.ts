@@ -3,6 +3,7 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { FirstSeenDimension } from '../lambda/core/first-seen';
 import type { Severity } from '../lambda/core/types';
+import type { OrganizationWatchProps } from './organization-props';
 
 /** An alert recipient: an email address, an E.164 phone number or an https URL. */
 export interface AlertSubscriber {
@@ -143,4 +144,11 @@ export interface TrailwatchDetectorProps {
    * @default - no suppressions
    */
   readonly suppressions?: unknown;
+  /**
+   * Watch a whole AWS Organization as well (docs/organization.md): a dispatcher, a work queue and
+   * workers that read every member account's Event history through a read-only role, which a
+   * service-managed StackSet deploys. The detector itself is unchanged and keeps watching this account.
+   * @default - this account only
+   */
+  readonly organization?: OrganizationWatchProps;
 }

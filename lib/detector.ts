@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,9 +6,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -32,9 +30,13 @@ import {
   settingsEnvironment,
   wholeMinutes,
 } from './detector-settings';
+import { trailwatchFunction } from './function';
+import { OrganizationWatch } from './organization';
+import { organizationProblems } from './organization-props';
 
 export type { AlertSubscriber, TrailwatchDetectorProps } from './detector-props';
 export { atOrAbove } from './detector-settings';
+export type { OrganizationCallAs, OrganizationWatchProps } from './organization-props';
 
 /** The whole detector: schedule -> function -> table and topic, with its keys, DLQ and alarms. */
 export class TrailwatchDetector extends Construct {
@@ -58,6 +60,14 @@ export class TrailwatchDetector extends Construct {
   public readonly table: dynamodb.Table;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly function: nodejs.NodejsFunction;
+  /** The schedule that starts every run: the function, and in organization mode the dispatcher too. */
+  public readonly schedule: events.Rule;
+  /** The organization fan-out, when `organization` is set. */
+  public readonly organization?: OrganizationWatch;
+
+  private readonly alarmNamePrefix: string;
+  private readonly alarmArns: string[] = [];
+  private notifyHealth?: cloudwatchActions.SnsAction;
 
   constructor(scope: Construct, id: string, props: TrailwatchDetectorProps = {}) {
     super(scope, id);
@@ -114,6 +124,7 @@ export class TrailwatchDetector extends Construct {
         ? ['reservedConcurrentExecutions must be a whole number of at least 1']
         : []),
       ...checkSuppressions(props.suppressions),
+      ...(props.organization ? organizationProblems(props.organization) : []),
     ]);
     const suppressionsJson =
       props.suppressions === undefined ? undefined : JSON.stringify(props.suppressions);
@@ -167,81 +178,57 @@ export class TrailwatchDetector extends Construct {
       removalPolicy,
     });
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays),
-      removalPolicy,
-    });
+    // The detector function's variables; the organization's dispatcher and worker start from the same.
+    const environment: Record<string, string> = {
+      // The whole-number settings under the variable names the settings give them.
+      ...settingsEnvironment({
+        scheduleMinutes,
+        overlapMinutes,
+        lateAlertMinutes,
+        initialLookbackMinutes,
+        alertRetentionDays,
+        maxPagesPerRun,
+        maxAlertsPerRun,
+        repeatWindowMinutes,
+        firstSeenLearningDays: learningDays,
+      }),
+      TRAILWATCH_TABLE_NAME: this.table.tableName,
+      TRAILWATCH_TOPIC_ARN: this.topic.topicArn,
+      TRAILWATCH_REGIONS: regionList(regions),
+      TRAILWATCH_MIN_SEVERITY: minSeverity,
+      TRAILWATCH_FIRST_SEEN: firstSeenDimensions.length === 0 ? 'off' : firstSeenDimensions.join(','),
+      // trailwatch's own resources, so that tampering with them is recognised; the function and
+      // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
+      TRAILWATCH_STACK_NAME: stack.stackName,
+      TRAILWATCH_KEY_ARN: this.key.keyArn,
+      TRAILWATCH_HEALTH_KEY_ARN: this.healthKey.keyArn,
+      TRAILWATCH_QUEUE_NAME: this.deadLetterQueue.queueName,
+      TRAILWATCH_SCHEDULE_RULE_NAME: scheduleRuleName,
+      ...(suppressionsJson ? { TRAILWATCH_SUPPRESSIONS: suppressionsJson } : {}),
+    };
+    const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
 
-    // A role of our own instead of AWSLambdaBasicExecutionRole: log writing limited to this log group.
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'trailwatch detector function',
-      inlinePolicies: {
-        WriteOwnLogs: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
-          ],
-        }),
-      },
-    });
-    this.grantDetectorAccess(role);
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, '..', 'lambda', 'handler.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: memoryMb,
-      timeout: Duration.seconds(timeoutSeconds),
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    const detector = trailwatchFunction(this, {
+      ids: { logGroup: 'LogGroup', role: 'Role', function: 'Function' },
+      entry: 'handler.ts',
       description: 'trailwatch: scores new CloudTrail management events and publishes alerts',
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        target: 'node22',
-        sourceMap: false,
-        // Bundle the SDK clients we pin instead of relying on the runtime's copy.
-        externalModules: [],
+      roleDescription: 'trailwatch detector function',
+      memorySize: memoryMb,
+      timeoutSeconds,
+      logRetention,
+      removalPolicy,
+      // A copy: the function adds the organization's variables to its own later.
+      environment: { ...environment },
+      grant: (role) => {
+        this.grantDetectorState(role);
+        this.grantLookupEvents(role);
       },
-      environment: {
-        // The whole-number settings under the variable names the settings give them.
-        ...settingsEnvironment({
-          scheduleMinutes,
-          overlapMinutes,
-          lateAlertMinutes,
-          initialLookbackMinutes,
-          alertRetentionDays,
-          maxPagesPerRun,
-          maxAlertsPerRun,
-          repeatWindowMinutes,
-          firstSeenLearningDays: learningDays,
-        }),
-        TRAILWATCH_TABLE_NAME: this.table.tableName,
-        TRAILWATCH_TOPIC_ARN: this.topic.topicArn,
-        TRAILWATCH_REGIONS: regionList(regions),
-        TRAILWATCH_MIN_SEVERITY: minSeverity,
-        TRAILWATCH_FIRST_SEEN: firstSeenDimensions.length === 0 ? 'off' : firstSeenDimensions.join(','),
-        // trailwatch's own resources, so that tampering with them is recognised; the function and
-        // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
-        TRAILWATCH_STACK_NAME: stack.stackName,
-        TRAILWATCH_KEY_ARN: this.key.keyArn,
-        TRAILWATCH_HEALTH_KEY_ARN: this.healthKey.keyArn,
-        TRAILWATCH_QUEUE_NAME: this.deadLetterQueue.queueName,
-        TRAILWATCH_SCHEDULE_RULE_NAME: scheduleRuleName,
-        ...(suppressionsJson ? { TRAILWATCH_SUPPRESSIONS: suppressionsJson } : {}),
-      },
+      deadLetterQueue: this.deadLetterQueue,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     });
+    this.function = detector.fn;
 
-    new events.Rule(this, 'Schedule', {
+    this.schedule = new events.Rule(this, 'Schedule', {
       ruleName: scheduleRuleName,
       description: `trailwatch: run the detector every ${scheduleMinutes} minute(s)`,
       schedule: events.Schedule.rate(Duration.minutes(scheduleMinutes)),
@@ -254,11 +241,32 @@ export class TrailwatchDetector extends Construct {
       ],
     });
 
-    const alarmArns = this.addAlarms(
-      [...new Set(regions)],
-      props.lagAlarmMinutes ?? SETTINGS.lagAlarmMinutes.default,
-    );
-    this.restrictPublishers(role, alarmArns);
+    // Unique per stack and construct, like the schedule rule's name; alarm names may be 255 characters.
+    this.alarmNamePrefix = Names.uniqueResourceName(this, { maxLength: 64 });
+    const lagAlarmMinutes = props.lagAlarmMinutes ?? SETTINGS.lagAlarmMinutes.default;
+    this.addAlarms([...new Set(regions)], lagAlarmMinutes);
+
+    const publishers: iam.IRole[] = [detector.role];
+    if (props.organization) {
+      this.organization = new OrganizationWatch(this, 'Organization', {
+        ...props.organization,
+        detector: {
+          environment,
+          regions,
+          memorySize: memoryMb,
+          timeoutSeconds,
+          logRetention,
+          removalPolicy,
+          lagAlarmMinutes,
+          suppressions: props.suppressions,
+        },
+      });
+      publishers.push(this.organization.dispatcherRole, this.organization.workerRole);
+      for (const [name, value] of Object.entries(this.organization.selfEnvironment)) {
+        this.function.addEnvironment(name, value);
+      }
+    }
+    this.restrictPublishers(publishers, this.alarmArns);
     this.acknowledgeNagFindings();
   }
 
@@ -318,9 +326,13 @@ export class TrailwatchDetector extends Construct {
     });
   }
 
-  /** Every action named, each on the one resource it needs. */
-  private grantDetectorAccess(role: iam.Role): void {
-    role.addToPrincipalPolicy(
+  /**
+   * What every trailwatch function needs to keep its state and publish alerts: the table's item
+   * actions, sns:Publish on the alert topic, and the alert key for it. Every action named, each on the
+   * one resource it needs.
+   */
+  public grantDetectorState(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DetectorState',
         actions: [
@@ -335,20 +347,24 @@ export class TrailwatchDetector extends Construct {
         resources: [this.table.tableArn],
       }),
     );
-    role.addToPrincipalPolicy(
+    grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PublishAlerts',
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
       }),
     );
-    role.addToPrincipalPolicy(
+    grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'UseTopicKey',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [this.key.keyArn],
       }),
     );
+  }
+
+  /** Event history of this account, for the detector function only. */
+  private grantLookupEvents(role: iam.Role): void {
     // Kept in a policy of its own so that the IAM5 acknowledgement covers this statement only.
     const lookupPolicy = new iam.Policy(this, 'LookupEventsPolicy', {
       statements: [
@@ -368,30 +384,34 @@ export class TrailwatchDetector extends Construct {
   }
 
   /**
+   * A named alarm that notifies the health topic, its ARN remembered for the policies of the health
+   * topic and its key (see addAlarms). `nameSuffix` follows this construct's unique name.
+   */
+  public addAlarm(scope: Construct, id: string, nameSuffix: string, alarmProps: cloudwatch.AlarmProps): void {
+    const alarmName = `${this.alarmNamePrefix}-${nameSuffix}`;
+    this.notifyHealth ??= new cloudwatchActions.SnsAction(this.healthTopic);
+    new cloudwatch.Alarm(scope, id, { ...alarmProps, alarmName }).addAlarmAction(this.notifyHealth);
+    this.alarmArns.push(
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: alarmName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+  }
+
+  /**
    * Detector health alarms, to the unfiltered health topic. Each is named, and its ARN built from its
    * name, so that the topic and key policies can name the alarms without referring to them: the
    * alarms refer to the topic, and the topic refers to the key, so a reference back would be a cycle.
-   * @returns the ARNs of every alarm created, for the policies of the health topic and its key
+   * Their ARNs, and those of the organization's alarms, go to the policies of the health topic and its key.
    */
-  private addAlarms(regions: readonly string[], lagThresholdMinutes: number): string[] {
+  private addAlarms(regions: readonly string[], lagThresholdMinutes: number): void {
     const stack = Stack.of(this);
-    const notify = new cloudwatchActions.SnsAction(this.healthTopic);
     const period = Duration.minutes(5);
-    // Unique per stack and construct, like the schedule rule's name; alarm names may be 255 characters.
-    const namePrefix = Names.uniqueResourceName(this, { maxLength: 64 });
-    const alarmArns: string[] = [];
-    const addAlarm = (id: string, nameSuffix: string, alarmProps: cloudwatch.AlarmProps): void => {
-      const alarmName = `${namePrefix}-${nameSuffix}`;
-      new cloudwatch.Alarm(this, id, { ...alarmProps, alarmName }).addAlarmAction(notify);
-      alarmArns.push(
-        stack.formatArn({
-          service: 'cloudwatch',
-          resource: 'alarm',
-          resourceName: alarmName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      );
-    };
+    const addAlarm = (id: string, nameSuffix: string, alarmProps: cloudwatch.AlarmProps): void =>
+      this.addAlarm(this, id, nameSuffix, alarmProps);
 
     addAlarm('ErrorsAlarm', 'errors', {
       alarmDescription: 'trailwatch: the detector function failed; alerts may be delayed until it recovers.',
@@ -453,11 +473,10 @@ export class TrailwatchDetector extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     });
-    return alarmArns;
   }
 
   /**
-   * Who may publish: to the alert topic only the function's role, to the health topic only this
+   * Who may publish: to the alert topic only the functions' roles, to the health topic only this
    * stack's alarms (through CloudWatch, with the health key). Only sns:Publish is denied, so that
    * administrators keep managing the topics (subscriptions, attributes, policies).
    *
@@ -473,7 +492,7 @@ export class TrailwatchDetector extends Construct {
    *   cloudwatch.amazonaws.com, with aws:SourceArn = the alarm's ARN and aws:SourceAccount; on an
    *   encrypted topic it needs kms:Decrypt and kms:GenerateDataKey on the topic's key.
    */
-  private restrictPublishers(role: iam.IRole, alarmArns: readonly string[]): void {
+  private restrictPublishers(publishers: readonly iam.IRole[], alarmArns: readonly string[]): void {
     const stack = Stack.of(this);
     const fromTheseAlarms = {
       StringEquals: { 'aws:SourceAccount': stack.account },
@@ -486,7 +505,12 @@ export class TrailwatchDetector extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+        conditions: {
+          ArnNotEquals: {
+            'aws:PrincipalArn':
+              publishers.length === 1 ? publishers[0]?.roleArn : publishers.map((r) => r.roleArn),
+          },
+        },
       }),
     );
     this.healthTopic.addToResourcePolicy(

@@ -32,5 +32,18 @@ export class TrailwatchStack extends Stack {
       description: 'The detector Lambda function',
       value: this.detector.function.functionName,
     });
+    const organization = this.detector.organization;
+    if (organization) {
+      new CfnOutput(this, 'OrganizationStackSetName', {
+        description:
+          'The service-managed StackSet that deploys the read-only member role to the organization (docs/organization.md)',
+        value: organization.stackSetName,
+      });
+      new CfnOutput(this, 'MemberRoleName', {
+        description:
+          "The member accounts' read-only role; create it by hand in the management account if you watch that too",
+        value: organization.memberRoleName,
+      });
+    }
   }
 }

@@ -366,6 +366,12 @@ export interface LocalCloudTrail {
   failNext(n: number, fault: CloudTrailFault): void;
   /** Drops the faults queued by `failNext` that have not been used yet. */
   clearFailNext(): void;
+  /**
+   * Refuses (or, with false, allows again) every call from a member account's sessions with
+   * AccessDeniedException, as when its role is deleted or its policy edited: sessions already
+   * issued stay valid credentials but lose their permissions.
+   */
+  denyAccount(account: string, deny: boolean): void;
   /** Changes the rate limit from now on (refills every bucket). `Infinity` or 0 disables it. */
   setRequestsPerSecond(rps: number, burst?: number): void;
   /** Fixes the server clock at `ms`, or installs a clock function. */
@@ -555,6 +561,8 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
   let rps = options.requestsPerSecond ?? 2;
   let burst = options.burst ?? rps;
   let queuedFaults: CloudTrailFault[] = [];
+  /** Member accounts whose role no longer allows LookupEvents (deleted or edited). */
+  const denied = new Set<string>();
   let requestCounter = 0;
   const injected = { throttles: 0, serverErrors: 0 };
   const stores = new Map<string, RegionStore>();
@@ -851,6 +859,15 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       if (typeof input['EndTime'] === 'number') log.endMs = Math.round(input['EndTime'] * 1000);
       if (typeof input['MaxResults'] === 'number') log.maxResults = input['MaxResults'];
       if (typeof input['NextToken'] === 'string') log.nextToken = input['NextToken'];
+      // A session of a role that was deleted or stripped is still signed correctly, and refused.
+      if (log.account !== undefined && denied.has(log.account)) {
+        throw new ApiError(
+          400,
+          'AccessDeniedException',
+          `User: arn:aws:sts::${log.account}:assumed-role/member/session is not authorized to perform: ` +
+            'cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action',
+        );
+      }
       // The real service meters every call at the front door, valid or not.
       if (!takeToken(history)) throw new ApiError(400, 'ThrottlingException', 'Rate exceeded', 'rate-limit');
       const { body, ids } = lookup(history, input, log);
@@ -967,6 +984,10 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
     clearFailNext() {
       queuedFaults = [];
     },
+    denyAccount(account, deny) {
+      if (deny) denied.add(account);
+      else denied.delete(account);
+    },
     failNext(n, fault) {
       for (let i = 0; i < n; i++) queuedFaults.push(fault);
     },
@@ -986,6 +1007,7 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
       requests.length = 0;
       returnedCounts.clear();
       queuedFaults = [];
+      denied.clear();
       requestCounter = 0;
       injected.throttles = 0;
       injected.serverErrors = 0;

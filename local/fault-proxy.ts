@@ -9,6 +9,8 @@ export interface FaultProxy {
   /** Requests answered with an injected throttle so far. */
   readonly injected: () => number;
   setThrottleRate(rate: number): void;
+  /** Requests passed on, by operation (the `X-Amz-Target` after the dot), for the cost figures. */
+  forwarded(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function startFaultProxy(
   const rng = mulberry32(options.seed ?? 1);
   let rate = options.throttleRate ?? 0;
   let injected = 0;
+  const forwarded: Record<string, number> = {};
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -38,6 +41,9 @@ export async function startFaultProxy(
         );
         return;
       }
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const operation = target.slice(target.indexOf('.') + 1) || 'unknown';
+      forwarded[operation] = (forwarded[operation] ?? 0) + 1;
       const forward = httpRequest(
         {
           host: upstream.hostname,
@@ -71,6 +77,7 @@ export async function startFaultProxy(
   return {
     url: `http://${LOOPBACK}:${port}`,
     injected: () => injected,
+    forwarded: () => ({ ...forwarded }),
     setThrottleRate: (r) => {
       rate = r;
     },

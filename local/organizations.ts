@@ -29,10 +29,15 @@ export interface LocalOu {
 
 export interface LocalOrganizations {
   readonly endpoint: string;
+  readonly organizationId: string;
+  /** The management account's id, as DescribeOrganization names it. */
+  readonly managementAccount: string;
   readonly rootId: string;
   /** Adds an OU under a parent (the root or another OU); returns its id. */
   addOu(name: string, parentId: string): string;
   addAccount(account: LocalAccount): void;
+  /** Changes an account's status (suspended, closing), as closing it does. */
+  setAccountStatus(id: string, status: AccountStatus): void;
   /** Answers the next `count` calls with TooManyRequestsException. */
   throttleNext(count: number): void;
   /** Every call, by operation name. */
@@ -111,6 +116,17 @@ export async function startLocalOrganizations(options: { port?: number } = {}): 
   };
 
   const operations: Record<string, (input: Record<string, unknown>) => Record<string, unknown>> = {
+    DescribeOrganization: () => ({
+      Organization: {
+        Id: ORG_ID,
+        Arn: `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:organization/${ORG_ID}`,
+        FeatureSet: 'ALL',
+        MasterAccountArn: `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:account/${ORG_ID}/${MANAGEMENT_ACCOUNT}`,
+        MasterAccountId: MANAGEMENT_ACCOUNT,
+        MasterAccountEmail: 'management@example.com',
+        AvailablePolicyTypes: [],
+      },
+    }),
     ListRoots: (input) => {
       const p = page([rootId], input, 'roots');
       return {
@@ -206,6 +222,8 @@ export async function startLocalOrganizations(options: { port?: number } = {}): 
   const port = await listen(server, options.port ?? 0);
   return {
     endpoint: `http://${LOOPBACK}:${port}`,
+    organizationId: ORG_ID,
+    managementAccount: MANAGEMENT_ACCOUNT,
     rootId,
     addOu(name, parentId) {
       if (!parentExists(parentId)) throw new Error(`no parent ${parentId}`);
@@ -217,6 +235,11 @@ export async function startLocalOrganizations(options: { port?: number } = {}): 
     addAccount(account) {
       if (!parentExists(account.parentId)) throw new Error(`no parent ${account.parentId}`);
       accounts.push(account);
+    },
+    setAccountStatus(id, status) {
+      const at = accounts.findIndex((a) => a.id === id);
+      if (at < 0) throw new Error(`no account ${id}`);
+      accounts[at] = { ...accounts[at]!, status };
     },
     throttleNext(count) {
       throttle = count;

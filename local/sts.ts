@@ -27,6 +27,8 @@ export interface AssumedSession {
 export interface LocalSts {
   readonly endpoint: string;
   addRole(role: LocalRole): void;
+  /** Deletes a role, as a member account's administrator might: assuming it is refused from then on. */
+  removeRole(account: string, name: string): void;
   /** The session behind an access key id this server issued. */
   sessionOf(accessKeyId: string): AssumedSession | undefined;
   /** Every AssumeRole asked: role ARN and whether it was granted. */
@@ -133,6 +135,9 @@ export async function startLocalSts(
     endpoint: `http://${LOOPBACK}:${port}`,
     addRole(role) {
       roles.set(`${role.account}/${role.name}`, role);
+    },
+    removeRole(account, name) {
+      roles.delete(`${account}/${name}`);
     },
     sessionOf: (key) => sessions.get(key),
     calls,

@@ -5,7 +5,7 @@ import {
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-cloudtrail';
-import type { FinalizeRequestMiddleware } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, FinalizeRequestMiddleware } from '@smithy/types';
 import type { EventSource, LookupPage, LookupQuery } from '../core/ports';
 import { Pacer, type PacerTime, realTime } from './pacer';
 import { UnmeteredRetryStrategy } from './retry';
@@ -21,6 +21,8 @@ export interface CloudTrailSourceOptions {
    * client-wide retry quota (see retry.ts). @default 8
    */
   readonly maxAttempts?: number;
+  /** Whose history is read: a member account's role session (organization mode). Default: the SDK's chain. */
+  readonly credentials?: AwsCredentialIdentityProvider;
   /** For tests: build the client yourself. Default: SDK defaults (env credentials and endpoints). */
   readonly clientFor?: (region: string) => CloudTrailClient;
   readonly time?: PacerTime;
@@ -67,6 +69,7 @@ export class CloudTrailEventSource implements EventSource {
         this.options.clientFor?.(region) ??
         new CloudTrailClient({
           region,
+          ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
           maxAttempts: this.maxAttempts,
           retryStrategy: new UnmeteredRetryStrategy(this.maxAttempts),
         });

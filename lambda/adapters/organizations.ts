@@ -1,6 +1,7 @@
 // Reads an AWS Organization's tree (roots, OUs at any depth, their accounts) with the real
 // OrganizationsClient, page by page, so that every account knows its OU path.
 import {
+  DescribeOrganizationCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
   ListRootsCommand,
@@ -53,6 +54,14 @@ export async function readOrganization(client: OrganizationsClient): Promise<Org
     }
   }
   return accounts;
+}
+
+/** The organization's id and its management account, which a service-managed StackSet never reaches. */
+export async function describeOrganization(
+  client: OrganizationsClient,
+): Promise<{ id: string; managementAccount: string }> {
+  const out = await client.send(new DescribeOrganizationCommand({}));
+  return { id: out.Organization?.Id ?? '', managementAccount: out.Organization?.MasterAccountId ?? '' };
 }
 
 async function allPages<T>(

@@ -1,4 +1,5 @@
 // The detector's edges. The core talks to these; adapters implement them over AWS SDK clients.
+import type { MemberPair, PairRecord } from './organization';
 import type { RenderedAlert, Severity } from './types';
 
 /** One event as `LookupEvents` returns it: envelope fields plus the raw `CloudTrailEvent` body. */
@@ -387,4 +388,34 @@ export class CursorConflictError extends Error {
 /** The four parts of the state, all kept by one object (the in-memory store). */
 export function storesOf(one: StateStore): StateStores {
   return { runs: one, ledger: one, counters: one, profiles: one };
+}
+
+/** What a member pair's last run leaves for the dispatcher (organization mode). */
+export interface PairRun {
+  /** The window end it read to: queued items up to it are superseded. */
+  readonly readUntilMs: number;
+  /** Its fully processed time (now - lag); absent when the run could not tell. */
+  readonly coveredUntilMs?: number;
+  readonly runMs: number;
+  readonly outcome: string;
+  /** Why it stopped, sanitised; absent when it did not fail. */
+  readonly error?: string;
+}
+
+/**
+ * The watched (account, region) pairs of an organization, one record each (`organization.ts`
+ * PairRecord): added when first queued, updated by each of its runs, removed when the account or
+ * region stops being watched.
+ */
+export interface PairStore {
+  list(): Promise<PairRecord[]>;
+  get(pair: MemberPair): Promise<PairRecord | undefined>;
+  /** Adds the pair unless present; a present one keeps its history and gets the new name and OU path. */
+  add(record: MemberPair & Pick<PairRecord, 'accountName' | 'ouPath' | 'sinceMs'>): Promise<void>;
+  rename(pair: MemberPair, accountName: string, ouPath: string): Promise<void>;
+  remove(pair: MemberPair): Promise<void>;
+  /** Records a run; a pair removed meanwhile stays removed. */
+  recordRun(pair: MemberPair, run: PairRun): Promise<void>;
+  /** Marks the start of a blind episode, or (undefined) its end. */
+  setBlind(pair: MemberPair, sinceMs: number | undefined): Promise<void>;
 }

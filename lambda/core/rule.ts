@@ -14,6 +14,12 @@ export interface OwnResources {
   readonly scheduleRuleName?: string;
   readonly queueName?: string;
   readonly logGroupName?: string;
+  /** Organization mode: the StackSet that deploys the member role, and that role's name in every account. */
+  readonly stackSetName?: string;
+  readonly memberRoleName?: string;
+  /** Organization mode: the work queue, and the dispatcher's and worker's function names. */
+  readonly workQueueName?: string;
+  readonly orgFunctionNames?: readonly string[];
 }
 
 /** What a rule may know besides the event. Pure data, the same for every event of a run. */

@@ -149,6 +149,7 @@ import stsRoleAssumed from './sts/role-assumed';
 import stsRootAssumed from './sts/root-assumed';
 import stsSessionTokenIssued from './sts/session-token-issued';
 import { THRESHOLD_RULES } from './thresholds';
+import trailwatchMemberBlind from './trailwatch/member-blind';
 import trailwatchSelfTamper from './trailwatch/self-tamper';
 import wafRulesDeleted from './waf/rules-deleted';
 import wafWebAclDisassociated from './waf/web-acl-disassociated';
@@ -302,6 +303,7 @@ export const RULES: readonly Rule[] = Object.freeze(
     stsRoleAssumed,
     stsRootAssumed,
     stsSessionTokenIssued,
+    trailwatchMemberBlind,
     trailwatchSelfTamper,
     wafRulesDeleted,
     wafWebAclDisassociated,

@@ -47,3 +47,46 @@ describe('the bundled detector asset', () => {
     expect(fs.readFileSync(bundle, 'utf8')).not.toContain('sourceMappingURL');
   });
 });
+
+describe('the bundled assets in organization mode', () => {
+  let outdir: string;
+  const bundles: Record<string, string> = {};
+
+  beforeAll(() => {
+    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailwatch-bundle-org-'));
+    const app = new App({
+      outdir,
+      context: { organization: 'true', organizationId: 'o-abcdefghij', organizationRootId: 'r-ab12' },
+    });
+    const stack = new TrailwatchStack(app, 'Trailwatch');
+    app.synth();
+    for (const fn of Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))) {
+      const name = String(fn.Properties.FunctionName ?? 'detector');
+      const assetHash = String(fn.Properties.Code?.S3Key).replace(/\.zip$/, '');
+      const file = path.join(outdir, `asset.${assetHash}`, 'index.js');
+      if (fs.existsSync(file)) bundles[name.replace(/^Trailwatch-org-/, '')] = file;
+    }
+  }, 120_000);
+
+  afterAll(() => {
+    if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('builds a dispatcher and a worker that export their handlers', () => {
+    expect(Object.keys(bundles).sort()).toEqual(expect.arrayContaining(['dispatcher', 'worker']));
+    for (const name of ['dispatcher', 'worker']) {
+      const loaded = require(bundles[name]!) as { handler?: unknown };
+      expect(typeof loaded.handler).toBe('function');
+    }
+  });
+
+  it("keeps the clients of organization mode out of the detector's bundle (its cold start)", () => {
+    const detector = Object.entries(bundles).find(([name]) => !['dispatcher', 'worker'].includes(name));
+    expect(detector).toBeDefined();
+    const code = fs.readFileSync(detector![1], 'utf8');
+    expect(code).not.toContain('AWSOrganizationsV20161128');
+    expect(code).not.toContain('AmazonSQS');
+    expect(fs.readFileSync(bundles.dispatcher!, 'utf8')).toContain('AWSOrganizationsV20161128');
+    expect(fs.readFileSync(bundles.worker!, 'utf8')).not.toContain('AWSOrganizationsV20161128');
+  });
+});

@@ -189,4 +189,193 @@ describe('readContext', () => {
       }
     });
   });
+
+  describe('organization keys', () => {
+    const ORG = { organization: 'true', organizationId: 'o-abcdefghij', organizationRootId: 'r-ab12' };
+
+    it('leaves organization mode off when no key is set', () => {
+      expect(readContext(from({})).organization).toBeUndefined();
+    });
+
+    it('reads the required keys, leaving every other to the construct defaults', () => {
+      expect(readContext(from(ORG)).organization).toEqual({
+        organizationId: 'o-abcdefghij',
+        rootId: 'r-ab12',
+        organizationalUnitIds: undefined,
+        excludeAccounts: undefined,
+        regions: undefined,
+        maxConcurrency: undefined,
+        memberRoleName: undefined,
+        callAs: undefined,
+        includeManagementAccount: undefined,
+      });
+    });
+
+    it('reads every key, from -c strings and from cdk.json values', () => {
+      // Prepare / Act
+      const fromStrings = readContext(
+        from({
+          organization: 'TRUE',
+          organizationId: 'o-abcdefghij',
+          organizationOus: 'ou-ab12-abcdefgh, ou-ab12-ijklmnop,ou-ab12-abcdefgh',
+          organizationExclude: '["222222222222","333333333333"]',
+          organizationRegions: 'EU-West-1,us-east-1',
+          organizationConcurrency: '50',
+          memberRoleName: 'audit-reader',
+          organizationCallAs: 'self',
+          organizationIncludeManagement: 'true',
+        }),
+      ).organization;
+      const fromJson = readContext(
+        from({
+          organization: true,
+          organizationId: 'o-abcdefghij',
+          organizationOus: ['ou-ab12-abcdefgh', 'ou-ab12-ijklmnop'],
+          organizationExclude: ['222222222222', '333333333333'],
+          organizationRegions: ['eu-west-1', 'us-east-1'],
+          organizationConcurrency: 50,
+          memberRoleName: 'audit-reader',
+          organizationCallAs: 'SELF',
+          organizationIncludeManagement: true,
+        }),
+      ).organization;
+      // Assess
+      const expected = {
+        organizationId: 'o-abcdefghij',
+        rootId: undefined,
+        organizationalUnitIds: ['ou-ab12-abcdefgh', 'ou-ab12-ijklmnop'],
+        excludeAccounts: ['222222222222', '333333333333'],
+        regions: ['eu-west-1', 'us-east-1'],
+        maxConcurrency: 50,
+        memberRoleName: 'audit-reader',
+        callAs: 'SELF',
+        includeManagementAccount: true,
+      };
+      expect(fromStrings).toEqual(expected);
+      expect(fromJson).toEqual(expected);
+    });
+
+    it('ignores every organization key, even a bad one, with organization=false', () => {
+      const props = readContext(
+        from({ organization: 'false', organizationId: 'nope', organizationConcurrency: '0' }),
+      );
+      expect(props.organization).toBeUndefined();
+    });
+
+    it.each([
+      ['organization', 'yes', /organization: "yes" is not true or false/],
+      [
+        'organizationId',
+        'o-ABC',
+        /organizationId: "o-ABC" is not an organization id \(expected o- and 10 to 32/,
+      ],
+      ['organizationId', 'o-abc', /organizationId: "o-abc" is not an organization id/],
+      [
+        'organizationRootId',
+        'root',
+        /organizationRootId: "root" is not an organization root id \(expected r-/,
+      ],
+      [
+        'organizationOus',
+        'ou-ab12-abcdefgh,ou-1',
+        /organizationOus: "ou-1" is not an organizational unit or root id \(ou-xxxx-xxxxxxxx or r-xxxx\)/,
+      ],
+      ['organizationOus', { a: 1 }, /organizationOus: \{"a":1\} is not a list of strings/],
+      [
+        'organizationExclude',
+        '22222222222',
+        /organizationExclude: "22222222222" is not an account id \(12 digits\)/,
+      ],
+      [
+        'organizationRegions',
+        'eu-west-1,mars-north-1',
+        /organizationRegions: "mars-north-1" is not a known AWS commercial region/,
+      ],
+      ['organizationConcurrency', '1', /organizationConcurrency: "1" is not a whole number from 2 to 1000/],
+      [
+        'organizationConcurrency',
+        '1001',
+        /organizationConcurrency: "1001" is not a whole number from 2 to 1000/,
+      ],
+      ['organizationConcurrency', 'ten', /organizationConcurrency: "ten" is not a whole number/],
+      ['memberRoleName', 'member reader', /memberRoleName: "member reader" is not an IAM role name/],
+      [
+        'memberRoleName',
+        'r'.repeat(65),
+        /memberRoleName: "r{65}" is not an IAM role name \(expected 1 to 64/,
+      ],
+      [
+        'organizationCallAs',
+        'ADMIN',
+        /organizationCallAs: "ADMIN" is not DELEGATED_ADMIN or SELF \(SELF only when deploying from the management account\)/,
+      ],
+      [
+        'organizationIncludeManagement',
+        'maybe',
+        /organizationIncludeManagement: "maybe" is not true or false/,
+      ],
+    ])('rejects %s = %j, naming the key', (key, value, expected) => {
+      const message = problemsOf({ ...ORG, [key]: value });
+      expect(message).toMatch(/^Invalid trailwatch context:\n {2}- /);
+      expect(message).toMatch(expected);
+      expect(message.split('\n').slice(1)).toHaveLength(1);
+    });
+
+    it('requires organizationId with organization=true', () => {
+      expect(problemsOf({ organization: 'true', organizationRootId: 'r-ab12' })).toMatch(
+        /organizationId: is required with organization=true \(expected o-xxxxxxxxxx\)/,
+      );
+    });
+
+    it('requires organizationRootId when no organizationOus are given', () => {
+      expect(problemsOf({ organization: 'true', organizationId: 'o-abcdefghij' })).toMatch(
+        /organizationRootId: is required when organizationOus is not set: the member-role StackSet targets the root/,
+      );
+      expect(() =>
+        readContext(
+          from({ organization: 'true', organizationId: 'o-abcdefghij', organizationOus: 'ou-ab12-abcdefgh' }),
+        ),
+      ).not.toThrow();
+    });
+
+    it.each([
+      'organizationId',
+      'organizationRootId',
+      'organizationOus',
+      'organizationExclude',
+      'organizationRegions',
+      'organizationConcurrency',
+      'memberRoleName',
+      'organizationCallAs',
+      'organizationIncludeManagement',
+    ])('rejects %s set without organization, which would otherwise be ignored', (key) => {
+      expect(problemsOf({ [key]: 'x' })).toMatch(
+        new RegExp(
+          `^Invalid trailwatch context:\\n {2}- ${key}: is set but organization is not \\(add -c organization=true, or remove the key\\)$`,
+        ),
+      );
+    });
+
+    it('reports every organization problem in one message', () => {
+      const lines = problemsOf({
+        organization: 'true',
+        organizationId: 'x',
+        organizationExclude: '1',
+        organizationConcurrency: '0',
+        organizationCallAs: 'x',
+      })
+        .split('\n')
+        .slice(1);
+      for (const key of [
+        'organizationId',
+        'organizationRootId',
+        'organizationExclude',
+        'organizationConcurrency',
+        'organizationCallAs',
+      ]) {
+        expect(lines.some((line) => line.startsWith(`  - ${key}: `))).toBe(true);
+      }
+      expect(lines).toHaveLength(5);
+    });
+  });
 });

@@ -74,3 +74,56 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
     ]);
   });
 });
+
+describe('cdk-nag in organization mode', () => {
+  const { stack } = synthStack({
+    alertEmail: 'ops@example.com',
+    organization: 'true',
+    organizationId: 'o-abcdefghij',
+    organizationRootId: 'r-ab12',
+    organizationOus: 'ou-ab12-abcdefgh',
+  });
+
+  it('leaves no finding unacknowledged in the stack', () => {
+    expect(unacknowledged(stack)).toEqual([]);
+  });
+
+  it('leaves no finding unacknowledged when the construct is used on its own', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+    const bare = new Stack(app, 'Bare');
+    // Act
+    new TrailwatchDetector(bare, 'Detector', {
+      organization: { organizationId: 'o-abcdefghij', rootId: 'r-ab12', memberRoleName: 'audit-reader' },
+    });
+    // Assess
+    expect(unacknowledged(bare)).toEqual([]);
+  });
+
+  it('gives every acknowledgement a reason', () => {
+    for (const { id, reason } of acknowledgements(stack)) {
+      expect({ id, reason: typeof reason === 'string' ? reason.trim().length > 20 : reason }).toEqual({
+        id,
+        reason: true,
+      });
+    }
+  });
+
+  it('acknowledges only the findings that are by design, each where it arises', () => {
+    const organization = stack.node.findChild('Detector').node.findChild('Organization');
+    const ids = [
+      ...new Set(acknowledgements(organization).map((a) => a.id.replace(/^annotation::/i, ''))),
+    ].sort();
+    expect(ids).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/trailwatch-member-reader]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:ou/o-abcdefghij/ou-*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:root/o-abcdefghij/r-*]',
+      'Serverless-LambdaAsyncFailureDestination',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaEventSourceMappingDestination',
+      'Serverless-LambdaTracing',
+      'Serverless-SQSRedrivePolicy',
+    ]);
+  });
+});

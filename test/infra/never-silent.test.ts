@@ -4,6 +4,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TrailwatchDetector, type TrailwatchDetectorProps } from '../../lib/detector';
 import { functionPolicyStatements, SKIP_BUNDLING, synthStack } from './synth';
+import { expectExactlyTheAlarms, referenceCycle, render } from './template';
 
 interface Statement {
   readonly Sid?: string;
@@ -54,94 +55,6 @@ function topicPolicy(template: Template, topicPrefix: string): Statement[] {
 
 function actions(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-}
-
-function asList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [value];
-}
-
-/** A CloudFormation string value as text: `Ref`s become `${Name}`, `Fn::Join`s are joined. */
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    if (typeof v.Ref === 'string') return `\${${v.Ref}}`;
-    const join = v['Fn::Join'] as [string, unknown[]] | undefined;
-    if (join) return join[1].map(render).join(join[0]);
-    const att = v['Fn::GetAtt'] as [string, string] | undefined;
-    if (att) return `\${${att[0]}.${att[1]}}`;
-  }
-  return JSON.stringify(value) ?? String(value);
-}
-
-/**
- * Every alarm of the template, by the ARN forms that name it: its `Fn::GetAtt` Arn, and the ARN
- * built from its explicit name (`arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`).
- */
-function alarmArnForms(template: Template): Array<{ id: string; forms: string[] }> {
-  return Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, alarm]) => {
-    const forms = [`\${${id}.Arn}`];
-    if (alarm.Properties.AlarmName !== undefined) {
-      forms.push(
-        `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${render(alarm.Properties.AlarmName)}`,
-      );
-      forms.push(
-        `arn:\${AWS::Partition}:cloudwatch:eu-west-1:111111111111:alarm:${render(alarm.Properties.AlarmName)}`,
-      );
-    }
-    return { id, forms };
-  });
-}
-
-/** Asserts that `values` names exactly the template's alarms, each once. */
-function expectExactlyTheAlarms(template: Template, values: unknown): void {
-  const rendered = asList(values).map(render).sort();
-  const alarms = alarmArnForms(template);
-  const named = alarms.map(({ id, forms }) => ({ id, arn: rendered.find((r) => forms.includes(r)) }));
-  expect(named.filter((n) => n.arn === undefined).map((n) => n.id)).toEqual([]);
-  expect(rendered).toHaveLength(alarms.length);
-}
-
-/** The logical ids a resource refers to (Ref, Fn::GetAtt, DependsOn), pseudo parameters left out. */
-function references(resource: unknown): Set<string> {
-  const found = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'Ref' && typeof inner === 'string' && !inner.startsWith('AWS::')) found.add(inner);
-        else if (key === 'Fn::GetAtt' && Array.isArray(inner)) found.add(String(inner[0]));
-        else if (key === 'DependsOn') for (const d of asList(inner)) found.add(String(d));
-        else walk(inner);
-      }
-    }
-  };
-  walk(resource);
-  return found;
-}
-
-/** One reference cycle among the resources (their logical ids, in order), or [] when there is none. */
-function referenceCycle(resources: Record<string, unknown>): string[] {
-  const state = new Map<string, 'open' | 'done'>();
-  const path: string[] = [];
-  const visit = (id: string): string[] => {
-    if (state.get(id) === 'done' || !(id in resources)) return [];
-    if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
-    state.set(id, 'open');
-    path.push(id);
-    for (const next of references(resources[id])) {
-      const cycle = visit(next);
-      if (cycle.length > 0) return cycle;
-    }
-    path.pop();
-    state.set(id, 'done');
-    return [];
-  };
-  for (const id of Object.keys(resources)) {
-    const cycle = visit(id);
-    if (cycle.length > 0) return cycle;
-  }
-  return [];
 }
 
 const isSslDeny = (s: Statement): boolean =>

@@ -34,3 +34,12 @@ export function functionPolicyStatements(
 export function actionsOf(statements: Array<{ Action: string | string[] }>): string[] {
   return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 }
+
+/** The template as JSON, with the Lambda assets' content hashes (they follow lambda/, not lib/) replaced. */
+export function normalizedTemplate(
+  context: Record<string, unknown>,
+  env?: { account: string; region: string },
+): unknown {
+  const { template } = synthStack(context, env);
+  return JSON.parse(JSON.stringify(template.toJSON()).replace(/"[0-9a-f]{64}\.zip"/g, '"<asset-hash>.zip"'));
+}

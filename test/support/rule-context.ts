@@ -12,5 +12,9 @@ export const TEST_CONTEXT: RuleContext = Object.freeze({
     scheduleRuleName: 'Trailwatch-Schedule',
     queueName: 'Trailwatch-DeadLetters',
     logGroupName: '/aws/lambda/Trailwatch-Detector',
+    stackSetName: 'Trailwatch-member-role',
+    memberRoleName: 'trailwatch-member-reader',
+    workQueueName: 'Trailwatch-org-work',
+    orgFunctionNames: ['Trailwatch-org-dispatcher', 'Trailwatch-org-worker'],
   }),
 });

@@ -654,3 +654,31 @@ describe('renderDigest', () => {
     expect(() => renderDigest([])).toThrow(/at least one finding/);
   });
 });
+
+describe('the account named in organization mode', () => {
+  const label = { id: '111122223333', name: 'payments-prod\u202e<b>', ouPath: 'Root/Workloads/Payments' };
+
+  it("prints the account's name and OU path beside its id, sanitised, in text, email and the document", () => {
+    const alert = renderAlert(findingOf(stopLoggingRecord()), { account: label });
+    expect(channel(alert, 'default')).toMatch(
+      /Where: account 111122223333 \(payments-prod.*, Root\/Workloads\/Payments\)/,
+    );
+    expect(channel(alert, 'email')).toMatch(/Account\s*:?\s*111122223333 \(payments-prod/);
+    expect(channel(alert, 'default')).not.toContain('\u202e');
+    const document = documentOf(alert) as { event: JsonObject };
+    expect(document.event).toMatchObject({ account: '111122223333', ouPath: 'Root/Workloads/Payments' });
+    expect(String(document.event.accountName)).toMatch(/^payments-prod/);
+    expect(String(document.event.accountName)).not.toContain('\u202e');
+    expect(validateAlert(document)).toBe(true);
+  });
+
+  it('labels only an event recorded for that account, and nothing outside organization mode', () => {
+    const other = renderAlert(findingOf(stopLoggingRecord({ recipientAccountId: '444455556666' })), {
+      account: label,
+    });
+    expect(channel(other, 'default')).toContain('Where: account 444455556666, region');
+    expect((documentOf(other) as { event: JsonObject }).event.accountName).toBeUndefined();
+    const plain = renderAlert(findingOf(stopLoggingRecord()));
+    expect(channel(plain, 'default')).toContain('Where: account 111122223333, region');
+  });
+});

@@ -4,6 +4,7 @@
 import type { StateStores } from '../../core/ports';
 import { DynamoCounters } from './counters';
 import { DynamoAlertLedger } from './ledger';
+import { DynamoPairs } from './pairs';
 import { DynamoProfiles } from './profiles';
 import { DynamoRunState } from './run-state';
 import { type DynamoDbStateOptions, DynamoTable } from './table';
@@ -18,4 +19,9 @@ export function dynamoDbState(options: DynamoDbStateOptions): StateStores {
     counters: new DynamoCounters(table),
     profiles: new DynamoProfiles(table),
   };
+}
+
+/** The watched pairs of an organization, in the same table (`pk=pair`). */
+export function dynamoDbPairs(options: DynamoDbStateOptions): DynamoPairs {
+  return new DynamoPairs(new DynamoTable(options));
 }

@@ -14,5 +14,5 @@ export {
   renderedBytes,
   utf8Bytes,
 } from './fit';
-export { type AlertDetails, type RenderOptions, renderAlert } from './single';
+export { type AccountLabel, type AlertDetails, type RenderOptions, renderAlert } from './single';
 export { consoleEventUrl, shortAccount } from './text';

@@ -42,6 +42,15 @@ export interface RenderOptions {
   /** When the alert was rendered; omitted from the output when absent. */
   readonly generatedAtMs?: number | undefined;
   readonly details?: AlertDetails | undefined;
+  /** The account's name and OU path in Organizations (organization mode); hostile text like the rest. */
+  readonly account?: AccountLabel | undefined;
+}
+
+export interface AccountLabel {
+  /** The account it names: an event recorded for another account is not labelled with it. */
+  readonly id: string;
+  readonly name: string;
+  readonly ouPath: string;
 }
 
 /** Per-field caps, in code points. Halved level by level until the publish fits. */
@@ -110,13 +119,22 @@ interface AlertView {
   readonly eventTime: string;
   readonly region: string;
   readonly account: string;
+  /** '' outside organization mode. */
+  readonly accountName: string;
+  readonly ouPath: string;
   readonly errorCode: string;
   readonly errorMessage: string;
   readonly requestParameters: string;
   readonly console: string;
 }
 
-function viewOf(finding: Finding, params: string, details: AlertDetails, limits: Limits): AlertView {
+function viewOf(
+  finding: Finding,
+  params: string,
+  details: AlertDetails,
+  limits: Limits,
+  label: AccountLabel | undefined,
+): AlertView {
   const e = finding.event;
   const a = e.actor;
   const s = (value: unknown) => clean(value, limits.short);
@@ -148,6 +166,8 @@ function viewOf(finding: Finding, params: string, details: AlertDetails, limits:
     eventTime: isoTime(e.eventTimeMs) || s(e.eventTime),
     region: s(e.awsRegion),
     account: s(e.recipientAccountId || a.accountId),
+    accountName: s(label?.name),
+    ouPath: s(label?.ouPath),
     errorCode: s(e.errorCode),
     errorMessage: l(e.errorMessage),
     requestParameters: clean(params, limits.params),
@@ -162,7 +182,8 @@ function renderAlertAt(
   options: RenderOptions,
   limits: Limits,
 ): RenderedAlert {
-  const v = viewOf(finding, params, options.details ?? {}, limits);
+  const label = options.account?.id === finding.event.recipientAccountId ? options.account : undefined;
+  const v = viewOf(finding, params, options.details ?? {}, limits, label);
   const listed = related.slice(0, limits.related);
   const generatedAt = isoTime(options.generatedAtMs);
   const document: JsonObject = {
@@ -195,6 +216,8 @@ function renderAlertAt(
       time: v.eventTime,
       region: v.region,
       account: v.account,
+      ...(v.accountName ? { accountName: v.accountName } : {}),
+      ...(v.ouPath ? { ouPath: v.ouPath } : {}),
       errorCode: v.errorCode,
       errorMessage: v.errorMessage,
       requestParameters: v.requestParameters,
@@ -227,6 +250,12 @@ function renderAlertAt(
   };
 }
 
+/** The account id, with its name and OU path when Organizations gave them. */
+function accountText(v: AlertView): string {
+  const label = [v.accountName, v.ouPath].filter((part) => part !== '').join(', ');
+  return label ? `${or(v.account)} (${label})` : or(v.account);
+}
+
 function who(v: AlertView): string {
   return v.actorName || v.actorArn || v.invokedBy || UNKNOWN;
 }
@@ -237,7 +266,7 @@ function defaultText(v: AlertView): string {
     v.summary,
     `Who: ${who(v)} (${or(v.actorType)}${v.actorArn ? `, ${v.actorArn}` : ''})`,
     `From: ${or(v.ipAddress)}`,
-    `Where: account ${or(v.account)}, region ${or(v.region)}`,
+    `Where: account ${accountText(v)}, region ${or(v.region)}`,
     `When: ${humanTime(v.eventTime)}`,
     `Event: ${or(v.eventName)} (${or(v.eventSource)}), event id ${or(v.eventId)}`,
   ];
@@ -276,7 +305,7 @@ function emailText(
     field('Source IP', v.ipAddress),
     field('User agent', v.userAgent),
     field('Region', v.region),
-    field('Account', v.account),
+    field('Account', accountText(v)),
     '',
     'What',
     field('Event time', humanTime(v.eventTime)),

@@ -5,13 +5,16 @@ import { FirstSeenTracker } from '../first-seen';
 import { LEASE_MS, LeaseKeeper } from '../lease';
 import type { LeaseHolder } from '../ports';
 import { sanitize } from '../sanitize';
+import type { Finding } from '../types';
 import { lagMs } from '../window';
 import { RunContext } from './context';
+import { PageDelivery } from './delivery';
 import { countSetAside, drainOutbox, queueRepeatSummaries } from './outbox';
 import { RegionRun } from './region';
 import {
   emptyRegion,
   emptyReport,
+  errorRecord,
   type RegionOutcome,
   type RegionReport,
   type RunDeps,
@@ -32,6 +35,9 @@ export {
   settlePage,
 } from './score';
 export * from './types';
+
+/** The report's pseudo-region of `RunInput.notices`. */
+export const NOTICES_REGION = 'notices';
 
 export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunInput): Promise<RunReport> {
   const startedAt = deps.clock.nowMs();
@@ -58,13 +64,18 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
     // One per run: profiles are read once and shared by the regions.
     const firstSeen = deps.scorers.firstSeen;
     const tracker = firstSeen?.enabled ? new FirstSeenTracker(deps.state.profiles, firstSeen) : undefined;
-    report.regions = await Promise.all(
-      settings.regions.map((region) =>
-        outboxClear
-          ? new RegionRun(run, region, seen, tracker).run()
-          : idleRegion(deps, region, 'skipped-outbox-blocked'),
-      ),
-    );
+    // Recorded even when the outbox is blocked: they wait there like any undelivered alert.
+    const notices = input.notices?.length ? [await deliverNotices(run, input.notices)] : [];
+    report.regions = [
+      ...notices,
+      ...(await Promise.all(
+        settings.regions.map((region) =>
+          outboxClear
+            ? new RegionRun(run, region, seen, tracker).run()
+            : idleRegion(deps, region, 'skipped-outbox-blocked'),
+        ),
+      )),
+    ];
     await countSetAside(run);
   } finally {
     await deps.state.runs.releaseLease(input.runId).catch(() => undefined);
@@ -87,6 +98,17 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
   report.status = healthy ? 'completed' : 'incomplete';
   report.durationMs = deps.clock.nowMs() - startedAt;
   return report;
+}
+
+/** The caller's own findings, delivered as one page of a pseudo-region `notices` (no cursor, no lag). */
+async function deliverNotices(run: RunContext, notices: readonly Finding[]): Promise<RegionReport> {
+  const r = emptyRegion(NOTICES_REGION, Number.NaN);
+  const failure = await new PageDelivery(run, NOTICES_REGION, r).deliver(notices);
+  if (failure) {
+    r.outcome = failure.outcome;
+    r.error = errorRecord(failure.error);
+  }
+  return r;
 }
 
 /** Outcomes that are normal operation: the next run simply continues. */

@@ -72,6 +72,11 @@ export interface RunInput {
   readonly windowEndMs: number;
   /** Wall-clock time by which the run must have stopped reading and saved its cursor. */
   readonly deadlineMs: number;
+  /**
+   * Findings the caller made of its own observations (a member account unread for too long),
+   * delivered like a page's: recorded once, published, folded. Reported as region `notices`.
+   */
+  readonly notices?: readonly Finding[];
 }
 
 export type RegionOutcome =

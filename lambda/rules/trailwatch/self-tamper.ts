@@ -22,8 +22,11 @@ type Kind =
   | 'key'
   | 'healthKey'
   | 'queue'
+  | 'workQueue'
   | 'logGroup'
-  | 'stack';
+  | 'stack'
+  | 'stackSet'
+  | 'memberRole';
 
 /** Per event source: the resource kind and, per event name, the severity of a deliberate manual call. */
 interface SourceSpec {
@@ -118,9 +121,36 @@ const SOURCES: Readonly<Record<string, SourceSpec>> = {
       ExecuteChangeSet: H,
       SetStackPolicy: H,
       UpdateTerminationProtection: H,
+      // Organization mode: the StackSet of the member role (recognised by its own name below).
+      DeleteStackSet: C,
+      DeleteStackInstances: C,
+      UpdateStackSet: H,
+      UpdateStackInstances: H,
+    },
+  },
+  // Organization mode: the member role, in any member account (IAM records land in us-east-1).
+  'iam.amazonaws.com': {
+    kind: 'memberRole',
+    events: {
+      DeleteRole: C,
+      UpdateAssumeRolePolicy: C,
+      PutRolePolicy: C,
+      DeleteRolePolicy: C,
+      AttachRolePolicy: C,
+      DetachRolePolicy: C,
+      PutRolePermissionsBoundary: C,
+      DeleteRolePermissionsBoundary: H,
+      UpdateRole: H,
     },
   },
 };
+
+const STACK_SET_EVENTS = new Set([
+  'DeleteStackSet',
+  'DeleteStackInstances',
+  'UpdateStackSet',
+  'UpdateStackInstances',
+]);
 
 const EVENT_NAMES = [...new Set(Object.values(SOURCES).flatMap((s) => Object.keys(s.events)))];
 
@@ -132,8 +162,11 @@ const LABEL: Record<Kind, string> = {
   key: 'KMS key',
   healthKey: 'KMS key of the health topic',
   queue: 'dead-letter queue',
+  workQueue: 'organization work queue',
   logGroup: 'log group',
   stack: 'CloudFormation stack',
+  stackSet: 'StackSet of the member role',
+  memberRole: 'member role',
 };
 
 /** trailwatch's account, from the ARNs the stack hands over; '' when unknown. */
@@ -214,13 +247,13 @@ function ownTarget(e: TrailEvent, context: RuleContext): { kind: Kind; name: str
     case 'schedule':
       return isOwnScheduleRule(e, own.scheduleRuleName) ? hit(own.scheduleRuleName) : undefined;
     case 'function': {
-      if (!own.functionName) return undefined;
       const ref = req(e, 'functionName', 'FunctionName');
-      const ok =
-        ref !== '' &&
-        functionNameOf(ref) === functionNameOf(own.functionName) &&
-        sameAccount(functionAccountOf(ref), own);
-      return ok ? hit(own.functionName) : undefined;
+      if (ref === '' || !sameAccount(functionAccountOf(ref), own)) return undefined;
+      // The detector's function, and in organization mode the dispatcher and the worker.
+      const mine = [own.functionName, ...(own.orgFunctionNames ?? [])].find(
+        (name) => name !== undefined && name !== '' && functionNameOf(ref) === functionNameOf(name),
+      );
+      return hit(mine);
     }
     case 'table': {
       if (!own.tableName) return undefined;
@@ -246,15 +279,21 @@ function ownTarget(e: TrailEvent, context: RuleContext): { kind: Kind; name: str
       return undefined;
     }
     case 'queue': {
-      if (!own.queueName) return undefined;
       const [name, account] = queueOf(req(e, 'queueUrl', 'QueueUrl'));
-      return name === own.queueName && sameAccount(account, own) ? hit(own.queueName) : undefined;
+      if (name === '' || !sameAccount(account, own)) return undefined;
+      if (name === own.queueName) return hit(own.queueName);
+      return name === own.workQueueName ? { kind: 'workQueue', name } : undefined;
     }
     case 'logGroup': {
       const mine = logGroupNameOf(own.logGroupName ?? '');
       return mine !== '' && requestLogGroup(e) === mine ? hit(own.logGroupName) : undefined;
     }
     case 'stack': {
+      if (STACK_SET_EVENTS.has(e.eventName)) {
+        // Named, or `name:id` as the API also accepts it.
+        const ref = req(e, 'stackSetName', 'StackSetName').split(':')[0] ?? '';
+        return own.stackSetName && ref === own.stackSetName ? { kind: 'stackSet', name: ref } : undefined;
+      }
       if (!own.stackName) return undefined;
       const [name, account] = slashArnName(req(e, 'stackName', 'StackName'), 'stack');
       if (name !== own.stackName || !sameAccount(account, own)) return undefined;
@@ -263,6 +302,13 @@ function ownTarget(e: TrailEvent, context: RuleContext): { kind: Kind; name: str
         if (boolOf(child(e.requestParameters, 'enableTerminationProtection')) !== false) return undefined;
       }
       return hit(own.stackName);
+    }
+    case 'memberRole': {
+      // In any member account: the role exists only for trailwatch, under the same name everywhere.
+      const name = req(e, 'roleName', 'RoleName');
+      return own.memberRoleName && name === own.memberRoleName
+        ? hit(`${e.recipientAccountId}:role/${name}`)
+        : undefined;
     }
     default:
       return undefined;
@@ -297,7 +343,12 @@ export default defineRule({
     'CloudFormation during a stack operation (invokedBy or source cloudformation.amazonaws.com) are expected ' +
     'during a deployment and rated high, not critical; other AWS-service calls are high too, and grants ' +
     'created by AWS services on either key are not reported. Resources whose name is not known to the function ' +
-    "(an absent ownResources field), KMS aliases and the stack's health topic itself are not covered.",
+    "(an absent ownResources field), KMS aliases and the stack's health topic itself are not covered. " +
+    'In organization mode also: the dispatcher and worker functions, the work queue, the StackSet of the ' +
+    'member role (DeleteStackSet and DeleteStackInstances critical, UpdateStackSet and UpdateStackInstances ' +
+    'high) and the member role itself in any member account (DeleteRole, UpdateAssumeRolePolicy, role ' +
+    'policies and permissions boundary critical; UpdateRole and removing the boundary high): a member ' +
+    'account deleting or editing the role blinds trailwatch to it.',
   whyItMatters:
     'An attacker who disables, rewrites or mutes the detector turns every other rule off at once: changing ' +
     'its code, stopping its schedule, deleting its state or cutting the alert topic is the first thing to ' +
@@ -310,13 +361,17 @@ export default defineRule({
     'pending key deletion (CancelKeyDeletion) and re-enable the key (a disabled health key silences the ' +
     'health alarms, a disabled alert key the alerts); remove unknown topic subscriptions; ' +
     "disable the caller's credentials; and review Event history directly for the caller's actions, since " +
-    'trailwatch may have missed events while it was impaired.',
+    'trailwatch may have missed events while it was impaired. For the member role or its StackSet ' +
+    '(organization mode): redeploy the StackSet instance for that account (or cdk deploy for the StackSet), ' +
+    "and treat the member account's own actions around that time as unseen until trailwatch reads it again.",
   reference: 'https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html',
   mitre: ['TA0005:T1562.001', 'TA0040:T1485'],
   eventNames: EVENT_NAMES,
   // On trailwatch's own key or function these general rules would page a second time.
   supersedes: [
     'kms.key-disabled-or-scheduled-for-deletion',
+    'iam.policy-changed',
+    'iam.role-trust-changed',
     'kms.key-policy-changed',
     'lambda.code-or-layers-changed',
     'lambda.function-deleted',
