@@ -287,7 +287,7 @@ export class OrganizationWatch extends Construct {
       capabilities: ['CAPABILITY_NAMED_IAM'],
       // Every account at once. SOFT_FAILURE_TOLERANCE keeps the concurrency at 100 % whatever fails,
       // and a tolerance of 100 % lets every account that can take the role get it: an account that
-      // cannot is not watched, and its worker's failed AssumeRole raises the worker errors alarm.
+      // cannot is not read, and the dispatcher raises a blind alert for each of its regions.
       operationPreferences: {
         regionConcurrencyType: 'PARALLEL',
         concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
@@ -407,8 +407,9 @@ export class OrganizationWatch extends Construct {
     detector.addAlarm(this, 'WorkerErrorsAlarm', 'org-worker-errors', {
       ...atLeastOne,
       alarmDescription:
-        "trailwatch: an organization worker failed (a member account's role could not be assumed, or its " +
-        'Event history could not be read); that account is behind until it recovers.',
+        'trailwatch: an organization worker invocation failed as a whole (its configuration, a crash or a ' +
+        "timeout). A member account's own failures (its role missing, its Event history unreadable) are " +
+        'reported per item instead: by its blind alert and the work dead-letter queue.',
       metric: this.worker.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
     });
     detector.addAlarm(this, 'WorkDeadLetterAlarm', 'org-work-dead-letters', {
