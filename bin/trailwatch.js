@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `trailwatch` command. The CLI is TypeScript (cli/); rather than asking users to
+// The `trailwatch` command. An installed package runs the CLI prebuilt into dist/cli/cli.js.
+// In this repository the CLI is TypeScript (cli/); rather than asking users to
 // remember a build, the first run bundles it with esbuild into node_modules/.cache/trailwatch
 // (about a quarter of a second) and later runs load that bundle. The bundle is rebuilt when any
 // file that went into it changes size or modification time. If the cache cannot be written, the
@@ -12,6 +13,8 @@ const { isMainThread } = require('node:worker_threads');
 
 const ROOT = path.resolve(__dirname, '..');
 const ENTRY = path.join(ROOT, 'cli', 'main.ts');
+/** What an installed package carries instead of the sources (bin/build-package.ts). */
+const PREBUILT = path.join(ROOT, 'dist', 'cli', 'cli.js');
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'trailwatch');
 const BUNDLE = path.join(CACHE, 'cli.js');
 const MANIFEST = path.join(CACHE, 'cli.manifest.json');
@@ -70,6 +73,8 @@ function build() {
 }
 
 function load() {
+  // An installed package has no sources: it runs the CLI it was packed with.
+  if (!fs.existsSync(ENTRY)) return require(PREBUILT);
   if (process.env.TRAILWATCH_CLI_LOADER !== 'tsx') {
     try {
       if (!bundleIsFresh()) build();

@@ -6,7 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -59,7 +59,7 @@ export class TrailwatchDetector extends Construct {
   public readonly healthTopic: sns.Topic;
   public readonly table: dynamodb.Table;
   public readonly deadLetterQueue: sqs.Queue;
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** The schedule that starts every run: the function, and in organization mode the dispatcher too. */
   public readonly schedule: events.Rule;
   /** The organization fan-out, when `organization` is set. */

@@ -1,5 +1,6 @@
 // One trailwatch Lambda function with its own log group and a role that may write only to it: the
 // detector function and the organization's dispatcher and worker are all built here, alike.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,29 @@ import type { Construct } from 'constructs';
 
 /** The Lambda sources, one directory up from lib/. */
 export const LAMBDA_DIR = path.join(__dirname, '..', 'lambda');
+
+/**
+ * Prebuilt handler bundles, one directory per entry (`assets/<entry without .ts>/index.js`), which
+ * the installed package carries beside its compiled lib/ (`dist/assets`, made by
+ * `bin/build-package.ts`). In this repository there are none, and the handlers are bundled from
+ * source at synth; an installed package needs no esbuild.
+ */
+export const PREBUILT_DIR = path.join(__dirname, '..', 'assets');
+
+/** The directory of an entry's prebuilt bundle, when the package carries one. */
+export function prebuiltAsset(entry: string): string | undefined {
+  const dir = path.join(PREBUILT_DIR, entry.replace(/\.ts$/, ''));
+  return fs.existsSync(path.join(dir, 'index.js')) ? dir : undefined;
+}
+
+/** esbuild's options for every handler, at synth here and in `bin/build-package.ts` alike. */
+export const HANDLER_BUNDLING = {
+  minify: true,
+  target: 'node22',
+  sourceMap: false,
+  // Bundle the SDK clients we pin instead of relying on the runtime's copy.
+  externalModules: [] as string[],
+} as const;
 
 export interface TrailwatchFunctionOptions {
   /** Construct ids: the log group, the role and the function, all created in `scope`. */
@@ -41,7 +65,7 @@ export interface TrailwatchFunctionOptions {
 export function trailwatchFunction(
   scope: Construct,
   options: TrailwatchFunctionOptions,
-): { fn: nodejs.NodejsFunction; role: iam.Role; logGroup: logs.LogGroup } {
+): { fn: lambda.Function; role: iam.Role; logGroup: logs.LogGroup } {
   const logGroup = new logs.LogGroup(scope, options.ids.logGroup, {
     retention: options.logRetention,
     removalPolicy: options.removalPolicy,
@@ -61,11 +85,8 @@ export function trailwatchFunction(
     },
   });
   options.grant(role);
-  const fn = new nodejs.NodejsFunction(scope, options.ids.function, {
-    entry: path.join(LAMBDA_DIR, options.entry),
-    handler: 'handler',
+  const common: lambda.FunctionOptions = {
     functionName: options.functionName,
-    runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: options.memorySize,
     timeout: Duration.seconds(options.timeoutSeconds),
@@ -77,15 +98,23 @@ export function trailwatchFunction(
       : {}),
     reservedConcurrentExecutions: options.reservedConcurrentExecutions,
     description: options.description,
-    bundling: {
-      forceDockerBundling: false,
-      minify: true,
-      target: 'node22',
-      sourceMap: false,
-      // Bundle the SDK clients we pin instead of relying on the runtime's copy.
-      externalModules: [],
-    },
     environment: options.environment,
-  });
+  };
+  const prebuilt = prebuiltAsset(options.entry);
+  // The same function either way: Handler index.handler, the runtime and settings above.
+  const fn = prebuilt
+    ? new lambda.Function(scope, options.ids.function, {
+        ...common,
+        code: lambda.Code.fromAsset(prebuilt),
+        handler: 'index.handler',
+        runtime: lambda.Runtime.NODEJS_24_X,
+      })
+    : new nodejs.NodejsFunction(scope, options.ids.function, {
+        ...common,
+        runtime: lambda.Runtime.NODEJS_24_X,
+        entry: path.join(LAMBDA_DIR, options.entry),
+        handler: 'handler',
+        bundling: { ...HANDLER_BUNDLING, forceDockerBundling: false },
+      });
   return { fn, role, logGroup };
 }

@@ -7,7 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -118,10 +118,10 @@ export class OrganizationWatch extends Construct {
   /** Work items given up after WORK_MAX_RECEIVE_COUNT receives; alarmed. */
   public readonly workDeadLetterQueue: sqs.Queue;
   /** Lists the organization's accounts every run and queues their work items. */
-  public readonly dispatcher: nodejs.NodejsFunction;
+  public readonly dispatcher: lambda.Function;
   public readonly dispatcherRole: iam.Role;
   /** Reads one member account's Event history per work item. */
-  public readonly worker: nodejs.NodejsFunction;
+  public readonly worker: lambda.Function;
   /** The only principal the member roles trust. */
   public readonly workerRole: iam.Role;
   /** Deploys the member role to the organization's accounts (never the management account). */
