@@ -49,6 +49,11 @@ export interface DetectorConfig {
   readonly firstSeen: FirstSeenSettings;
   /** trailwatch's own resources, for the rules that recognise tampering with the detector. */
   readonly ownResources: OwnResources;
+  /**
+   * The `StackName` dimension of its metrics: the stack's name, or for a detector embedded in a
+   * host stack a name of its own, so that two detectors in one account never share a series.
+   */
+  readonly metricsId: string;
   readonly suppressions: SuppressionList;
 }
 
@@ -152,6 +157,8 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     healthKeyArn: optional(env.TRAILWATCH_HEALTH_KEY_ARN),
     queueName: optional(env.TRAILWATCH_QUEUE_NAME),
     scheduleRuleName: optional(env.TRAILWATCH_SCHEDULE_RULE_NAME),
+    // Embedded in a host stack, whose every deployment updates it: updates are not tampering.
+    stackUpdatesExpected: env.TRAILWATCH_STACK_UPDATES === 'expected',
     // Organization mode (all three functions get them): the fan-out's own resources.
     stackSetName: optional(env.TRAILWATCH_STACKSET_NAME),
     memberRoleName: optional(env.TRAILWATCH_MEMBER_ROLE_NAME),
@@ -182,6 +189,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
       learningMs: learningDays * DAY_MS,
     }),
     ownResources,
+    metricsId: optional(env.TRAILWATCH_METRICS_ID) ?? ownResources.stackName ?? 'trailwatch',
     suppressions,
   });
 }

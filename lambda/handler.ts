@@ -82,7 +82,7 @@ export function createHandler(overrides: HandlerOverrides = {}): Handler {
       deadlineMs: wallNow + Math.max(0, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS),
     });
     logReport(report);
-    emitMetrics(report, runtime.config.ownResources.stackName ?? 'trailwatch', runtime.deps.clock.nowMs());
+    emitMetrics(report, runtime.config.metricsId, runtime.deps.clock.nowMs());
     const summary = summarize(report);
     if (report.status === 'incomplete') {
       // A failed invocation shows on the Errors alarm and is retried; the cursor has not moved

@@ -151,4 +151,13 @@ export interface TrailwatchDetectorProps {
    * @default - this account only
    */
   readonly organization?: OrganizationWatchProps;
+  /**
+   * Whether the stack is trailwatch's own (TrailwatchStack sets it). In a host app's stack
+   * (false): the stack's updates are that app's deployments, so the self-tamper rule does not
+   * report UpdateStack or ExecuteChangeSet on it (its deletion, and any change to trailwatch's own
+   * resources, still are); and the metrics carry a name of this detector's own
+   * (`<stack>/<construct path>`, see `metricsId`), so that two detectors never share a series.
+   * @default false
+   */
+  readonly dedicatedStack?: boolean;
 }

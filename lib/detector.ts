@@ -65,6 +65,14 @@ export class TrailwatchDetector extends Construct {
   /** The organization fan-out, when `organization` is set. */
   public readonly organization?: OrganizationWatch;
 
+  /** Every alarm of this detector (and of its organization fan-out), all notifying the health topic. */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  /**
+   * The value of the `StackName` dimension of this detector's metrics: the stack's name in a
+   * dedicated stack, `<stack>/<construct path>` when embedded in a host app's stack.
+   */
+  public readonly metricsId: string;
+
   private readonly alarmNamePrefix: string;
   private readonly alarmArns: string[] = [];
   private notifyHealth?: cloudwatchActions.SnsAction;
@@ -97,6 +105,9 @@ export class TrailwatchDetector extends Construct {
     const minSeverity = props.minSeverity ?? DEFAULT_MIN_SEVERITY;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const regions = props.regions ?? [stack.region, 'us-east-1'];
+    const dedicated = props.dedicatedStack === true;
+    const pathInStack = this.node.path.split('/').slice(stack.node.path.split('/').length).join('/');
+    this.metricsId = dedicated ? stack.stackName : `${stack.stackName}/${pathInStack}`;
 
     assertValid([
       ...checkRange('schedule (minutes)', scheduleMinutes, 'scheduleMinutes'),
@@ -204,6 +215,8 @@ export class TrailwatchDetector extends Construct {
       TRAILWATCH_HEALTH_KEY_ARN: this.healthKey.keyArn,
       TRAILWATCH_QUEUE_NAME: this.deadLetterQueue.queueName,
       TRAILWATCH_SCHEDULE_RULE_NAME: scheduleRuleName,
+      // Embedded in a host app's stack: its deployments update the stack, and its metrics are its own.
+      ...(dedicated ? {} : { TRAILWATCH_STACK_UPDATES: 'expected', TRAILWATCH_METRICS_ID: this.metricsId }),
       ...(suppressionsJson ? { TRAILWATCH_SUPPRESSIONS: suppressionsJson } : {}),
     };
     const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
@@ -384,13 +397,30 @@ export class TrailwatchDetector extends Construct {
   }
 
   /**
+   * How far a region's fully processed time trails the clock, in seconds (the lag alarms' metric):
+   * the maximum over each period by default.
+   */
+  public metricLag(region: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'Trailwatch',
+      metricName: 'LagSeconds',
+      dimensionsMap: { StackName: this.metricsId, Region: region },
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.MAXIMUM,
+      ...options,
+    });
+  }
+
+  /**
    * A named alarm that notifies the health topic, its ARN remembered for the policies of the health
    * topic and its key (see addAlarms). `nameSuffix` follows this construct's unique name.
    */
   public addAlarm(scope: Construct, id: string, nameSuffix: string, alarmProps: cloudwatch.AlarmProps): void {
     const alarmName = `${this.alarmNamePrefix}-${nameSuffix}`;
     this.notifyHealth ??= new cloudwatchActions.SnsAction(this.healthTopic);
-    new cloudwatch.Alarm(scope, id, { ...alarmProps, alarmName }).addAlarmAction(this.notifyHealth);
+    const alarm = new cloudwatch.Alarm(scope, id, { ...alarmProps, alarmName });
+    alarm.addAlarmAction(this.notifyHealth);
+    this.alarms.push(alarm);
     this.alarmArns.push(
       Stack.of(this).formatArn({
         service: 'cloudwatch',
@@ -442,7 +472,7 @@ export class TrailwatchDetector extends Construct {
       metric: new cloudwatch.Metric({
         namespace: 'Trailwatch',
         metricName: 'AlertsSetAside',
-        dimensionsMap: { StackName: stack.stackName },
+        dimensionsMap: { StackName: this.metricsId },
         period,
         statistic: cloudwatch.Stats.SUM,
       }),
@@ -459,13 +489,7 @@ export class TrailwatchDetector extends Construct {
       const nameSuffix = Token.isUnresolved(region) ? 'lag-deployment-region' : `lag-${region}`;
       addAlarm(`LagAlarm${index}`, nameSuffix, {
         alarmDescription: `trailwatch: events in ${region} have not been fully processed for over ${lagThresholdMinutes} minutes.`,
-        metric: new cloudwatch.Metric({
-          namespace: 'Trailwatch',
-          metricName: 'LagSeconds',
-          dimensionsMap: { StackName: stack.stackName, Region: region },
-          period,
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
+        metric: this.metricLag(region, { period }),
         threshold: lagThresholdMinutes * 60,
         // Half an hour, so that the catch-up after the first deployment does not alarm.
         evaluationPeriods: 6,

@@ -6,8 +6,8 @@ import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -428,7 +428,7 @@ export class OrganizationWatch extends Construct {
       metric: new cloudwatch.Metric({
         namespace: 'Trailwatch',
         metricName: 'MemberLagSeconds',
-        dimensionsMap: { StackName: Stack.of(this).stackName },
+        dimensionsMap: { StackName: detector.metricsId },
         period,
         statistic: cloudwatch.Stats.MAXIMUM,
       }),

@@ -12,7 +12,10 @@ export class TrailwatchStack extends Stack {
       description: 'trailwatch: scheduled CloudTrail threat detector (Lambda, DynamoDB, SNS alerts)',
       ...props,
     });
-    this.detector = new TrailwatchDetector(this, 'Detector', readContextFrom(this.node));
+    this.detector = new TrailwatchDetector(this, 'Detector', {
+      ...readContextFrom(this.node),
+      dedicatedStack: true,
+    });
 
     new CfnOutput(this, 'TopicArn', {
       description: 'SNS topic that receives the alerts; subscribe more endpoints here',

@@ -4,6 +4,11 @@ import type { Severity, TrailEvent } from './types';
 /** trailwatch's own resources, so rules can recognise tampering with the detector itself. */
 export interface OwnResources {
   readonly stackName?: string;
+  /**
+   * The stack is a host app's, which trailwatch is embedded in: its updates (UpdateStack,
+   * ExecuteChangeSet) are that app's deployments, not tampering. Its deletion still is.
+   */
+  readonly stackUpdatesExpected?: boolean;
   readonly functionName?: string;
   readonly tableName?: string;
   readonly topicArn?: string;

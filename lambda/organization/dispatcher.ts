@@ -205,7 +205,7 @@ async function dispatch(rt: Runtime, event: unknown, context: InvocationContext)
     problems,
   };
   logJson(problems.length > 0 ? 'error' : 'info', 'dispatch summary', { ...summary });
-  const stackName = rt.config.ownResources.stackName ?? 'trailwatch';
+  const stackName = rt.config.metricsId;
   const metric = (name: string, value: number) =>
     emitMetric(stackName, rt.clock.nowMs(), ['StackName'], name, 'Count', { [name]: value });
   metric('MemberPairsWatched', wanted.size);

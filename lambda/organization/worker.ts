@@ -152,7 +152,7 @@ async function work(
   logReport(report);
   const outcome = outcomeOf(report);
   await recordRun(rt, item, report, window.endMs, outcome);
-  const stackName = rt.config.ownResources.stackName ?? 'trailwatch';
+  const stackName = rt.config.metricsId;
   const lag = report.regions.find((r) => r.region === item.region)?.lagMs;
   // One series for every pair (no account or region dimension): a metric per pair would cost more
   // than the detector. Which pair lags is named by the blind alert and the logs.

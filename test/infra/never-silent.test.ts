@@ -231,7 +231,8 @@ describe('the function and its new alarm', () => {
         "trailwatch: an alert was refused for good by SNS (or could not be read back) and was set aside in the table; see the function's log for its alert id.",
       Namespace: 'Trailwatch',
       MetricName: 'AlertsSetAside',
-      Dimensions: [{ Name: 'StackName', Value: 'Test' }],
+      // Embedded in a host stack (the construct alone): a series of its own, `<stack>/<path>`.
+      Dimensions: [{ Name: 'StackName', Value: 'Test/Detector' }],
       Statistic: 'Sum',
       Period: 300,
       EvaluationPeriods: 1,

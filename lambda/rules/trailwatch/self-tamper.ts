@@ -145,6 +145,9 @@ const SOURCES: Readonly<Record<string, SourceSpec>> = {
   },
 };
 
+/** A host app's deployments of the stack trailwatch is embedded in (ownResources.stackUpdatesExpected). */
+const HOST_DEPLOYMENT_EVENTS = new Set(['UpdateStack', 'ExecuteChangeSet']);
+
 const STACK_SET_EVENTS = new Set([
   'DeleteStackSet',
   'DeleteStackInstances',
@@ -297,6 +300,7 @@ function ownTarget(e: TrailEvent, context: RuleContext): { kind: Kind; name: str
       if (!own.stackName) return undefined;
       const [name, account] = slashArnName(req(e, 'stackName', 'StackName'), 'stack');
       if (name !== own.stackName || !sameAccount(account, own)) return undefined;
+      if (own.stackUpdatesExpected && HOST_DEPLOYMENT_EVENTS.has(e.eventName)) return undefined;
       // Turning termination protection on protects the stack: nothing to report.
       if (e.eventName === 'UpdateTerminationProtection') {
         if (boolOf(child(e.requestParameters, 'enableTerminationProtection')) !== false) return undefined;
@@ -344,6 +348,9 @@ export default defineRule({
     'during a deployment and rated high, not critical; other AWS-service calls are high too, and grants ' +
     'created by AWS services on either key are not reported. Resources whose name is not known to the function ' +
     "(an absent ownResources field), KMS aliases and the stack's health topic itself are not covered. " +
+    "Embedded in a host app's stack (the construct in your own CDK app), UpdateStack and " +
+    "ExecuteChangeSet on that stack are the app's deployments and are not reported; its deletion, stack " +
+    "policy and termination protection still are, and so is every change to trailwatch's own resources. " +
     'In organization mode also: the dispatcher and worker functions, the work queue, the StackSet of the ' +
     'member role (DeleteStackSet and DeleteStackInstances critical, UpdateStackSet and UpdateStackInstances ' +
     'high) and the member role itself in any member account (DeleteRole, UpdateAssumeRolePolicy, role ' +
