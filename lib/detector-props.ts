@@ -1,6 +1,9 @@
 // The props of TrailwatchDetector: every setting a host app may give, documented with its default.
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { FirstSeenDimension } from '../lambda/core/first-seen';
 import type { Severity } from '../lambda/core/types';
 import type { OrganizationWatchProps } from './organization-props';
@@ -160,4 +163,26 @@ export interface TrailwatchDetectorProps {
    * @default false
    */
   readonly dedicatedStack?: boolean;
+  /**
+   * An SNS topic of yours for the alerts. Subscriptions from `alertEmails`, `alertPhones` and
+   * `alertUrls` are added to it, and the function may publish to it. Its access policy stays
+   * yours: trailwatch adds no statement to it (with a topic of its own, it denies sns:Publish to
+   * everyone but its functions). If it is encrypted with a customer managed key, pass the key as
+   * `alertKey` so that the function may use it.
+   * @default - a topic of its own, encrypted with `alertKey`
+   */
+  readonly alertTopic?: sns.ITopic;
+  /**
+   * The KMS key of the alert topic: the key trailwatch's own topic is encrypted with, or the key of
+   * your `alertTopic`. The function may use it to publish; the self-tamper rule watches it.
+   * @default - a key of its own for its own topic; none with your `alertTopic`
+   */
+  readonly alertKey?: kms.IKey;
+  /**
+   * A DynamoDB table of yours for the state: partition key `pk` and sort key `sk` (strings), TTL on
+   * `expiresAt`, on-demand or with capacity for a run's writes. Share none of its keys with other
+   * data: trailwatch writes items under `pk` values of its own (lease, cursor, alert, ...).
+   * @default - a table of its own (on demand, point-in-time recovery, AWS-managed encryption)
+   */
+  readonly table?: dynamodb.ITable;
 }

@@ -40,8 +40,11 @@ export type { OrganizationCallAs, OrganizationWatchProps } from './organization-
 
 /** The whole detector: schedule -> function -> table and topic, with its keys, DLQ and alarms. */
 export class TrailwatchDetector extends Construct {
-  /** Encrypts the alert topic; the function may use it (to publish), CloudWatch may not. */
-  public readonly key: kms.Key;
+  /**
+   * Encrypts the alert topic; the function may use it (to publish), CloudWatch may not. Undefined
+   * with an `alertTopic` of yours and no `alertKey`.
+   */
+  public readonly key: kms.IKey | undefined;
   /**
    * Encrypts the health topic, and nothing else. A key of its own, so that disabling the alert key,
    * scheduling its deletion or rewriting its policy cannot also silence the alarms that would report
@@ -50,14 +53,14 @@ export class TrailwatchDetector extends Construct {
    */
   public readonly healthKey: kms.Key;
   /** Alerts. Only the function's role may publish to it. */
-  public readonly topic: sns.Topic;
+  public readonly topic: sns.ITopic;
   /**
    * Detector health (CloudWatch alarms). Separate from `topic` because alarm notifications carry no
    * message attributes, and SNS drops such messages for every subscription with a filter policy.
    * Only this stack's alarms may publish to it.
    */
   public readonly healthTopic: sns.Topic;
-  public readonly table: dynamodb.Table;
+  public readonly table: dynamodb.ITable;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly function: lambda.Function;
   /** The schedule that starts every run: the function, and in organization mode the dispatcher too. */
@@ -74,6 +77,8 @@ export class TrailwatchDetector extends Construct {
   public readonly metricsId: string;
 
   private readonly alarmNamePrefix: string;
+  /** False with an `alertTopic` of yours. */
+  private readonly ownsTopic: boolean;
   private readonly alarmArns: string[] = [];
   private notifyHealth?: cloudwatchActions.SnsAction;
 
@@ -106,6 +111,7 @@ export class TrailwatchDetector extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const regions = props.regions ?? [stack.region, 'us-east-1'];
     const dedicated = props.dedicatedStack === true;
+    this.ownsTopic = props.alertTopic === undefined;
     const pathInStack = this.node.path.split('/').slice(stack.node.path.split('/').length).join('/');
     this.metricsId = dedicated ? stack.stackName : `${stack.stackName}/${pathInStack}`;
 
@@ -146,22 +152,28 @@ export class TrailwatchDetector extends Construct {
 
     // Two keys, so that one DisableKey, ScheduleKeyDeletion or PutKeyPolicy cannot silence both the
     // alerts and the alarms that would report it. Their policies are completed by restrictPublishers().
-    this.key = new kms.Key(this, 'Key', {
-      description: 'trailwatch: encrypts the alert topic',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
+    this.key =
+      props.alertKey ??
+      (props.alertTopic
+        ? undefined
+        : new kms.Key(this, 'Key', {
+            description: 'trailwatch: encrypts the alert topic',
+            enableKeyRotation: true,
+            removalPolicy,
+          }));
     this.healthKey = new kms.Key(this, 'HealthKey', {
       description: 'trailwatch: encrypts the health topic (CloudWatch alarms), apart from the alert key',
       enableKeyRotation: true,
       removalPolicy,
     });
 
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'trailwatch alerts',
-      masterKey: this.key,
-      enforceSSL: true,
-    });
+    this.topic =
+      props.alertTopic ??
+      new sns.Topic(this, 'Topic', {
+        displayName: 'trailwatch alerts',
+        masterKey: this.key,
+        enforceSSL: true,
+      });
 
     this.healthTopic = new sns.Topic(this, 'HealthTopic', {
       displayName: 'trailwatch health',
@@ -178,16 +190,18 @@ export class TrailwatchDetector extends Construct {
 
     this.addSubscriptions(props);
 
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: 'expiresAt',
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      deletionProtection: props.tableDeletionProtection ?? false,
-      removalPolicy,
-    });
+    this.table =
+      props.table ??
+      new dynamodb.Table(this, 'Table', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: 'expiresAt',
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        deletionProtection: props.tableDeletionProtection ?? false,
+        removalPolicy,
+      });
 
     // The detector function's variables; the organization's dispatcher and worker start from the same.
     const environment: Record<string, string> = {
@@ -211,7 +225,7 @@ export class TrailwatchDetector extends Construct {
       // trailwatch's own resources, so that tampering with them is recognised; the function and
       // its log group are named by Lambda's own AWS_LAMBDA_FUNCTION_NAME / _LOG_GROUP_NAME.
       TRAILWATCH_STACK_NAME: stack.stackName,
-      TRAILWATCH_KEY_ARN: this.key.keyArn,
+      ...(this.key ? { TRAILWATCH_KEY_ARN: this.key.keyArn } : {}),
       TRAILWATCH_HEALTH_KEY_ARN: this.healthKey.keyArn,
       TRAILWATCH_QUEUE_NAME: this.deadLetterQueue.queueName,
       TRAILWATCH_SCHEDULE_RULE_NAME: scheduleRuleName,
@@ -367,13 +381,15 @@ export class TrailwatchDetector extends Construct {
         resources: [this.topic.topicArn],
       }),
     );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'UseTopicKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-      }),
-    );
+    if (this.key) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseTopicKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.key.keyArn],
+        }),
+      );
+    }
   }
 
   /** Event history of this account, for the detector function only. */
@@ -438,7 +454,6 @@ export class TrailwatchDetector extends Construct {
    * Their ARNs, and those of the organization's alarms, go to the policies of the health topic and its key.
    */
   private addAlarms(regions: readonly string[], lagThresholdMinutes: number): void {
-    const stack = Stack.of(this);
     const period = Duration.minutes(5);
     const addAlarm = (id: string, nameSuffix: string, alarmProps: cloudwatch.AlarmProps): void =>
       this.addAlarm(this, id, nameSuffix, alarmProps);
@@ -522,21 +537,23 @@ export class TrailwatchDetector extends Construct {
       StringEquals: { 'aws:SourceAccount': stack.account },
       ArnEquals: { 'aws:SourceArn': [...alarmArns] },
     };
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyTheDetectorMayPublish',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: {
-          ArnNotEquals: {
-            'aws:PrincipalArn':
-              publishers.length === 1 ? publishers[0]?.roleArn : publishers.map((r) => r.roleArn),
+    // A topic of yours keeps its own policy: denying everyone else would cut off its other publishers.
+    if (this.ownsTopic)
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyTheDetectorMayPublish',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            ArnNotEquals: {
+              'aws:PrincipalArn':
+                publishers.length === 1 ? publishers[0]?.roleArn : publishers.map((r) => r.roleArn),
+            },
           },
-        },
-      }),
-    );
+        }),
+      );
     this.healthTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowThisStacksAlarmsToPublish',
