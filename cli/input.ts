@@ -1,6 +1,6 @@
-// Reading one input (a file or stdin) as a stream of record texts. The format is decided from
-// the first bytes, never from the file name: gzip by its magic number, then `[` or `{"Records"`
-// / `{"Events"` for a document, any other `{` for JSON lines.
+// Reading one input (a file, stdin, or an opener's stream such as an S3 object) as a stream of
+// record texts. The format is decided from the first bytes, never from the file name: gzip by its
+// magic number, then `[` or `{"Records"` / `{"Events"` for a document, any other `{` for JSON lines.
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -8,9 +8,19 @@ import { DocumentSplitter, LineSplitter, type Piece, type Splitter } from './jso
 
 export type InputFormat = 'document' | 'lines';
 
+/** Opens an input that is not a path (an S3 object): its raw bytes, gzipped or not. */
+export type Opener = () => Promise<Readable>;
+
 /** The input cannot be read on (unreadable, not JSON, broken gzip). Records already yielded stand. */
 export class InputError extends Error {
   override readonly name = 'InputError';
+  constructor(
+    message: string,
+    /** The file system refused it (missing, permission denied, a read error), not its content. */
+    readonly unreadable = false,
+  ) {
+    super(message);
+  }
 }
 
 export interface ReadOptions {
@@ -22,9 +32,17 @@ export interface ReadOptions {
 /** How many bytes to look at before deciding between a document and JSON lines. */
 const SNIFF_BYTES = 4096;
 
-/** Opens `path` (`-` for stdin) and yields its records' texts in input order, a chunk's worth at a time. */
-export async function* readPieces(path: string, options: ReadOptions = {}): AsyncGenerator<Piece[]> {
-  const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1024 * 1024 });
+/**
+ * Opens `path` (`-` for stdin; or calls an opener) and yields its records' texts in input order, a
+ * chunk's worth at a time.
+ */
+export async function* readPieces(path: string | Opener, options: ReadOptions = {}): AsyncGenerator<Piece[]> {
+  const raw: Readable =
+    typeof path === 'function'
+      ? await path().catch((error: unknown) => Promise.reject(asInputError(error, false)))
+      : path === '-'
+        ? process.stdin
+        : createReadStream(path, { highWaterMark: 1024 * 1024 });
   const counted = counting(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, options.onBytes);
   let stream: AsyncIterable<Buffer> = raw;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
@@ -158,13 +176,14 @@ function pump(first: Buffer, rest: AsyncIterator<Buffer>, gunzip: ReturnType<typ
 function asInputError(error: unknown, gzip: boolean): Error {
   if (error instanceof InputError) return error;
   const e = error as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return new InputError('no such file');
-  if (e.code === 'EACCES') return new InputError('permission denied');
-  if (e.code === 'EISDIR') return new InputError('is a directory');
+  if (e.code === 'ENOENT') return new InputError('no such file', true);
+  if (e.code === 'EACCES' || e.code === 'EPERM') return new InputError('permission denied', true);
+  if (e.code === 'EISDIR') return new InputError('is a directory', true);
   if (gzip && (e.code?.startsWith('Z_') || e.message === 'unexpected end of file')) {
     return new InputError(`gzip data is truncated or corrupt (${e.message})`);
   }
-  return new InputError(e.message || String(error));
+  // A system call that failed (open, read: EIO, ELOOP, ...) is the file system's refusal.
+  return new InputError(e.message || String(error), typeof e.syscall === 'string');
 }
 
 function describeStart(text: string): string {

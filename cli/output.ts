@@ -5,9 +5,17 @@ import type { Writable } from 'node:stream';
 import { findingIdentity } from '../lambda/core/run';
 import { sanitize } from '../lambda/core/sanitize';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../lambda/core/types';
+import { cell, HEADERS, layout, tableRow } from './table';
 
-/** One finding as printed (`--json`: one of these per line). Every string is sanitised. */
+/** The version of a `--json` finding line; schema/finding-v1.schema.json describes it. */
+export const FINDING_SCHEMA = 'trailwatch.finding/1';
+
+/**
+ * One finding as printed (`--json`: one of these per line, schema/finding-v1.schema.json). Every
+ * string is sanitised. A change to the fields is a new version, `trailwatch.finding/2`.
+ */
 export interface FindingLine {
+  readonly schema: typeof FINDING_SCHEMA;
   readonly ruleId: string;
   readonly severity: Severity;
   readonly title: string;
@@ -30,6 +38,7 @@ export function toFindingLine(finding: Finding, source: string, fallbackRegion =
   const { event } = finding;
   const { ruleId, severity, eventId, eventName, eventTime, actor } = findingIdentity(finding);
   return {
+    schema: FINDING_SCHEMA,
     ruleId,
     severity,
     title: sanitize(finding.title, 200),
@@ -51,26 +60,29 @@ export function toFindingLine(finding: Finding, source: string, fallbackRegion =
 /** Writes findings as they come: a table (header before the first row) or JSON lines. */
 export class FindingPrinter {
   private headerDone = false;
+  private readonly widths: number[];
 
   constructor(
     private readonly out: Writable,
     private readonly json: boolean,
-    /** Terminal width when stdout is a terminal: the actor column gives way. */
+    /** The width the table fits (`tableWidth`); undefined: the stable layout, for pipes and files. */
     private readonly columns?: number,
-  ) {}
+  ) {
+    this.widths = layout(columns);
+  }
 
   print(line: FindingLine): void {
     if (this.json) {
       this.out.write(`${JSON.stringify(line)}\n`);
       return;
     }
-    const widths = this.widths();
+    const widths = this.widths;
     if (!this.headerDone) {
       this.headerDone = true;
-      this.out.write(`${row(HEADER, widths)}\n`);
+      this.out.write(`${tableRow(HEADERS, widths, this.columns)}\n`);
     }
     this.out.write(
-      `${row(
+      `${tableRow(
         [
           line.eventTime.replace(/\.\d+Z$/, 'Z'),
           line.severity,
@@ -81,39 +93,10 @@ export class FindingPrinter {
           line.region,
         ],
         widths,
+        this.columns,
       )}\n`,
     );
   }
-
-  private widths(): number[] {
-    const fixed = [20, 8, 38, 30, 0, 20, 14];
-    const others = fixed.reduce((a, b) => a + b, 0) + 2 * (fixed.length - 1);
-    const actor = this.columns ? Math.max(16, Math.min(60, this.columns - others)) : 48;
-    fixed[4] = actor;
-    return fixed;
-  }
-}
-
-const HEADER = ['TIME', 'SEVERITY', 'RULE', 'EVENT', 'ACTOR', 'SOURCE IP', 'REGION'];
-
-function row(cells: readonly string[], widths: readonly number[]): string {
-  return cells
-    .map((text, i) => cell(text, widths[i] ?? 10))
-    .join('  ')
-    .trimEnd();
-}
-
-/** Cuts to `width` code points with an ellipsis, pads the rest. Control characters never get here. */
-export function cell(text: string, width: number): string {
-  const chars = Array.from(tableSafe(text));
-  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-  return chars.join('') + ' '.repeat(width - chars.length);
-}
-
-/** Belt and braces for table cells: anything sanitize missed that could move the cursor. */
-function tableSafe(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, '');
 }
 
 /** `arn:aws:sts::111122223333:assumed-role/Admin/alice` -> `111122223333:assumed-role/Admin/alice`. */
@@ -140,7 +123,10 @@ export function total(counts: SeverityCounts): number {
   return SEVERITIES.reduce((sum, s) => sum + counts[s], 0);
 }
 
-/** A one-line progress bar on a terminal, redrawn at most every 200 ms; nothing otherwise. */
+/**
+ * A one-line progress bar on a terminal, redrawn at most every 200 ms; nothing otherwise. Whoever
+ * writes to the terminal calls clear() first. It never wraps (`\r` then erase-line clears one line).
+ */
 export class ProgressBar {
   private lastDraw = 0;
   private drawn = false;
@@ -150,6 +136,8 @@ export class ProgressBar {
     private readonly enabled: boolean,
     private readonly totalBytes: number | undefined,
     private readonly startedMs: number,
+    /** The terminal's width: the bar is cut one short of it. */
+    private readonly columns?: number,
   ) {}
 
   update(bytes: number, events: number, nowMs: number, force = false): void {
@@ -166,6 +154,7 @@ export class ProgressBar {
     } else {
       text = `${bytes > 0 ? `${formatBytes(bytes)}  ` : ''}${formatNumber(events)} events  ${rate}`;
     }
+    if (this.columns && this.columns > 1) text = cell(text, this.columns - 1).trimEnd();
     this.err.write(`\r\x1b[K${text}`);
     this.drawn = true;
   }

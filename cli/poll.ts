@@ -29,6 +29,7 @@ import {
 } from './args';
 import { type CliIo, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK } from './io';
 import { FindingPrinter, formatCounts, ProgressBar, toFindingLine, total, zeroCounts } from './output';
+import { tableWidth } from './table';
 
 export const POLL_HELP = `Usage: trailwatch poll [options]
 
@@ -124,12 +125,14 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
     sink = new SnsAlertSink({ topicArn });
   }
 
-  const printer = new FindingPrinter(
-    io.stdout,
-    values.json === true,
-    io.stdout.isTTY ? io.stdout.columns : undefined,
+  const printer = new FindingPrinter(io.stdout, values.json === true, tableWidth(io));
+  const progress = new ProgressBar(
+    io.stderr,
+    io.stderr.isTTY === true,
+    undefined,
+    startedMs,
+    io.stderr.columns,
   );
-  const progress = new ProgressBar(io.stderr, io.stderr.isTTY === true, undefined, startedMs);
   const shown = zeroCounts();
   let suppressed = 0;
   let failing = 0;
@@ -184,16 +187,20 @@ export async function pollCommand(argv: readonly string[], io: CliIo): Promise<n
   // claim lapses.
   const stopOnSignal = (signal: NodeJS.Signals) => {
     progress.clear();
+    const code = signal === 'SIGINT' ? 130 : 143;
+    // Without a table there is no lease: stop, with the bar cleared rather than left half-drawn.
+    if (!tableName) {
+      io.stderr.write(`trailwatch poll: ${signal}: stopped\n`);
+      process.exit(code);
+    }
     io.stderr.write(`trailwatch poll: ${signal}: releasing the lease and stopping\n`);
     void state.runs
       .releaseLease(runId)
       .catch(() => undefined)
-      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      .finally(() => process.exit(code));
   };
-  if (tableName) {
-    process.once('SIGINT', stopOnSignal);
-    process.once('SIGTERM', stopOnSignal);
-  }
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   const runStartMs = nowMs();
   const report = await runOnce(deps, settings, {
     runId,

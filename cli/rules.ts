@@ -1,26 +1,26 @@
 // `trailwatch rules` (and `npm run rules`): the whole catalogue, as a table or JSON lines: event
 // rules, threshold rules and the per-principal anomaly checks.
 import { parseCommandArgs, UsageError } from './args';
-import { catalogue, eventsOf } from './catalogue';
+import { catalogue, eventsOf, severityText } from './catalogue';
 import { type CliIo, EXIT_OK } from './io';
-import { cell } from './output';
 import { catalogueMarkdown } from './rules-markdown';
+import { cell } from './table';
 
 export const RULES_HELP = `Usage: trailwatch rules [--json]
 
 Lists the detections: the event rules, then the threshold rules, then the anomaly checks per
-principal: id, severity ("varies" when it depends on the event), MITRE ATT&CK ids and tactics, the
-CloudTrail event names each looks at, and its title.
+principal: id, severity (a range, low-high, when it depends on the event), MITRE ATT&CK ids and
+tactics, the CloudTrail event names each looks at, and its title.
 
 Options:
   --json       one JSON object per detection per line (\`kind\`: rule, threshold, first-seen,
-               write-volume)
+               write-volume; \`severity\`: {"min": "high", "max": "critical"})
   --markdown   the catalogue as a Markdown document (docs/detections.md)
   -h, --help   this help
 
 Examples:
   trailwatch rules
-  trailwatch rules --json | jq -r 'select(.severity == "critical") | .id'
+  trailwatch rules --json | jq -r 'select(.severity.max == "critical") | .id'
 `;
 
 export function rulesCommand(argv: readonly string[], io: CliIo): number {
@@ -45,12 +45,14 @@ export function rulesCommand(argv: readonly string[], io: CliIo): number {
     return EXIT_OK;
   }
   const idWidth = Math.max(...lines.map((l) => l.id.length));
-  io.stdout.write(`${cell('RULE', idWidth)}  ${cell('SEVERITY', 8)}  ${cell('TACTICS', 36)}  TITLE\n`);
+  const severityWidth = Math.max(8, ...lines.map((l) => severityText(l.severity).length));
+  io.stdout.write(
+    `${cell('RULE', idWidth)}  ${cell('SEVERITY', severityWidth)}  ${cell('TACTICS', 36)}  TITLE\n`,
+  );
   const indent = ' '.repeat(idWidth + 2);
   for (const l of lines) {
-    io.stdout.write(
-      `${cell(l.id, idWidth)}  ${cell(l.severity, 8)}  ${cell(l.tactics.join(', '), 36)}  ${l.title}\n`,
-    );
+    const severity = cell(severityText(l.severity), severityWidth);
+    io.stdout.write(`${cell(l.id, idWidth)}  ${severity}  ${cell(l.tactics.join(', '), 36)}  ${l.title}\n`);
     io.stdout.write(`${indent}MITRE ${l.mitre.join(' ')}; events: ${eventsOf(l)}\n`);
   }
   const rules = lines.filter((l) => l.kind === 'rule');

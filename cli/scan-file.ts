@@ -8,7 +8,7 @@ import { type Scorers, scoreEvent } from '../lambda/core/run';
 import { sanitize } from '../lambda/core/sanitize';
 import type { SuppressionList } from '../lambda/core/suppression';
 import { atLeast, type Finding, type Severity, type TrailEvent } from '../lambda/core/types';
-import { InputError, readPieces } from './input';
+import { InputError, type Opener, readPieces } from './input';
 import type { Piece } from './json-splitter';
 import { type FindingLine, type SeverityCounts, toFindingLine, zeroCounts } from './output';
 import { slim, toWireHit, type WireHit, type WireObservation } from './scan-stateful';
@@ -26,6 +26,9 @@ export interface ScanSettings {
   readonly maxMessagesPerInput: number;
   /** Also collect threshold hits and profile observations (the stateful detections). */
   readonly stateful: boolean;
+  /** --since / --until: events outside these inclusive bounds (or with no time) are not scored. */
+  readonly sinceMs?: number | undefined;
+  readonly untilMs?: number | undefined;
 }
 
 export interface InputStats {
@@ -34,6 +37,10 @@ export interface InputStats {
   unparseable: number;
   /** The input itself could not be read on (missing, not JSON, truncated gzip). */
   failed: boolean;
+  /** The file system refused it (missing, permission denied, a read error): the scan is incomplete. */
+  unreadable: boolean;
+  /** Events left out by --since / --until. */
+  outsideWindow: number;
   /** Problems found (unparseable records and input failures), printed or not. */
   problems: number;
   /** Problem lines for stderr, each naming the input and the line or record. */
@@ -87,9 +94,12 @@ interface Located {
   readonly where: string;
 }
 
-/** Scans `path` (`-` for stdin), displayed as `name`; never throws for a problem of the input. */
+/**
+ * Scans `path` (`-` for stdin, or an S3 object's opener), displayed as `name`; never throws for a
+ * problem of the input.
+ */
 export async function scanInput(
-  path: string,
+  path: string | Opener,
   name: string,
   settings: ScanSettings,
   sink: ScanSink,
@@ -98,6 +108,8 @@ export async function scanInput(
     events: 0,
     unparseable: 0,
     failed: false,
+    unreadable: false,
+    outsideWindow: 0,
     problems: 0,
     messages: [],
     suppressed: 0,
@@ -154,6 +166,10 @@ export async function scanInput(
           continue;
         }
         stats.events += 1;
+        if (!inWindow(parsed.event.eventTimeMs, settings)) {
+          stats.outsideWindow += 1;
+          continue;
+        }
         const released = ordered.push({ event: parsed.event, where });
         if (released !== undefined) score(released);
       }
@@ -164,6 +180,7 @@ export async function scanInput(
     }
   } catch (error) {
     stats.failed = true;
+    if (error instanceof InputError && error.unreadable) stats.unreadable = true;
     problem('', error instanceof InputError ? error.message : `internal error: ${String(error)}`);
   }
   // Whatever was read before a failure is still scored.
@@ -175,6 +192,13 @@ export async function scanInput(
     stats.messages.push(`${name}: ... ${stats.problems - stats.messages.length} more problems not shown`);
   }
   return stats;
+}
+
+/** Inclusive bounds; an event with no time is outside any bound. */
+function inWindow(timeMs: number, { sinceMs, untilMs }: ScanSettings): boolean {
+  if (sinceMs === undefined && untilMs === undefined) return true;
+  if (Number.isNaN(timeMs)) return false;
+  return (sinceMs === undefined || timeMs >= sinceMs) && (untilMs === undefined || timeMs <= untilMs);
 }
 
 /** `:1: Records[3]` for a document, `:17` for a line. */

@@ -15,6 +15,8 @@ export interface WorkerSettings {
   readonly reorderWindow: number;
   readonly maxMessagesPerInput: number;
   readonly stateful: boolean;
+  readonly sinceMs?: number | undefined;
+  readonly untilMs?: number | undefined;
 }
 
 export type ToWorker = {
@@ -44,6 +46,8 @@ export function settingsFrom(data: WorkerSettings): ScanSettings {
     reorderWindow: data.reorderWindow,
     maxMessagesPerInput: data.maxMessagesPerInput,
     stateful: data.stateful,
+    sinceMs: data.sinceMs,
+    untilMs: data.untilMs,
   };
 }
 

@@ -7,24 +7,26 @@
 //
 // Memory: records are cut out of the stream one at a time and dropped once scored; only findings
 // of inputs finished ahead of the one being printed are held.
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileSuppressions as compile } from '../lambda/compose';
 import { CLI_MIN_SEVERITY } from '../lambda/core/settings';
 import { SuppressionError, type SuppressionList } from '../lambda/core/suppression';
-import { atLeast, type Severity, severityRank } from '../lambda/core/types';
-import { parseCommandArgs, parseCount, parseSeverity, UsageError } from './args';
+import { type Severity, severityRank } from '../lambda/core/types';
+import { parseCommandArgs, parseCount, parseSeverity, parseTime, UsageError } from './args';
 import { type CliIo, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK } from './io';
 import { type FindingLine, FindingPrinter, formatCounts, ProgressBar, total, zeroCounts } from './output';
 import { type InputStats, type ScanSettings, type ScanSink, scanInput } from './scan-file';
+import { collectInputs, describeFsError, type Input } from './scan-inputs';
+import { OrderedMerge, REPORTABLE } from './scan-merge';
+import { addS3Inputs, isS3Url } from './scan-s3';
 import type { WireHit, WireObservation } from './scan-stateful';
 import { StatefulScan } from './scan-stateful';
 import type { FromWorker, ToWorker, WorkerSettings } from './scan-worker';
+import { tableWidth } from './table';
 
-export const SCAN_HELP = `Usage: trailwatch scan [options] PATH... | -
+export const SCAN_HELP = `Usage: trailwatch scan [options] PATH... | s3://BUCKET/PREFIX... | -
 
 Runs every detection over CloudTrail records read from files, folders (recursively) or stdin (-),
 as the deployed detector scores them: the event rules, the threshold rules (counted in memory)
@@ -33,7 +35,8 @@ and the anomaly checks (first seen, write volume; each principal is learned for 
   - the output of \`aws cloudtrail lookup-events\`: {"Events":[{"CloudTrailEvent":"..."}]}
   - JSON lines, one record per line (gzipped or not)
 The format is detected from the content. In folders, *.json, *.jsonl, *.ndjson (and .gz) are
-read; CloudTrail-Digest folders are skipped.
+read; CloudTrail-Digest folders are skipped. Under s3://BUCKET/PREFIX, the CloudTrail log files
+(<account>_CloudTrail_<region>_<time>_<id>.json.gz) are streamed from S3, in time order.
 
 Options:
   --json                  one JSON object per finding per line (default: a table)
@@ -42,14 +45,23 @@ Options:
   --fail-on LEVEL         exit 1 if a finding at or above LEVEL is found (default: never)
   --suppressions FILE     a suppression list (see docs/suppressions.md); matches are not shown
   --per-event-only        the event rules only: no threshold rules, no anomaly checks
+  --since TIME            only events at or after TIME: 2026-11-20, 2026-11-20T09:00:00Z (UTC
+                          unless an offset is given), or a duration before now: 90m, 24h, 7d
+  --until TIME            only events at or before TIME (same forms)
+  --region REGION         where S3 requests go first (default: AWS_REGION or the profile's,
+                          else us-east-1; a bucket in another region is followed there)
   --workers N             worker threads for many files (default: auto; 0 = main thread only)
   -h, --help              this help
 
-Findings go to stdout; problems (naming the file and line or record) and a summary line go to
-stderr. Exit code: 0 done, 1 findings at or above --fail-on, 2 usage error or nothing readable.
+Findings go to stdout (the table fits the terminal, or COLUMNS when set); problems (naming the
+file and line or record) and a summary line go to stderr. Exit code: 0 done, 1 findings at or
+above --fail-on, 2 usage error, nothing readable, an input that could not be read (the rest is
+still scanned and printed), or a folder with no log files.
 
 Examples:
   trailwatch scan ./AWSLogs/111122223333/CloudTrail/
+  trailwatch scan s3://my-trail-bucket/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/
+  trailwatch scan --since 2026-11-20T09:00:00Z --until 2026-11-20T10:00:00Z ./AWSLogs/
   trailwatch scan --json --min-severity high trail.json.gz | jq -r .summary
   aws cloudtrail lookup-events --start-time 2026-01-01 > history.json && trailwatch scan history.json
   zcat *.json.gz | trailwatch scan --fail-on high -
@@ -61,22 +73,17 @@ const SCAN_OPTIONS = {
   'fail-on': { type: 'string' },
   suppressions: { type: 'string' },
   'per-event-only': { type: 'boolean' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  region: { type: 'string' },
   workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const REPORTABLE: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 const REORDER_WINDOW = 10_000;
 const MAX_MESSAGES_PER_INPUT = 20;
-const INPUT_FILE = /\.(?:json|jsonl|ndjson)(?:\.gz)?$/i;
-
-interface Input {
-  readonly path: string;
-  readonly name: string;
-  readonly size: number | undefined;
-}
 
 export async function scanCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('scan', argv, SCAN_OPTIONS, true);
@@ -90,12 +97,20 @@ export async function scanCommand(argv: readonly string[], io: CliIo): Promise<n
   const requestedWorkers =
     values.workers === undefined ? undefined : parseCount(values.workers, '--workers', 0, 64);
   const startedMs = io.nowMs();
+  const sinceMs = values.since === undefined ? undefined : parseTime(values.since, '--since', startedMs);
+  const untilMs = values.until === undefined ? undefined : parseTime(values.until, '--until', startedMs);
+  if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs) {
+    throw new UsageError(`--since ${iso(sinceMs)} is after --until ${iso(untilMs)}`, 'scan');
+  }
   const suppressionsText = values.suppressions ? await readSuppressions(values.suppressions) : undefined;
   const suppressions = compileSuppressions(suppressionsText, startedMs);
   const stateful = values['per-event-only'] !== true;
 
-  const { inputs, problems } = await collectInputs(positionals);
-  for (const p of problems) io.stderr.write(`trailwatch: ${p}\n`);
+  const collected = await collectInputs(positionals.filter((p) => !isS3Url(p)));
+  // s3://bucket/prefix: the log files under it join the inputs, in time order (cli/scan-s3.ts).
+  await addS3Inputs(positionals, collected, values.region, io);
+  const { inputs, problems, empty } = collected;
+  for (const p of [...problems, ...empty]) io.stderr.write(`trailwatch: ${p}\n`);
   const reportAt = failOn && severityRank(failOn) < severityRank(minSeverity) ? failOn : minSeverity;
   const settings: WorkerSettings = {
     reportAt,
@@ -104,6 +119,8 @@ export async function scanCommand(argv: readonly string[], io: CliIo): Promise<n
     reorderWindow: REORDER_WINDOW,
     maxMessagesPerInput: MAX_MESSAGES_PER_INPUT,
     stateful,
+    sinceMs,
+    untilMs,
   };
 
   const knownSize = inputs.every((i) => i.size !== undefined);
@@ -113,12 +130,9 @@ export async function scanCommand(argv: readonly string[], io: CliIo): Promise<n
     io.stderr.isTTY === true,
     knownSize ? totalBytes : undefined,
     startedMs,
+    io.stderr.columns,
   );
-  const printer = new FindingPrinter(
-    io.stdout,
-    values.json === true,
-    io.stdout.isTTY ? io.stdout.columns : undefined,
-  );
+  const printer = new FindingPrinter(io.stdout, values.json === true, tableWidth(io));
   const merge = new OrderedMerge(inputs.length, printer, minSeverity, io, progress);
   // Threshold rules and anomaly checks: counted here, whichever thread scored the input.
   const counting = new StatefulScan(reportAt, suppressions, startedMs);
@@ -142,16 +156,29 @@ export async function scanCommand(argv: readonly string[], io: CliIo): Promise<n
   };
 
   const workers = workerCount(requestedWorkers, inputs, totalBytes, io.workerScript);
-  if (workers > 0 && io.workerScript) {
-    await runInWorkers(io.workerScript, workers, inputs, settings, sinkFor, done);
-  } else {
-    const local: ScanSettings = { ...settings, suppressions };
-    for (const [id, input] of inputs.entries()) {
-      await done(id, await scanInput(input.path, input.name, local, sinkFor(id)));
+  // Interrupted: the bar is cleared, not left half-drawn above the shell's prompt.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress.clear();
+    io.stderr.write(`trailwatch scan: ${signal}: stopped\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (workers > 0 && io.workerScript) {
+      await runInWorkers(io.workerScript, workers, inputs, settings, sinkFor, done);
+    } else {
+      const local: ScanSettings = { ...settings, suppressions };
+      for (const [id, input] of inputs.entries()) {
+        await done(id, await scanInput(input.open ?? input.path, input.name, local, sinkFor(id)));
+      }
     }
+    await counting.settled();
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    progress.clear();
   }
-  await counting.settled();
-  progress.clear();
 
   const t = merge.totals;
   t.suppressed += counting.suppressed;
@@ -159,128 +186,30 @@ export async function scanCommand(argv: readonly string[], io: CliIo): Promise<n
     t.unreported[severity] += n;
   }
   const seconds = (io.nowMs() - startedMs) / 1000;
-  // A path that could not be opened or listed counts as an input, and as one with errors.
-  const named = inputs.length + problems.length;
-  const failedInputs = t.failedInputs + problems.length;
+  // A path that could not be opened or listed, or an empty folder, counts as an input with errors.
+  const named = inputs.length + problems.length + empty.length;
+  const failedInputs = t.failedInputs + problems.length + empty.length;
+  const unreadable = t.unreadable + problems.length;
   const below = total(t.unreported) + t.hidden;
   const found = total(t.shown);
   io.stderr.write(
     `trailwatch scan: ${named} ${plural(named, 'input')}, ${t.events} events, ${t.unparseable} unparseable, ` +
+      `${t.outsideWindow > 0 ? `${t.outsideWindow} outside --since/--until, ` : ''}` +
       `${found} ${plural(found, 'finding')} (${formatCounts(t.shown)})` +
       `${below > 0 ? `, ${below} below ${minSeverity} not shown` : ''}` +
       `${t.suppressed > 0 ? `, ${t.suppressed} suppressed` : ''}` +
       `${t.duplicates > 0 ? `, ${t.duplicates} repeated findings skipped` : ''}` +
       `${failedInputs > 0 ? `, ${failedInputs} ${plural(failedInputs, 'input')} with errors` : ''}` +
+      `${unreadable > 0 ? ` (${unreadable} not read)` : ''}` +
       `${t.ruleFailures > 0 ? `, ${t.ruleFailures} rule errors` : ''}` +
       `, ${seconds.toFixed(2)} s (${Math.round(t.events / Math.max(seconds, 0.001))} events/s` +
       `${workers > 0 ? `, ${workers} workers` : ''})\n`,
   );
-  // Nothing could be read: say so with the exit code, whatever else happened.
+  // Nothing could be read, or a named input was not: say so with the exit code, whatever else happened.
   if (t.events === 0 && (t.problems > 0 || failedInputs > 0 || inputs.length === 0)) return EXIT_ERROR;
+  if (unreadable > 0 || empty.length > 0) return EXIT_ERROR;
   if (failOn !== undefined && merge.failing(failOn) > 0) return EXIT_FINDINGS;
   return EXIT_OK;
-}
-
-/** Prints each input's findings and problems in input order, however the inputs finish. */
-class OrderedMerge {
-  private current = 0;
-  private readonly waiting = new Map<number, { lines: FindingLine[]; stats?: InputStats }>();
-  private readonly seen = new Set<string>();
-  readonly totals = {
-    events: 0,
-    unparseable: 0,
-    problems: 0,
-    failedInputs: 0,
-    suppressed: 0,
-    duplicates: 0,
-    ruleFailures: 0,
-    /** Findings reported (deduplicated) and at or above --min-severity. */
-    shown: zeroCounts(),
-    /** Reported for --fail-on but below --min-severity. */
-    hidden: 0,
-    hiddenCounts: zeroCounts(),
-    unreported: zeroCounts(),
-  };
-
-  constructor(
-    private readonly count: number,
-    private readonly printer: FindingPrinter,
-    private readonly minSeverity: Severity,
-    private readonly io: CliIo,
-    private readonly progress: ProgressBar,
-  ) {}
-
-  /** Reported findings at or above `level`, shown or not. */
-  failing(level: Severity): number {
-    return REPORTABLE.filter((s) => atLeast(s, level)).reduce(
-      (sum, s) => sum + this.totals.shown[s] + this.totals.hiddenCounts[s],
-      0,
-    );
-  }
-
-  findings(id: number, lines: FindingLine[]): void {
-    if (id === this.current) this.emit(lines);
-    else this.slot(id).lines.push(...lines);
-  }
-
-  done(id: number, stats: InputStats): void {
-    this.slot(id).stats = stats;
-    while (this.current < this.count) {
-      const slot = this.waiting.get(this.current);
-      if (slot === undefined) break;
-      this.emit(slot.lines);
-      slot.lines = [];
-      if (slot.stats === undefined) break;
-      this.finish(slot.stats);
-      this.waiting.delete(this.current);
-      this.current++;
-    }
-  }
-
-  private slot(id: number): { lines: FindingLine[]; stats?: InputStats } {
-    let slot = this.waiting.get(id);
-    if (slot === undefined) {
-      slot = { lines: [] };
-      this.waiting.set(id, slot);
-    }
-    return slot;
-  }
-
-  private emit(lines: readonly FindingLine[]): void {
-    for (const line of lines) {
-      // CloudTrail may deliver an event twice, and inputs may overlap: one finding per event and rule.
-      const key = `${line.eventId}#${line.ruleId}`;
-      if (line.eventId !== '' && this.seen.has(key)) {
-        this.totals.duplicates++;
-        continue;
-      }
-      this.seen.add(key);
-      if (atLeast(line.severity, this.minSeverity)) {
-        this.totals.shown[line.severity]++;
-        this.printer.print(line);
-      } else {
-        this.totals.hidden++;
-        this.totals.hiddenCounts[line.severity]++;
-      }
-    }
-  }
-
-  private finish(stats: InputStats): void {
-    const t = this.totals;
-    t.events += stats.events;
-    t.unparseable += stats.unparseable;
-    t.problems += stats.problems;
-    t.suppressed += stats.suppressed;
-    t.ruleFailures += stats.ruleFailures;
-    if (stats.failed) t.failedInputs++;
-    for (const [severity, n] of Object.entries(stats.unreported) as Array<[Severity, number]>) {
-      t.unreported[severity] += n;
-    }
-    if (stats.messages.length > 0) {
-      this.progress.clear();
-      for (const message of stats.messages) this.io.stderr.write(`trailwatch: ${message}\n`);
-    }
-  }
 }
 
 function workerCount(
@@ -289,6 +218,8 @@ function workerCount(
   totalBytes: number,
   script: string | undefined,
 ): number {
+  // S3 objects are read in this thread: their openers (and S3 clients) do not cross to workers.
+  if (inputs.some((i) => i.open !== undefined)) return 0;
   const files = inputs.filter((i) => i.path !== '-').length;
   if (script === undefined || files < 2) return 0;
   if (requested !== undefined) return Math.min(requested, files);
@@ -357,86 +288,14 @@ function crashed(input: Input, error: Error): InputStats {
     events: 0,
     unparseable: 0,
     failed: true,
+    unreadable: false,
+    outsideWindow: 0,
     problems: 1,
     messages: [`${input.name}: internal error in a worker thread: ${error.message}`],
     suppressed: 0,
     unreported: zeroCounts(),
     ruleFailures: 0,
   };
-}
-
-/** Expands folders, drops repeats, sorts by CloudTrail file time then path. */
-export async function collectInputs(
-  paths: readonly string[],
-): Promise<{ inputs: Input[]; problems: string[] }> {
-  const inputs: Input[] = [];
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  const add = (path: string, size: number | undefined): void => {
-    const key = path === '-' ? '-' : resolve(path);
-    if (seen.has(key)) return;
-    seen.add(key);
-    inputs.push({ path, name: path === '-' ? '<stdin>' : path, size });
-  };
-  for (const path of paths) {
-    if (path === '-') {
-      add('-', undefined);
-      continue;
-    }
-    try {
-      const info = await stat(path);
-      if (info.isDirectory()) await walk(path, add, problems);
-      else add(path, info.size);
-    } catch (error) {
-      problems.push(`${path}: ${describeFsError(error)}`);
-    }
-  }
-  inputs.sort((a, b) => compare(sortKey(a), sortKey(b)));
-  return { inputs, problems };
-}
-
-async function walk(
-  root: string,
-  add: (path: string, size: number) => void,
-  problems: string[],
-): Promise<void> {
-  const stack = [root];
-  while (stack.length > 0) {
-    const dir = stack.pop() as string;
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      problems.push(`${dir}: ${describeFsError(error)}`);
-      continue;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        // Digest files hold hashes of the log files, not events.
-        if (entry.name !== 'CloudTrail-Digest') stack.push(path);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && INPUT_FILE.test(entry.name)) {
-        try {
-          const info = await stat(path);
-          if (info.isFile()) add(path, info.size);
-        } catch (error) {
-          problems.push(`${path}: ${describeFsError(error)}`);
-        }
-      }
-    }
-  }
-}
-
-/** `111122223333_CloudTrail_eu-west-1_20260101T0005Z_abc.json.gz` sorts by its time, across regions. */
-function sortKey(input: Input): string {
-  if (input.path === '-') return '';
-  const base = input.path.split(/[\\/]/).pop() ?? '';
-  const stamp = /_(\d{8}T\d{4,6}Z)_/.exec(base)?.[1] ?? '';
-  return `${stamp}\u0000${input.path}`;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function readSuppressions(path: string): Promise<string> {
@@ -458,11 +317,9 @@ export function compileSuppressions(text: string | undefined, nowMs: number): Su
   }
 }
 
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EACCES') return 'permission denied';
-  return (error as Error).message;
+/** `2026-11-20T09:00:00Z`: milliseconds only when there are any. */
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 function plural(n: number, word: string): string {

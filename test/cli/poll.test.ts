@@ -1,5 +1,6 @@
 // End-to-end: `node bin/trailwatch.js poll` against the local CloudTrail (and SNS) servers.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import Ajv from 'ajv';
 import { type LocalCloudTrail, makeRecord, startLocalCloudTrail } from '../../local/cloudtrail';
 import {
   createDetectorTable,
@@ -9,6 +10,7 @@ import {
 } from '../../local/dynamodb';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy';
 import { type LocalSns, startLocalSns } from '../../local/sns';
+import findingSchema from '../../schema/finding-v1.schema.json';
 import { jsonLines, runCli, startCli, summaryLine } from './support/run-cli';
 
 const MINUTE = 60_000;
@@ -94,10 +96,14 @@ describe('trailwatch poll', () => {
       ['iam.access-key-created', 'us-east-1', 'cloudtrail:us-east-1'],
     ]);
     expect(findings[0]).toMatchObject({
+      schema: 'trailwatch.finding/1',
       eventName: expect.any(String),
       eventId: expect.any(String),
       actor: expect.stringContaining('mallory'),
     });
+    // The same documents as scan's: schema/finding-v1.schema.json.
+    const validate = new Ajv({ allErrors: true }).compile(findingSchema);
+    for (const finding of findings) expect(validate(finding) ? 'valid' : validate.errors).toBe('valid');
     const stats = cloudtrail.stats();
     expect(stats['eu-west-1']).toMatchObject({ okPages: 3, rateLimited: 0, throttled: 0 });
     expect(stats['us-east-1']).toMatchObject({ okPages: 1, rateLimited: 0 });
@@ -147,6 +153,21 @@ describe('trailwatch poll', () => {
     expect(sns.published).toHaveLength(1);
     expect(sns.published[0]?.subject).toContain('CloudTrail logging stopped by mallory');
     expect(summaryLine(stderr)).toContain('1 alerts published');
+  });
+
+  it('stops on Ctrl-C without a table too: exit 130, saying so', async () => {
+    for (let i = 0; i < 400; i++) {
+      cloudtrail.addEvent('eu-west-1', makeRecord({ eventTimeMs: Date.now() - 40 * MINUTE + i * 1000 }));
+    }
+    const { child, result } = startCli(['poll', '--regions', 'eu-west-1', '--since', '1h'], { env: env() });
+    const deadline = Date.now() + 20_000;
+    while (cloudtrail.requests.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGINT');
+    const { code, stderr } = await result;
+    expect(code).toBe(130);
+    expect(stderr).toContain('trailwatch poll: SIGINT: stopped');
   });
 
   it('exits 2 and names the region when there are no credentials', async () => {

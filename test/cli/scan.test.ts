@@ -62,6 +62,7 @@ describe('scan of a trail file', () => {
       'ec2.security-group-opened-to-world',
     ]);
     expect(findings[1]).toEqual({
+      schema: 'trailwatch.finding/1',
       ruleId: 'cloudtrail.logging-stopped',
       severity: 'critical',
       title: 'CloudTrail logging stopped',
@@ -233,7 +234,7 @@ describe('scan of bad input', () => {
     expect(stderr).toContain(`${fixture('not-json.csv')}: not JSON: it starts with "eventTime,eventN"`);
   });
 
-  it('goes on past a bad or missing file and exits 0', async () => {
+  it('goes on past a bad or missing file, and exits 2 for the one it could not read', async () => {
     const missing = join(tmp, 'nope.json');
     const { code, stdout, stderr } = await runCli([
       'scan',
@@ -242,11 +243,13 @@ describe('scan of bad input', () => {
       missing,
       fixture('trail.json'),
     ]);
-    expect(code).toBe(0);
+    expect(code).toBe(2);
     expect(jsonLines(stdout)).toHaveLength(4);
     expect(stderr).toContain(`${missing}: no such file or folder`);
     expect(stderr).toContain('not JSON');
-    expect(summaryLine(stderr)).toMatch(/^trailwatch scan: 3 inputs, .*, 2 inputs with errors,/);
+    expect(summaryLine(stderr)).toMatch(
+      /^trailwatch scan: 3 inputs, .*, 2 inputs with errors \(1 not read\),/,
+    );
   });
 });
 

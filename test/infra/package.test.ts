@@ -105,7 +105,10 @@ describe('the packed package', () => {
     expect(synth.status).toBe(0);
     const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'Host.template.json'), 'utf8'));
     const functions = Object.values(
-      template.Resources as Record<string, { Type: string; Properties: any }>,
+      template.Resources as Record<
+        string,
+        { Type: string; Properties: { Handler?: string; Code: { S3Key: string } } }
+      >,
     ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler');
     expect(functions).toHaveLength(1);
     const asset = String(functions[0]!.Properties.Code.S3Key).replace(/\.zip$/, '');

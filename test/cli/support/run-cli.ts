@@ -13,21 +13,26 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(
-  args: readonly string[],
-  options: { stdin?: string | Buffer; env?: Record<string, string> } = {},
-): Promise<CliResult> {
+export interface CliOptions {
+  readonly stdin?: string | Buffer;
+  readonly env?: Record<string, string>;
+  /** A command the CLI runs under, e.g. `['setpriv', ...]`: it gets `node bin/trailwatch.js ARGS` appended. */
+  readonly wrap?: readonly string[];
+}
+
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).result;
 }
 
 /** The CLI as a running process (to signal it), and its result once it has exited. */
 export function startCli(
   args: readonly string[],
-  options: { stdin?: string | Buffer; env?: Record<string, string> } = {},
+  options: CliOptions = {},
 ): { child: ChildProcess; result: Promise<CliResult> } {
   let child!: ChildProcess;
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
   const result = new Promise<CliResult>((resolve, reject) => {
-    child = spawn(process.execPath, [BIN, ...args], {
+    child = spawn(command as string, [...prefix, BIN, ...args], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
