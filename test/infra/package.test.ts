@@ -67,6 +67,8 @@ describe('the packed package', () => {
       'package/dist/cli/cli.js',
       'package/bin/trailwatch.js',
       'package/schema/alert-v1.schema.json',
+      'package/schema/finding-v1.schema.json',
+      'package/LICENSE',
     ]) {
       expect(files).toContain(wanted);
     }

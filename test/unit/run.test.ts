@@ -1,4 +1,5 @@
 import { Engine } from '../../lambda/core/engine';
+import { normalizeRecord } from '../../lambda/core/event';
 import { AlertRefusedError, type LookupEventRecord, storesOf } from '../../lambda/core/ports';
 import { defineRule } from '../../lambda/core/rule';
 import { type RunDeps, type RunSettings, runOnce } from '../../lambda/core/run';
@@ -106,7 +107,7 @@ function setup(overrides: Partial<RunSettings> = {}, suppressions: SuppressionLi
     clock.now = Math.max(clock.now, windowEndMs);
     return runOnce(deps, settings, { runId, windowEndMs, deadlineMs: clock.now + budgetMs });
   };
-  return { source, state, sink, clock, run, deps };
+  return { source, state, sink, clock, run, deps, settings };
 }
 
 describe('one scheduled run', () => {
@@ -827,5 +828,56 @@ describe('never silent, never late', () => {
     expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
     expect(counts.size).toBe(20);
     expect(a.regions[0]!.alertsHeldElsewhere + b.regions[0]!.alertsHeldElsewhere).toBeGreaterThan(0);
+  });
+});
+
+describe("a run's own notices (the organization's blind alerts)", () => {
+  const notice = (id: string): Finding => {
+    const parsed = normalizeRecord({
+      eventID: id,
+      eventName: 'StopLogging',
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventTime: new Date(NOW - MINUTE_MS).toISOString(),
+      awsRegion: REGION,
+      recipientAccountId: '444455556666',
+      userIdentity: { type: 'AWSService', invokedBy: 'trailwatch.internal' },
+    });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return new Engine([stopLogging]).evaluate(parsed.event).findings[0]!;
+  };
+  const input = (runId: string, at = NOW) => ({
+    runId,
+    windowEndMs: at,
+    deadlineMs: at + 60_000,
+    notices: [notice('n1')],
+  });
+
+  it('delivers them once, reads no region, and does not send the same id again', async () => {
+    const { sink, deps, settings, source } = setup({ regions: [] });
+    const first = await runOnce(deps, settings, input('a'));
+    expect(first.status).toBe('completed');
+    expect(first.regions.map((r) => [r.region, r.alertsSent])).toEqual([['notices', 1]]);
+    expect(sink.published).toHaveLength(1);
+    const again = await runOnce(deps, settings, input('b', NOW + 5 * MINUTE_MS));
+    expect(again.regions[0]!.alertsAlreadySent).toBe(1);
+    expect(sink.published).toHaveLength(1);
+    expect(source.queries).toHaveLength(0);
+  });
+
+  it('keeps one SNS could not take in the outbox, and a later run delivers it', async () => {
+    const { sink, deps, settings, clock } = setup({ regions: [] });
+    sink.failing = new Error('SNS down');
+    const failed = await runOnce(deps, settings, input('a'));
+    expect(failed.status).toBe('incomplete');
+    expect(failed.regions[0]!.outcome).toBe('publish-failed');
+    sink.failing = undefined;
+    clock.now = NOW + 5 * MINUTE_MS;
+    const later = await runOnce(deps, settings, {
+      runId: 'b',
+      windowEndMs: clock.now,
+      deadlineMs: clock.now + 60_000,
+    });
+    expect(later.outbox.delivered + later.outbox.recovered).toBe(1);
+    expect(sink.published).toHaveLength(1);
   });
 });
