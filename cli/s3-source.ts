@@ -13,6 +13,7 @@ import { sanitize } from '../lambda/core/sanitize';
 import { REGION_CODE } from '../lambda/core/settings';
 import { UsageError } from './args';
 import { InputError, type Opener } from './input';
+import { timeOrderKey } from './scan-inputs';
 
 /** Where a scan reads: `s3://bucket/prefix`. */
 export interface S3Location {
@@ -84,14 +85,6 @@ export function logFileStamp(key: string): string | undefined {
   const segments = key.split('/');
   if (segments.some((s) => s === 'CloudTrail-Digest' || s === 'CloudTrail-Insight')) return undefined;
   return LOG_FILE.exec(segments[segments.length - 1] ?? '')?.[1];
-}
-
-/** The scan's order: the time in the file name, then the path (as cli/scan-inputs.ts sorts local files). */
-export function timeOrderKey(path: string): string {
-  if (path === '-') return '';
-  const base = path.split(/[\\/]/).pop() ?? '';
-  const stamp = /_(\d{8}T\d{4,6}Z)_/.exec(base)?.[1] ?? '';
-  return `${stamp}\u0000${path}`;
 }
 
 /** S3 with the bucket's region learnt from redirects. */

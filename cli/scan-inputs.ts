@@ -97,12 +97,19 @@ async function walk(
   return found;
 }
 
-/** `111122223333_CloudTrail_eu-west-1_20260101T0005Z_abc.json.gz` sorts by its time, across regions. */
 function sortKey(input: Input): string {
-  if (input.path === '-') return '';
-  const base = input.path.split(/[\\/]/).pop() ?? '';
+  return timeOrderKey(input.path);
+}
+
+/**
+ * The scan's order, for local files and S3 objects alike: the time in the file name, then the path.
+ * `111122223333_CloudTrail_eu-west-1_20260101T0005Z_abc.json.gz` sorts by its time, across regions.
+ */
+export function timeOrderKey(path: string): string {
+  if (path === '-') return '';
+  const base = path.split(/[\\/]/).pop() ?? '';
   const stamp = /_(\d{8}T\d{4,6}Z)_/.exec(base)?.[1] ?? '';
-  return `${stamp}\u0000${input.path}`;
+  return `${stamp}\u0000${path}`;
 }
 
 function compare(a: string, b: string): number {

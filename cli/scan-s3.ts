@@ -3,6 +3,7 @@
 // s3:// location is named, so a scan of local files never pays for it.
 import type { Opener } from './input';
 import type { CliIo } from './io';
+import { timeOrderKey } from './scan-inputs';
 
 /** An input as the scan holds it; S3 objects carry the opener the reader calls. */
 type Inputs = Array<{
@@ -45,6 +46,6 @@ export async function addS3Inputs(
   collected.inputs.push(...listed.inputs);
   collected.problems.push(...listed.problems);
   collected.empty.push(...listed.empty);
-  const key = (path: string): string => s3.timeOrderKey(path);
+  const key = timeOrderKey;
   collected.inputs.sort((a, b) => (key(a.path) < key(b.path) ? -1 : key(a.path) > key(b.path) ? 1 : 0));
 }
