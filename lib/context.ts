@@ -44,105 +44,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { suppressionProblems } from '../lambda/compose';
 import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
-import { selectionProblems } from '../lambda/core/organization';
 import { WHOLE_NUMBER_SETTINGS as SETTINGS, type WholeNumberSettingKey } from '../lambda/core/settings';
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
-import type { AlertSubscriber, TrailwatchDetectorProps } from './detector';
 import {
-  ORGANIZATION_CALL_AS,
-  ORGANIZATION_CONCURRENCY,
-  ORGANIZATION_ID,
-  type OrganizationCallAs,
-  type OrganizationWatchProps,
-  ROLE_NAME,
-  ROOT_ID,
-} from './organization-props';
+  type ContextKey,
+  isUnset,
+  type Report,
+  readList,
+  readRegions,
+  readWholeNumber,
+} from './context-readers';
+import type { AlertSubscriber, TrailwatchDetectorProps } from './detector';
+import { readOrganization } from './organization-context';
 
-/** AWS commercial-partition regions (2026); GovCloud, China and the European Sovereign Cloud are separate partitions. */
-export const COMMERCIAL_REGIONS: readonly string[] = [
-  'us-east-1',
-  'us-east-2',
-  'us-west-1',
-  'us-west-2',
-  'af-south-1',
-  'ap-east-1',
-  'ap-east-2',
-  'ap-south-1',
-  'ap-south-2',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ap-southeast-3',
-  'ap-southeast-4',
-  'ap-southeast-5',
-  'ap-southeast-6',
-  'ap-southeast-7',
-  'ca-central-1',
-  'ca-west-1',
-  'eu-central-1',
-  'eu-central-2',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'eu-south-1',
-  'eu-south-2',
-  'eu-north-1',
-  'il-central-1',
-  'me-south-1',
-  'me-central-1',
-  'mx-central-1',
-  'sa-east-1',
-];
-
-export const CONTEXT_KEYS = [
-  'alertEmail',
-  'alertPhone',
-  'alertUrl',
-  'scheduleMinutes',
-  'regions',
-  'overlapMinutes',
-  'lateAlertMinutes',
-  'initialLookbackMinutes',
-  'minSeverity',
-  'alertRetentionDays',
-  'maxPagesPerRun',
-  'maxAlertsPerRun',
-  'repeatWindowMinutes',
-  'firstSeen',
-  'firstSeenLearningDays',
-  'memoryMb',
-  'timeoutSeconds',
-  'logRetentionDays',
-  'removalPolicy',
-  'reservedConcurrency',
-  'suppressionsFile',
-  'organization',
-  'organizationId',
-  'organizationRootId',
-  'organizationOus',
-  'organizationExclude',
-  'organizationRegions',
-  'organizationConcurrency',
-  'memberRoleName',
-  'organizationCallAs',
-  'organizationIncludeManagement',
-] as const;
-export type ContextKey = (typeof CONTEXT_KEYS)[number];
-
-/** The keys read only with `organization=true`. */
-const ORGANIZATION_KEYS = [
-  'organizationId',
-  'organizationRootId',
-  'organizationOus',
-  'organizationExclude',
-  'organizationRegions',
-  'organizationConcurrency',
-  'memberRoleName',
-  'organizationCallAs',
-  'organizationIncludeManagement',
-] as const satisfies readonly ContextKey[];
+export { COMMERCIAL_REGIONS, CONTEXT_KEYS, type ContextKey } from './context-readers';
 
 const EMAIL = /^[^\s@:,]+@[^\s@:,]+\.[^\s@:,]+$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -258,140 +173,6 @@ export function readContext(
   };
 }
 
-/**
- * The organization keys, read only with `organization=true`. With `organization=false` they are
- * ignored (a switch for keys kept in cdk.json); set without `organization` at all, each is a problem,
- * since it would otherwise be ignored in silence.
- */
-function readOrganization(
-  get: (key: ContextKey) => unknown,
-  report: Report,
-): OrganizationWatchProps | undefined {
-  const on = readBoolean('organization', get('organization'), report);
-  if (on !== true) {
-    // Unset, not merely malformed (that has its own problem): the other keys would be ignored.
-    if (isUnset(get('organization'))) {
-      for (const key of ORGANIZATION_KEYS) {
-        if (!isUnset(get(key))) {
-          report(key, 'is set but organization is not (add -c organization=true, or remove the key)');
-        }
-      }
-    }
-    return undefined;
-  }
-  const organizationId = readPattern(
-    'organizationId',
-    get('organizationId'),
-    ORGANIZATION_ID,
-    'is not an organization id (expected o- and 10 to 32 lowercase letters or digits, e.g. o-a1b2c3d4e5)',
-    report,
-  );
-  if (organizationId === undefined && isUnset(get('organizationId'))) {
-    report('organizationId', 'is required with organization=true (expected o-xxxxxxxxxx)');
-  }
-  const rootId = readPattern(
-    'organizationRootId',
-    get('organizationRootId'),
-    ROOT_ID,
-    'is not an organization root id (expected r- and 4 to 32 lowercase letters or digits, e.g. r-ab12)',
-    report,
-  );
-  const ous = readList('organizationOus', get('organizationOus'), report);
-  for (const problem of selectionProblems({ ous: ous ?? [] })) report('organizationOus', problem);
-  if ((ous === undefined || ous.length === 0) && isUnset(get('organizationRootId'))) {
-    report(
-      'organizationRootId',
-      'is required when organizationOus is not set: the member-role StackSet targets the root (expected r-xxxx)',
-    );
-  }
-  const exclude = readList('organizationExclude', get('organizationExclude'), report);
-  for (const problem of selectionProblems({ exclude: exclude ?? [] })) report('organizationExclude', problem);
-  const regions = readRegions('organizationRegions', get('organizationRegions'), report);
-  const maxConcurrency = readWholeNumber(
-    'organizationConcurrency',
-    get('organizationConcurrency'),
-    ORGANIZATION_CONCURRENCY,
-    report,
-  );
-  const memberRoleName = readPattern(
-    'memberRoleName',
-    get('memberRoleName'),
-    ROLE_NAME,
-    'is not an IAM role name (expected 1 to 64 of letters, digits and +=,.@_-)',
-    report,
-  );
-  const callAsRaw = get('organizationCallAs');
-  let callAs: OrganizationCallAs | undefined;
-  if (!isUnset(callAsRaw)) {
-    const normalised = typeof callAsRaw === 'string' ? callAsRaw.trim().toUpperCase() : callAsRaw;
-    if (ORGANIZATION_CALL_AS.includes(normalised as OrganizationCallAs)) {
-      callAs = normalised as OrganizationCallAs;
-    } else {
-      report(
-        'organizationCallAs',
-        `${JSON.stringify(callAsRaw)} is not DELEGATED_ADMIN or SELF (SELF only when deploying from the management account)`,
-      );
-    }
-  }
-  const includeManagement = readBoolean(
-    'organizationIncludeManagement',
-    get('organizationIncludeManagement'),
-    report,
-  );
-  if (organizationId === undefined) return undefined;
-  return {
-    organizationId,
-    rootId,
-    organizationalUnitIds: ous === undefined ? undefined : [...new Set(ous)],
-    excludeAccounts: exclude === undefined ? undefined : [...new Set(exclude)],
-    regions,
-    maxConcurrency,
-    memberRoleName,
-    callAs,
-    includeManagementAccount: includeManagement,
-  };
-}
-
-/** A list of AWS commercial region codes, lower-cased, repeats removed. */
-function readRegions(key: ContextKey, value: unknown, report: Report): string[] | undefined {
-  const regions = readList(key, value, report)?.map((r) => r.toLowerCase());
-  for (const region of regions ?? []) {
-    if (!COMMERCIAL_REGIONS.includes(region)) {
-      report(
-        key,
-        `"${region}" is not a known AWS commercial region (expected a comma-separated list such as us-east-1,eu-west-1)`,
-      );
-    }
-  }
-  return regions === undefined ? undefined : [...new Set(regions)];
-}
-
-/** `true` or `false`, as a boolean (cdk.json) or a string in any case (-c). */
-function readBoolean(key: ContextKey, value: unknown, report: Report): boolean | undefined {
-  if (isUnset(value)) return undefined;
-  if (typeof value === 'boolean') return value;
-  const normalised = typeof value === 'string' ? value.trim().toLowerCase() : value;
-  if (normalised === 'true') return true;
-  if (normalised === 'false') return false;
-  report(key, `${JSON.stringify(value)} is not true or false`);
-  return undefined;
-}
-
-/** A trimmed string that matches `pattern`. */
-function readPattern(
-  key: ContextKey,
-  value: unknown,
-  pattern: RegExp,
-  problem: string,
-  report: Report,
-): string | undefined {
-  if (isUnset(value)) return undefined;
-  const text = typeof value === 'string' ? value.trim() : undefined;
-  if (text !== undefined && pattern.test(text)) return text;
-  report(key, `${JSON.stringify(value).slice(0, 80)} ${problem}`);
-  return undefined;
-}
-
 /** Reads and validates the suppression list named by `suppressionsFile`; every problem names its entry. */
 function readSuppressionsFile(
   value: unknown,
@@ -419,40 +200,6 @@ function readSuppressionsFile(
 /** The adapter the stack uses: the same reader over `node.tryGetContext`. */
 export function readContextFrom(node: Node): TrailwatchDetectorProps {
   return readContext((key) => node.tryGetContext(key));
-}
-
-type Report = (key: ContextKey, message: string) => void;
-
-function isUnset(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-}
-
-/** A single value, a comma-separated string, a JSON array in a string, or an array (from cdk.json). */
-function readList(key: ContextKey, value: unknown, report: Report): string[] | undefined {
-  if (isUnset(value)) return undefined;
-  let items: unknown = value;
-  if (typeof value === 'string' && value.trim().startsWith('[')) {
-    try {
-      items = JSON.parse(value);
-    } catch {
-      report(key, `${JSON.stringify(value)} is not a valid JSON array (expected ["a","b"] or a,b)`);
-      return undefined;
-    }
-  }
-  if (typeof items === 'string') {
-    return items
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
-  }
-  if (Array.isArray(items) && items.every((item) => typeof item === 'string')) {
-    return items.map((item: string) => item.trim()).filter((item) => item !== '');
-  }
-  report(
-    key,
-    `${JSON.stringify(value)} is not a list of strings (expected a comma-separated string or a JSON array)`,
-  );
-  return undefined;
 }
 
 function readSubscribers(
@@ -490,24 +237,6 @@ function isHttpsUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function readWholeNumber(
-  key: ContextKey,
-  value: unknown,
-  limits: { min: number; max: number },
-  report: Report,
-): number | undefined {
-  if (isUnset(value)) return undefined;
-  const parsed =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
-        ? Number(value)
-        : NaN;
-  if (Number.isInteger(parsed) && parsed >= limits.min && parsed <= limits.max) return parsed;
-  report(key, `${JSON.stringify(value)} is not a whole number from ${limits.min} to ${limits.max}`);
-  return undefined;
 }
 
 function readSeverity(value: unknown, report: Report): Severity | undefined {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,27 +9,25 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
 import {
   DEFAULT_MIN_SEVERITY,
   WHOLE_NUMBER_SETTINGS as SETTINGS,
-  SUBSCRIBER_MIN_SEVERITY,
   TIMEOUT_MARGIN_SECONDS,
 } from '../lambda/core/settings';
-import type { Severity } from '../lambda/core/types';
-import type { AlertSubscriber, TrailwatchDetectorProps } from './detector-props';
+import { addDetectorAlarms } from './detector-alarms';
+import type { TrailwatchDetectorProps } from './detector-props';
 import {
   assertValid,
-  atOrAbove,
   checkRange,
   checkSuppressions,
   regionList,
   settingsEnvironment,
   wholeMinutes,
 } from './detector-settings';
+import { addSubscriptions, restrictPublishers } from './detector-topics';
 import { trailwatchFunction } from './function';
 import { OrganizationWatch } from './organization';
 import { organizationProblems } from './organization-props';
@@ -188,7 +186,10 @@ export class TrailwatchDetector extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
-    this.addSubscriptions(props);
+    addSubscriptions(
+      { topic: this.topic, healthTopic: this.healthTopic, deadLetterQueue: this.deadLetterQueue },
+      props,
+    );
 
     this.table =
       props.table ??
@@ -271,7 +272,7 @@ export class TrailwatchDetector extends Construct {
     // Unique per stack and construct, like the schedule rule's name; alarm names may be 255 characters.
     this.alarmNamePrefix = Names.uniqueResourceName(this, { maxLength: 64 });
     const lagAlarmMinutes = props.lagAlarmMinutes ?? SETTINGS.lagAlarmMinutes.default;
-    this.addAlarms([...new Set(regions)], lagAlarmMinutes);
+    addDetectorAlarms(this, [...new Set(regions)], lagAlarmMinutes);
 
     const publishers: iam.IRole[] = [detector.role];
     if (props.organization) {
@@ -293,64 +294,17 @@ export class TrailwatchDetector extends Construct {
         this.function.addEnvironment(name, value);
       }
     }
-    this.restrictPublishers(publishers, this.alarmArns);
+    restrictPublishers(
+      this,
+      {
+        topic: this.ownsTopic ? this.topic : undefined,
+        healthTopic: this.healthTopic,
+        healthKey: this.healthKey,
+      },
+      publishers,
+      this.alarmArns,
+    );
     this.acknowledgeNagFindings();
-  }
-
-  private addSubscriptions(props: TrailwatchDetectorProps): void {
-    const seen = new Set<string>();
-    const add = (
-      subscribers: readonly AlertSubscriber[] | undefined,
-      defaultMinimum: Severity,
-      make: (endpoint: string, options: subscriptions.SubscriptionProps) => sns.ITopicSubscription,
-      afterAdd?: (subscription: sns.Subscription) => void,
-    ): void => {
-      for (const subscriber of subscribers ?? []) {
-        if (seen.has(subscriber.endpoint)) {
-          throw new Error(`trailwatch: alert endpoint ${subscriber.endpoint} is listed twice`);
-        }
-        seen.add(subscriber.endpoint);
-        const minimum = subscriber.minSeverity ?? defaultMinimum;
-        const subscription = this.topic.addSubscription(
-          make(subscriber.endpoint, {
-            filterPolicy: {
-              severity: sns.SubscriptionFilter.stringFilter({ allowlist: atOrAbove(minimum) }),
-            },
-            // Deliveries SNS gives up on land here too, and the DLQ alarm reports them.
-            deadLetterQueue: this.deadLetterQueue,
-          }),
-        );
-        afterAdd?.(subscription);
-        // Health alarms go to every recipient, unfiltered: a blind detector matters at any severity.
-        const health = this.healthTopic.addSubscription(
-          make(subscriber.endpoint, { deadLetterQueue: this.deadLetterQueue }),
-        );
-        afterAdd?.(health);
-      }
-    };
-    add(
-      props.alertEmails,
-      SUBSCRIBER_MIN_SEVERITY.email,
-      (e, o) => new subscriptions.EmailSubscription(e, o),
-    );
-    add(
-      props.alertPhones,
-      SUBSCRIBER_MIN_SEVERITY.phone,
-      (e, o) => new subscriptions.SmsSubscription(e, o),
-      (subscription) =>
-        Validations.of(subscription).acknowledge({
-          id: 'Serverless-SNSRedrivePolicy',
-          reason:
-            "aws-cdk-lib's SmsSubscription drops the deadLetterQueue option, so SMS subscriptions get no redrive " +
-            'policy; email and https subscriptions have one, and SMS delivery failures show in SNS delivery logs.',
-        }),
-    );
-    add(props.alertUrls, SUBSCRIBER_MIN_SEVERITY.url, (e, o) => {
-      if (!Token.isUnresolved(e) && !e.startsWith('https://')) {
-        throw new Error(`trailwatch: alert URL ${e} must use https`);
-      }
-      return new subscriptions.UrlSubscription(e, { ...o, protocol: sns.SubscriptionProtocol.HTTPS });
-    });
   }
 
   /**
@@ -443,143 +397,6 @@ export class TrailwatchDetector extends Construct {
         resource: 'alarm',
         resourceName: alarmName,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    );
-  }
-
-  /**
-   * Detector health alarms, to the unfiltered health topic. Each is named, and its ARN built from its
-   * name, so that the topic and key policies can name the alarms without referring to them: the
-   * alarms refer to the topic, and the topic refers to the key, so a reference back would be a cycle.
-   * Their ARNs, and those of the organization's alarms, go to the policies of the health topic and its key.
-   */
-  private addAlarms(regions: readonly string[], lagThresholdMinutes: number): void {
-    const period = Duration.minutes(5);
-    const addAlarm = (id: string, nameSuffix: string, alarmProps: cloudwatch.AlarmProps): void =>
-      this.addAlarm(this, id, nameSuffix, alarmProps);
-
-    addAlarm('ErrorsAlarm', 'errors', {
-      alarmDescription: 'trailwatch: the detector function failed; alerts may be delayed until it recovers.',
-      metric: this.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    addAlarm('DeadLetterAlarm', 'dead-letters', {
-      alarmDescription: 'trailwatch: a scheduled run or an alert delivery was given up and sits in the DLQ.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period,
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    // An alert SNS refused for good is kept in the table, not lost; the function counts it in an
-    // Embedded Metric Format line, and this alarm says so on the health topic, whose key is not the
-    // alert key (a disabled alert key is one way to get there).
-    addAlarm('AlertsSetAsideAlarm', 'alerts-set-aside', {
-      alarmDescription:
-        'trailwatch: an alert was refused for good by SNS (or could not be read back) and was set aside ' +
-        "in the table; see the function's log for its alert id.",
-      metric: new cloudwatch.Metric({
-        namespace: 'Trailwatch',
-        metricName: 'AlertsSetAside',
-        dimensionsMap: { StackName: this.metricsId },
-        period,
-        statistic: cloudwatch.Stats.SUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    // One lag alarm per region: a region whose lookups keep failing (or a detector that stopped
-    // running: missing data counts) alarms once, on the state change, not on every run.
-    regions.forEach((region, index) => {
-      // The stack's own region is a token in an environment-agnostic stack, and may turn out to be
-      // us-east-1 as well: a name of its own keeps the two alarm names apart.
-      const nameSuffix = Token.isUnresolved(region) ? 'lag-deployment-region' : `lag-${region}`;
-      addAlarm(`LagAlarm${index}`, nameSuffix, {
-        alarmDescription: `trailwatch: events in ${region} have not been fully processed for over ${lagThresholdMinutes} minutes.`,
-        metric: this.metricLag(region, { period }),
-        threshold: lagThresholdMinutes * 60,
-        // Half an hour, so that the catch-up after the first deployment does not alarm.
-        evaluationPeriods: 6,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-    });
-  }
-
-  /**
-   * Who may publish: to the alert topic only the functions' roles, to the health topic only this
-   * stack's alarms (through CloudWatch, with the health key). Only sns:Publish is denied, so that
-   * administrators keep managing the topics (subscriptions, attributes, policies).
-   *
-   * Semantics relied on (AWS docs):
-   * - IAM User Guide, "AWS global condition context keys", aws:PrincipalArn: for a role session the
-   *   request context holds the role's ARN (arn:aws:iam::<account>:role/<name>), not the
-   *   assumed-role session ARN, so the Lambda's session matches role.roleArn.
-   * - IAM User Guide, "Condition operators": a negated operator (ArnNotEquals) on a key absent from
-   *   the request context is true, and its several values are evaluated as a NOR. An IAM user has
-   *   no aws:SourceArn, so it is denied; a caller with no aws:PrincipalArn would be denied too.
-   * - SNS "Key management" (compatibility with AWS services) and the CloudWatch alarm actions
-   *   troubleshooting article (re:Post knowledge center): CloudWatch publishes alarm notifications as
-   *   cloudwatch.amazonaws.com, with aws:SourceArn = the alarm's ARN and aws:SourceAccount; on an
-   *   encrypted topic it needs kms:Decrypt and kms:GenerateDataKey on the topic's key.
-   */
-  private restrictPublishers(publishers: readonly iam.IRole[], alarmArns: readonly string[]): void {
-    const stack = Stack.of(this);
-    const fromTheseAlarms = {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnEquals: { 'aws:SourceArn': [...alarmArns] },
-    };
-    // A topic of yours keeps its own policy: denying everyone else would cut off its other publishers.
-    if (this.ownsTopic)
-      this.topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'OnlyTheDetectorMayPublish',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['sns:Publish'],
-          resources: [this.topic.topicArn],
-          conditions: {
-            ArnNotEquals: {
-              'aws:PrincipalArn':
-                publishers.length === 1 ? publishers[0]?.roleArn : publishers.map((r) => r.roleArn),
-            },
-          },
-        }),
-      );
-    this.healthTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowThisStacksAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.healthTopic.topicArn],
-        conditions: fromTheseAlarms,
-      }),
-    );
-    this.healthTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyThisStacksAlarmsMayPublish',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['sns:Publish'],
-        resources: [this.healthTopic.topicArn],
-        conditions: { ArnNotEquals: { 'aws:SourceArn': [...alarmArns] } },
-      }),
-    );
-    this.healthKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowThisStacksAlarmsToUseTheKey',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: fromTheseAlarms,
       }),
     );
   }
