@@ -37,6 +37,12 @@ export interface ColdStartResult {
   readonly emptyWallMs: number;
   /** handler require time / SDK-only require time - 1. */
   readonly addedLoadFraction: number;
+  /**
+   * The outputs' adapters (`lambda/outputs-impl.ts`), a file of their own beside the handler: loaded
+   * at an output's first send, only when an output is on. Not part of the handler's load.
+   */
+  readonly outputs: BundleInfo;
+  readonly outputsLoad: LoadTimes;
   readonly nodeVersion: string;
 }
 
@@ -139,11 +145,16 @@ export async function measureColdStart(runs: number): Promise<ColdStartResult> {
   );
   const handler = await bundleLikeCdk(path.join(ROOT, 'lambda', 'handler.ts'), path.join(OUT, 'handler.js'));
   const sdkOnly = await bundleLikeCdk(sdkEntry, path.join(OUT, 'sdk-only.js'));
+  const outputs = await bundleLikeCdk(
+    path.join(ROOT, 'lambda', 'outputs-impl.ts'),
+    path.join(OUT, 'outputs-impl.js'),
+  );
   // One unmeasured load each, so that both files are in the page cache.
   loadOnce(handler.file);
   loadOnce(sdkOnly.file);
   const h: LoadTimes[] = [];
   const s: LoadTimes[] = [];
+  const o: LoadTimes[] = [];
   const empty: number[] = [];
   for (let i = 0; i < runs; i++) {
     // Interleaved, alternating which goes first, so that drift hits both alike.
@@ -155,6 +166,7 @@ export async function measureColdStart(runs: number): Promise<ColdStartResult> {
       h.push(loadOnce(handler.file));
     }
     empty.push(emptyOnce());
+    o.push(loadOnce(outputs.file));
   }
   const handlerLoad = medians(h);
   const sdkOnlyLoad = medians(s);
@@ -167,6 +179,8 @@ export async function measureColdStart(runs: number): Promise<ColdStartResult> {
     sdkOnlyLoad,
     emptyWallMs: median(empty),
     addedLoadFraction: median(ratios) - 1,
+    outputs,
+    outputsLoad: medians(o),
     nodeVersion: process.version,
   };
 }

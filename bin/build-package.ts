@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { HANDLER_BUNDLING } from '../lib/function';
+import { HANDLER_BUNDLING, OUTPUTS_MODULE_ENTRY } from '../lib/function';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -21,9 +21,19 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 });
 
 for (const entry of HANDLERS) {
+  // Each handler's asset: its bundle, and the outputs' module it loads when an output is on.
+  for (const [source, file] of [
+    [entry, 'index.js'],
+    [OUTPUTS_MODULE_ENTRY, 'outputs-impl.js'],
+  ] as const) {
+    buildHandler(source, path.join(DIST, 'assets', entry.replace(/\.ts$/, ''), file));
+  }
+}
+
+function buildHandler(source: string, outfile: string): void {
   buildSync({
-    entryPoints: [path.join(ROOT, 'lambda', entry)],
-    outfile: path.join(DIST, 'assets', entry.replace(/\.ts$/, ''), 'index.js'),
+    entryPoints: [path.join(ROOT, 'lambda', source)],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -6,7 +6,7 @@
 import { type AccountLabel, type AlertDetails, renderAlert, renderDigest } from './core/alert';
 import { Engine } from './core/engine';
 import { FIRST_SEEN_DIMENSIONS, FirstSeen, type FirstSeenSettings } from './core/first-seen';
-import type { AlertSink, Clock, EventSource, StateStores } from './core/ports';
+import type { AlertOutput, AlertSink, Clock, EventSource, StateStores } from './core/ports';
 import type { OwnResources, RuleMetadata } from './core/rule';
 import type { RunDeps, RunSettings, Scorers } from './core/run';
 import { DEFAULT_MIN_SEVERITY, MAX_OUTBOX_PER_RUN, WHOLE_NUMBER_SETTINGS as SETTINGS } from './core/settings';
@@ -95,6 +95,8 @@ export interface RunParts {
   readonly source: EventSource;
   readonly state: StateStores;
   readonly sink: AlertSink;
+  /** The outputs besides SNS that are on; none by default. */
+  readonly outputs?: readonly AlertOutput[];
   readonly clock: Clock;
   readonly scorers: Scorers;
   readonly suppressions: SuppressionList;

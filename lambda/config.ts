@@ -2,6 +2,7 @@
 
 import { FIRST_SEEN_DIMENSIONS, type FirstSeenSettings, isFirstSeenDimension } from './core/first-seen';
 import { type AccountSelection, selectionProblems } from './core/organization';
+import type { OutputSelection } from './core/ports';
 import type { OwnResources } from './core/rule';
 import {
   DEFAULT_MIN_SEVERITY,
@@ -19,7 +20,7 @@ import {
   SuppressionError,
   type SuppressionList,
 } from './core/suppression';
-import { isSeverity, SEVERITIES, type Severity } from './core/types';
+import { atLeast, isSeverity, SEVERITIES, type Severity } from './core/types';
 
 /** The whole-number settings the function reads from its environment. */
 type EnvSettingKey = {
@@ -55,6 +56,20 @@ export interface DetectorConfig {
    */
   readonly metricsId: string;
   readonly suppressions: SuppressionList;
+  /** The outputs besides SNS: each one's target, and which alerts each takes. */
+  readonly outputs: OutputsConfig;
+}
+
+/** The outputs besides the SNS topic; an absent target is an output that is off. */
+export interface OutputsConfig {
+  /** EventBridge bus name or ARN (`TRAILWATCH_EVENT_BUS`). */
+  readonly eventBus?: string | undefined;
+  /** The account's default Security Hub product (`TRAILWATCH_SECURITY_HUB_PRODUCT_ARN`). */
+  readonly securityHubProductArn?: string | undefined;
+  /** The topic AWS Chatbot reads (`TRAILWATCH_CHAT_TOPIC_ARN`). */
+  readonly chatTopicArn?: string | undefined;
+  /** The outputs that are on and the least severe alert each takes: every alerted one, chat from its own floor. */
+  readonly selections: readonly OutputSelection[];
 }
 
 export class ConfigError extends Error {
@@ -153,6 +168,7 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     logGroupName: optional(env.AWS_LAMBDA_LOG_GROUP_NAME),
     tableName,
     topicArn,
+    chatTopicArn: optional(env.TRAILWATCH_CHAT_TOPIC_ARN),
     keyArn: optional(env.TRAILWATCH_KEY_ARN),
     healthKeyArn: optional(env.TRAILWATCH_HEALTH_KEY_ARN),
     queueName: optional(env.TRAILWATCH_QUEUE_NAME),
@@ -169,10 +185,13 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
       .filter((name) => name !== ''),
   });
 
+  const outputs = outputsConfig(env, minSeverityRaw as Severity, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     tableName,
     topicArn,
+    outputs,
     regions: Object.freeze(regions),
     overlapMs: overlapMinutes * MINUTE_MS,
     initialLookbackMs: lookbackMinutes * MINUTE_MS,
@@ -191,6 +210,49 @@ export function loadConfig(env: Env, nowMs: number, knownRuleIds?: readonly stri
     ownResources,
     metricsId: optional(env.TRAILWATCH_METRICS_ID) ?? ownResources.stackName ?? 'trailwatch',
     suppressions,
+  });
+}
+
+const BUS =
+  /^([/.\-_A-Za-z0-9]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256})$/;
+const SECURITY_HUB_PRODUCT = /^arn:aws[\w-]*:securityhub:[a-z0-9-]+:(\d{12}):product\/(\d{12})\/default$/;
+
+/** The outputs' variables, each checked; every problem joins the configuration's list. */
+function outputsConfig(env: Env, minSeverity: Severity, problems: string[]): OutputsConfig {
+  const eventBus = optional(env.TRAILWATCH_EVENT_BUS);
+  if (eventBus !== undefined && !BUS.test(eventBus)) {
+    problems.push(`TRAILWATCH_EVENT_BUS="${clip(eventBus)}" is not an EventBridge bus name or ARN`);
+  }
+  const productArn = optional(env.TRAILWATCH_SECURITY_HUB_PRODUCT_ARN);
+  const product = productArn === undefined ? undefined : SECURITY_HUB_PRODUCT.exec(productArn);
+  if (productArn !== undefined && (product === null || product?.[1] !== product?.[2])) {
+    problems.push(
+      `TRAILWATCH_SECURITY_HUB_PRODUCT_ARN="${clip(productArn)}" is not an account's default product ` +
+        '(arn:aws:securityhub:<region>:<account>:product/<account>/default)',
+    );
+  }
+  const chatTopicArn = optional(env.TRAILWATCH_CHAT_TOPIC_ARN);
+  if (chatTopicArn !== undefined && !TOPIC_ARN.test(chatTopicArn)) {
+    problems.push(`TRAILWATCH_CHAT_TOPIC_ARN="${clip(chatTopicArn)}" is not an SNS topic ARN`);
+  }
+  const chatMinRaw = optional(env.TRAILWATCH_CHAT_MIN_SEVERITY) ?? 'high';
+  if (!isSeverity(chatMinRaw)) {
+    problems.push(
+      `TRAILWATCH_CHAT_MIN_SEVERITY="${clip(chatMinRaw)}" is not one of ${SEVERITIES.join(', ')}`,
+    );
+  }
+  const floor = isSeverity(minSeverity) ? minSeverity : DEFAULT_MIN_SEVERITY;
+  const chatFloor = isSeverity(chatMinRaw) && atLeast(chatMinRaw, floor) ? chatMinRaw : floor;
+  const selections: OutputSelection[] = [
+    ...(eventBus ? [{ name: 'eventBus' as const, minSeverity: floor }] : []),
+    ...(productArn ? [{ name: 'securityHub' as const, minSeverity: floor }] : []),
+    ...(chatTopicArn ? [{ name: 'chat' as const, minSeverity: chatFloor }] : []),
+  ];
+  return Object.freeze({
+    eventBus,
+    securityHubProductArn: productArn,
+    chatTopicArn,
+    selections: Object.freeze(selections),
   });
 }
 

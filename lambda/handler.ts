@@ -10,6 +10,7 @@ import type { Clock } from './core/ports';
 import { type RunDeps, type RunReport, type RunSettings, runOnce } from './core/run';
 import { MAX_OUTBOX_PER_RUN, SAFETY_MARGIN_MS } from './core/settings';
 import { emitMetric, logJson, METRIC_NAMESPACE } from './log';
+import { createOutputs } from './outputs';
 import { logReport, problemsOf, type RunSummary, summarize, windowEnd } from './run-report';
 
 export { type RunSummary, windowEnd };
@@ -53,8 +54,13 @@ function init(overrides: HandlerOverrides): Runtime {
   const config = loadConfig(process.env, Date.now(), DETECTION_IDS);
   const deps = composeRunDeps({
     source: new CloudTrailEventSource(),
-    state: dynamoDbState({ tableName: config.tableName, alertRetentionMs: config.alertRetentionMs }),
+    state: dynamoDbState({
+      tableName: config.tableName,
+      alertRetentionMs: config.alertRetentionMs,
+      outputs: config.outputs.selections,
+    }),
     sink: new SnsAlertSink({ topicArn: config.topicArn }),
+    outputs: createOutputs(config.outputs),
     clock: overrides.clock ?? { nowMs: () => Date.now() },
     scorers: composeScorers({ ownResources: config.ownResources, firstSeen: config.firstSeen }),
     suppressions: config.suppressions,
@@ -140,5 +146,30 @@ function emitMetrics(report: RunReport, stackName: string, nowMs: number): void 
   }
   if (Number.isFinite(report.outbox.setAsideTotal) && report.status !== 'skipped-lease-held') {
     line(['StackName'], 'AlertsSetAside', 'Count', { AlertsSetAside: report.outbox.setAsideTotal });
+  }
+  emitOutputMetrics(report, line);
+}
+
+/**
+ * Per output that is on: `OutputQueued`, the entries waiting, and `OutputOldestAgeSeconds`, the age
+ * of the oldest (0 when none waits), which the output's alarm watches. Not emitted when no output is on.
+ */
+export function emitOutputMetrics(
+  report: RunReport,
+  line: (dimensions: string[], metric: string, unit: string, values: Record<string, string | number>) => void,
+): void {
+  for (const output of report.outputs) {
+    if (output.error !== undefined && output.queued === 0 && !Number.isFinite(output.oldestAgeMs)) {
+      // The queue could not be read: no figure rather than a reassuring zero.
+      continue;
+    }
+    line(['StackName', 'Output'], 'OutputQueued', 'Count', {
+      Output: output.output,
+      OutputQueued: output.queued,
+    });
+    line(['StackName', 'Output'], 'OutputOldestAgeSeconds', 'Seconds', {
+      Output: output.output,
+      OutputOldestAgeSeconds: Number.isFinite(output.oldestAgeMs) ? Math.round(output.oldestAgeMs / 1000) : 0,
+    });
   }
 }

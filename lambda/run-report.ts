@@ -68,10 +68,18 @@ export function logReport(report: RunReport): void {
   for (const problem of report.problems) logJson('warn', problem.kind, { ...problem });
   // Each names the alert (`eventId#ruleId`) kept under `pk = aside` in the table.
   for (const entry of report.outbox.setAsideEntries) logJson('error', 'alert set aside', { ...entry });
+  // An output's failure does not fail the run (retrying the run would not help it): this line and
+  // its age alarm say so.
+  for (const output of report.outputs) {
+    if (output.error) logJson('error', 'output failing', { ...output, error: formatError(output.error) });
+  }
   logJson(report.status === 'incomplete' ? 'error' : 'info', 'run summary', {
     ...summarize(report),
     outbox: { ...report.outbox, setAsideEntries: undefined },
     repeats: report.repeats,
+    ...(report.outputs.length > 0
+      ? { outputs: report.outputs.map((o) => ({ ...o, oldestAgeMs: finiteOrNull(o.oldestAgeMs) })) }
+      : {}),
     ...(report.lease ? { lease: report.lease } : {}),
     regionDetails: report.regions.map((r) => ({
       ...r,
@@ -93,6 +101,10 @@ export function problemsOf(report: RunReport): string[] {
   if (report.outbox.error) problems.unshift(`outbox: ${formatError(report.outbox.error)}`);
   if (report.lease?.problem) problems.unshift(`lease: ${report.lease.problem}`);
   return problems;
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }
 
 function isoOrNull(ms: number): string | null {

@@ -70,6 +70,17 @@ export const CONTEXT_KEYS = [
   'memberRoleName',
   'organizationCallAs',
   'organizationIncludeManagement',
+  'eventBus',
+  'securityHub',
+  'slackWorkspaceId',
+  'slackChannelId',
+  'teamsTenantId',
+  'teamsTeamId',
+  'teamsChannelId',
+  'chatMinSeverity',
+  'pagerDutyRoutingKeySecret',
+  'pagerDutySeverities',
+  'dashboard',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 

@@ -35,6 +35,14 @@
  * | `memberRoleName` | `trailwatch-member-reader` | IAM role name (1 to 64 of letters, digits and `+=,.@_-`) of the member accounts' read-only role |
  * | `organizationCallAs` | `DELEGATED_ADMIN` | `DELEGATED_ADMIN` (from a StackSets delegated administrator) or `SELF` (from the management account) |
  * | `organizationIncludeManagement` | `false` | `true` also watches the management account, whose role you create by hand |
+ * | `eventBus` | none | `default`, an EventBridge bus name or ARN: every alert, digest and repeat summary is put on it too (docs/integrations/eventbridge.md); `false` = off |
+ * | `securityHub` | `false` | `true` imports every alerted finding into Security Hub (docs/integrations/security-hub.md) |
+ * | `slackWorkspaceId`, `slackChannelId` | none | both or neither: a Slack channel through AWS Chatbot (docs/integrations/chat.md) |
+ * | `teamsTenantId`, `teamsTeamId`, `teamsChannelId` | none | all three or none: a Microsoft Teams channel through AWS Chatbot |
+ * | `chatMinSeverity` | `high` | a severity: the least severe alert posted to chat; only with a chat channel |
+ * | `pagerDutyRoutingKeySecret` | none | Secrets Manager secret name or ARN holding a PagerDuty Events API v2 routing key; turns the bus output on (docs/integrations/pagerduty.md) |
+ * | `pagerDutySeverities` | `critical` | list (as `regions`) of severities that page, each at or above `minSeverity`; only with `pagerDutyRoutingKeySecret` |
+ * | `dashboard` | `false` | `true` adds a CloudWatch dashboard (docs/integrations/dashboard.md) |
  *
  * Severities: info < low < medium < high < critical; a recipient gets its severity and above.
  */
@@ -44,8 +52,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { suppressionProblems } from '../lambda/compose';
 import { FIRST_SEEN_DIMENSIONS, isFirstSeenDimension } from '../lambda/core/first-seen';
-import { WHOLE_NUMBER_SETTINGS as SETTINGS, type WholeNumberSettingKey } from '../lambda/core/settings';
+import {
+  DEFAULT_MIN_SEVERITY,
+  WHOLE_NUMBER_SETTINGS as SETTINGS,
+  type WholeNumberSettingKey,
+} from '../lambda/core/settings';
 import { isSeverity, SEVERITIES, type Severity } from '../lambda/core/types';
+import { readOutputs } from './context-outputs';
 import {
   type ContextKey,
   isUnset,
@@ -140,6 +153,11 @@ export function readContext(
   const removalPolicy = readRemovalPolicy(get('removalPolicy'), report);
   const suppressions = readSuppressionsFile(get('suppressionsFile'), readFile, nowMs, report);
   const organization = readOrganization(get, report);
+  const outputs = readOutputs(
+    get,
+    report,
+    minSeverity ?? (isUnset(get('minSeverity')) ? DEFAULT_MIN_SEVERITY : undefined),
+  );
 
   if (problems.length > 0) {
     throw new Error(`Invalid trailwatch context:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -170,6 +188,7 @@ export function readContext(
     reservedConcurrentExecutions: reservedConcurrency,
     suppressions,
     organization,
+    ...outputs,
   };
 }
 

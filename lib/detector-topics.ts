@@ -90,7 +90,12 @@ export function addSubscriptions(topics: DetectorTopics, props: TrailwatchDetect
  */
 export function restrictPublishers(
   scope: Construct,
-  topics: { topic: sns.ITopic | undefined; healthTopic: sns.Topic; healthKey: kms.Key },
+  topics: {
+    topic: sns.ITopic | undefined;
+    healthTopic: sns.Topic;
+    healthKey: kms.Key;
+    chatTopic?: sns.ITopic;
+  },
   publishers: readonly iam.IRole[],
   alarmArns: readonly string[],
 ): void {
@@ -99,24 +104,26 @@ export function restrictPublishers(
     StringEquals: { 'aws:SourceAccount': stack.account },
     ArnEquals: { 'aws:SourceArn': [...alarmArns] },
   };
-  // A topic of yours (none here) keeps its own policy: a deny to everyone else would cut off its other publishers.
-  const topic = topics.topic;
-  if (topic)
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyTheDetectorMayPublish',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: {
-          ArnNotEquals: {
-            'aws:PrincipalArn':
-              publishers.length === 1 ? publishers[0]?.roleArn : publishers.map((r) => r.roleArn),
+  // A topic of yours (none here) keeps its own policy: a deny to everyone else would cut off its other
+  // publishers. The chat topic is trailwatch's own, and a forged alert in a chat channel is as bad.
+  for (const topic of [topics.topic, topics.chatTopic]) {
+    if (topic)
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyTheDetectorMayPublish',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            ArnNotEquals: {
+              'aws:PrincipalArn':
+                publishers.length === 1 ? publishers[0]?.roleArn : publishers.map((r) => r.roleArn),
+            },
           },
-        },
-      }),
-    );
+        }),
+      );
+  }
   topics.healthTopic.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowThisStacksAlarmsToPublish',

@@ -17,12 +17,15 @@ import {
   WHOLE_NUMBER_SETTINGS as SETTINGS,
   TIMEOUT_MARGIN_SECONDS,
 } from '../lambda/core/settings';
+import { DetectorDashboard } from './dashboard';
 import { addDetectorAlarms } from './detector-alarms';
-import type { TrailwatchDetectorProps } from './detector-props';
+import type { TrailwatchDetectorProps as DetectorBaseProps } from './detector-props';
 import {
   assertValid,
+  checkEnvironmentBudget,
   checkRange,
   checkSuppressions,
+  environmentBytes,
   regionList,
   settingsEnvironment,
   wholeMinutes,
@@ -31,8 +34,20 @@ import { addSubscriptions, restrictPublishers } from './detector-topics';
 import { trailwatchFunction } from './function';
 import { OrganizationWatch } from './organization';
 import { organizationProblems } from './organization-props';
+import { anyOutput, DetectorOutputs } from './outputs';
+import { type OutputsProps, outputsProblems } from './outputs-props';
 
-export type { AlertSubscriber, TrailwatchDetectorProps } from './detector-props';
+export type { AlertSubscriber } from './detector-props';
+export type {
+  ChatOutputProps,
+  OutputsProps,
+  PagerDutyOutputProps,
+  SlackChannel,
+  TeamsChannel,
+} from './outputs-props';
+
+/** Every prop of TrailwatchDetector: lib/detector-props.ts, and the outputs' in lib/outputs-props.ts. */
+export interface TrailwatchDetectorProps extends DetectorBaseProps, OutputsProps {}
 export { atOrAbove } from './detector-settings';
 export type { OrganizationCallAs, OrganizationWatchProps } from './organization-props';
 
@@ -65,6 +80,10 @@ export class TrailwatchDetector extends Construct {
   public readonly schedule: events.Rule;
   /** The organization fan-out, when `organization` is set. */
   public readonly organization?: OrganizationWatch;
+  /** The outputs besides the alert topic (bus, Security Hub, chat, PagerDuty), when any is set. */
+  public readonly outputs?: DetectorOutputs;
+  /** The CloudWatch dashboard, with `dashboard: true`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   /** Every alarm of this detector (and of its organization fan-out), all notifying the health topic. */
   public readonly alarms: cloudwatch.Alarm[] = [];
@@ -140,6 +159,7 @@ export class TrailwatchDetector extends Construct {
         : []),
       ...checkSuppressions(props.suppressions),
       ...(props.organization ? organizationProblems(props.organization) : []),
+      ...outputsProblems(props, minSeverity),
     ]);
     const suppressionsJson =
       props.suppressions === undefined ? undefined : JSON.stringify(props.suppressions);
@@ -204,6 +224,17 @@ export class TrailwatchDetector extends Construct {
         removalPolicy,
       });
 
+    // Before the functions: they publish to the outputs, so their variables and grants come from here.
+    const outputs = anyOutput(props)
+      ? new DetectorOutputs(this, 'Outputs', { ...props, removalPolicy })
+      : undefined;
+    this.outputs = outputs;
+    if (outputs && !props.organization) {
+      assertValid(
+        checkEnvironmentBudget('detector', environmentBytes(outputs.environment), props.suppressions),
+      );
+    }
+
     // The detector function's variables; the organization's dispatcher and worker start from the same.
     const environment: Record<string, string> = {
       // The whole-number settings under the variable names the settings give them.
@@ -233,6 +264,7 @@ export class TrailwatchDetector extends Construct {
       // Embedded in a host app's stack: its deployments update the stack, and its metrics are its own.
       ...(dedicated ? {} : { TRAILWATCH_STACK_UPDATES: 'expected', TRAILWATCH_METRICS_ID: this.metricsId }),
       ...(suppressionsJson ? { TRAILWATCH_SUPPRESSIONS: suppressionsJson } : {}),
+      ...outputs?.environment,
     };
     const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
 
@@ -287,6 +319,7 @@ export class TrailwatchDetector extends Construct {
           removalPolicy,
           lagAlarmMinutes,
           suppressions: props.suppressions,
+          outputEnvironment: outputs?.environment,
         },
       });
       publishers.push(this.organization.dispatcherRole, this.organization.workerRole);
@@ -294,12 +327,22 @@ export class TrailwatchDetector extends Construct {
         this.function.addEnvironment(name, value);
       }
     }
+    outputs?.addAlarms();
+    if (props.dashboard === true) {
+      this.dashboard = new DetectorDashboard(this, 'Dashboard', {
+        detector: this,
+        regions,
+        outputs,
+        organization: this.organization,
+      }).dashboard;
+    }
     restrictPublishers(
       this,
       {
         topic: this.ownsTopic ? this.topic : undefined,
         healthTopic: this.healthTopic,
         healthKey: this.healthKey,
+        chatTopic: outputs?.chat?.topic,
       },
       publishers,
       this.alarmArns,
@@ -344,6 +387,7 @@ export class TrailwatchDetector extends Construct {
         }),
       );
     }
+    this.outputs?.grant(grantee);
   }
 
   /** Event history of this account, for the detector function only. */

@@ -36,6 +36,30 @@ export const HANDLER_BUNDLING = {
   externalModules: [] as string[],
 } as const;
 
+/**
+ * The outputs' adapters and SDK clients (EventBridge, Security Hub, chat), bundled apart into
+ * `outputs-impl.js` beside each handler's `index.js`: the handler loads it at an output's first
+ * send, so a detector with no output on never parses it (see lambda/outputs.ts).
+ */
+export const OUTPUTS_MODULE_ENTRY = 'outputs-impl.ts';
+
+/** The esbuild command that writes the outputs' module into a bundled function's asset. */
+function outputsModuleCommand(outputDir: string): string {
+  // Resolved only when bundling from source: an installed package ships prebuilt assets.
+  const esbuild = require.resolve('esbuild/bin/esbuild');
+  const args = [
+    path.join(LAMBDA_DIR, OUTPUTS_MODULE_ENTRY),
+    '--bundle',
+    '--platform=node',
+    '--format=cjs',
+    `--target=${HANDLER_BUNDLING.target}`,
+    ...(HANDLER_BUNDLING.minify ? ['--minify'] : []),
+    '--log-level=warning',
+    `--outfile=${path.join(outputDir, 'outputs-impl.js')}`,
+  ];
+  return [esbuild, ...args].map((arg) => `"${arg}"`).join(' ');
+}
+
 export interface TrailwatchFunctionOptions {
   /** Construct ids: the log group, the role and the function, all created in `scope`. */
   readonly ids: { readonly logGroup: string; readonly role: string; readonly function: string };
@@ -114,7 +138,15 @@ export function trailwatchFunction(
         runtime: lambda.Runtime.NODEJS_24_X,
         entry: path.join(LAMBDA_DIR, options.entry),
         handler: 'handler',
-        bundling: { ...HANDLER_BUNDLING, forceDockerBundling: false },
+        bundling: {
+          ...HANDLER_BUNDLING,
+          forceDockerBundling: false,
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => [outputsModuleCommand(outputDir)],
+          },
+        },
       });
   return { fn, role, logGroup };
 }

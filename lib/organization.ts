@@ -1,7 +1,7 @@
 // The organization fan-out of TrailwatchDetector: a dispatcher on the detector's schedule queues one
 // work item per member account, workers read each account's Event history through a read-only role,
 // and a service-managed StackSet deploys that role to the organization's accounts.
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -24,6 +24,14 @@ import { ORGANIZATION_DEFAULTS, type OrganizationWatchProps } from './organizati
 
 export { memberRoleTemplate, WORK_MAX_RECEIVE_COUNT, WORK_RETENTION, WORK_VISIBILITY_MARGIN_SECONDS };
 
+/**
+ * The partition as cdk-nag writes it in a finding's id: `<AWS::Partition>` while it is a token, the
+ * literal when the app's `@aws-cdk/core:target-partitions` fixes it (cdk.json sets `aws`).
+ */
+function nagPartition(stack: Stack): string {
+  return Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+}
+
 /** What the detector shares with its dispatcher and worker. */
 export interface DetectorShare {
   /** The detector function's environment; the dispatcher's and worker's start from it. */
@@ -37,6 +45,11 @@ export interface DetectorShare {
   readonly lagAlarmMinutes: number;
   /** The suppression list, which travels in every function's environment. */
   readonly suppressions: unknown;
+  /**
+   * The outputs' variables (part of `environment`), which every function carries too; they count
+   * against the room the suppression list has, like the organization's own.
+   */
+  readonly outputEnvironment?: Readonly<Record<string, string>>;
 }
 
 export interface OrganizationWatchConstructProps extends OrganizationWatchProps {
@@ -128,14 +141,20 @@ export class OrganizationWatch extends Construct {
     };
     const workerEnvironment: Record<string, string> = { ...common };
 
-    const baseBytes = environmentBytes(share.environment);
+    // What the suppression list leaves room for is the detector's own variables: the outputs' count as extra.
+    const outputBytes = environmentBytes({ ...share.outputEnvironment });
+    const baseBytes = environmentBytes(share.environment) - outputBytes;
     assertValid([
       ...(dispatcherName.length > 64
         ? [
             `organization: the stack name "${stackName}" is too long for the function name ${dispatcherName} (at most 64 characters)`,
           ]
         : []),
-      ...checkEnvironmentBudget('detector', environmentBytes(this.selfEnvironment), share.suppressions),
+      ...checkEnvironmentBudget(
+        'detector',
+        environmentBytes(this.selfEnvironment) + outputBytes,
+        share.suppressions,
+      ),
       ...checkEnvironmentBudget(
         'dispatcher',
         environmentBytes(dispatcherEnvironment) - baseBytes,
@@ -279,13 +298,13 @@ export class OrganizationWatch extends Construct {
           '(Service Authorization Reference); AWS requires Resource "*" for them.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:root/${organizationId}/r-*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nagPartition(stack)}:organizations::*:root/${organizationId}/r-*]`,
         reason:
           "The organization's roots: their ARNs hold the management account's id, which the security account " +
           'does not know at synth; the organization id pins them.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:ou/${organizationId}/ou-*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nagPartition(stack)}:organizations::*:ou/${organizationId}/ou-*]`,
         reason:
           'Every organizational unit of this organization, at any depth: the dispatcher walks the tree; the ' +
           'organization id pins them.',
@@ -317,7 +336,7 @@ export class OrganizationWatch extends Construct {
     });
     role.attachInlinePolicy(policy);
     Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${this.memberRoleName}]`,
+      id: `AwsSolutions-IAM5[Resource::arn:${nagPartition(Stack.of(this))}:iam::*:role/${this.memberRoleName}]`,
       reason:
         'The member role has the same name in every member account, and accounts join and leave the ' +
         'organization; aws:ResourceOrgID holds the role to accounts of this organization.',

@@ -35,6 +35,25 @@ export class TrailwatchStack extends Stack {
       description: 'The detector Lambda function',
       value: this.detector.function.functionName,
     });
+    const outputs = this.detector.outputs;
+    if (outputs?.chat) {
+      new CfnOutput(this, 'ChatTopicArn', {
+        description: 'SNS topic of the AWS Chatbot custom notifications (docs/integrations/chat.md)',
+        value: outputs.chat.topic.topicArn,
+      });
+    }
+    if (outputs?.pagerDuty) {
+      new CfnOutput(this, 'PagerDutyDeadLetterQueueUrl', {
+        description: 'Pages EventBridge gave up on, with the error (docs/integrations/pagerduty.md)',
+        value: outputs.pagerDuty.deadLetterQueue.queueUrl,
+      });
+    }
+    if (this.detector.dashboard) {
+      new CfnOutput(this, 'DashboardName', {
+        description: 'The CloudWatch dashboard (docs/integrations/dashboard.md)',
+        value: this.detector.dashboard.dashboardName,
+      });
+    }
     const organization = this.detector.organization;
     if (organization) {
       new CfnOutput(this, 'OrganizationStackSetName', {

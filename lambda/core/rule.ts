@@ -12,6 +12,8 @@ export interface OwnResources {
   readonly functionName?: string;
   readonly tableName?: string;
   readonly topicArn?: string;
+  /** The topic AWS Chatbot reads (Slack, Teams), when chat is on. */
+  readonly chatTopicArn?: string;
   /** The alert topic's KMS key. */
   readonly keyArn?: string;
   /** The health topic's KMS key, kept apart from the alert key so that one key cannot silence both. */

@@ -29,6 +29,7 @@ import { MAX_OUTBOX_PER_RUN, SAFETY_MARGIN_MS } from '../core/settings';
 import type { Finding } from '../core/types';
 import type { InvocationContext } from '../handler';
 import { emitMetric, logJson } from '../log';
+import { createOutputs } from '../outputs';
 import { logReport, problemsOf, windowEnd } from '../run-report';
 
 export interface DispatcherOverrides {
@@ -77,7 +78,12 @@ function init(overrides: DispatcherOverrides): Runtime {
   const org = loadOrganizationConfig(process.env, 'dispatcher');
   const clock = overrides.clock ?? { nowMs: () => Date.now() };
   const dynamo = new DynamoDBClient({ maxAttempts: 6 });
-  const table = { tableName: config.tableName, alertRetentionMs: config.alertRetentionMs, client: dynamo };
+  const table = {
+    tableName: config.tableName,
+    alertRetentionMs: config.alertRetentionMs,
+    client: dynamo,
+    outputs: config.outputs.selections,
+  };
   return {
     config,
     org,
@@ -91,6 +97,7 @@ function init(overrides: DispatcherOverrides): Runtime {
       source: { lookupPage: () => Promise.reject(new Error('the dispatcher reads no region')) },
       state: dynamoDbState({ ...table, scope: 'dispatcher' }),
       sink: new SnsAlertSink({ topicArn: config.topicArn }),
+      outputs: createOutputs(config.outputs),
       clock,
       scorers: composeScorers({ ownResources: config.ownResources, stateful: false }),
       suppressions: config.suppressions,

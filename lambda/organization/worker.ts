@@ -11,12 +11,13 @@ import { SnsAlertSink } from '../adapters/sns-sink';
 import { composeRunDeps, composeScorers, DETECTION_IDS } from '../compose';
 import { type DetectorConfig, loadConfig, loadOrganizationConfig, type OrganizationConfig } from '../config';
 import { type MemberPair, pairLabel, pairScope, parseWorkItem, type WorkItem } from '../core/organization';
-import type { Clock, PairStore } from '../core/ports';
+import type { AlertOutput, Clock, PairStore } from '../core/ports';
 import { formatError, type RunReport, type RunSettings, runOnce, type Scorers } from '../core/run';
 import { sanitize } from '../core/sanitize';
 import { MAX_OUTBOX_PER_RUN, SAFETY_MARGIN_MS } from '../core/settings';
 import type { InvocationContext } from '../handler';
 import { emitMetric, logJson } from '../log';
+import { createOutputs } from '../outputs';
 import { logReport, problemsOf, windowEnd } from '../run-report';
 
 /** The parts of an SQS event the worker reads (the Lambda event source mapping sends more). */
@@ -43,6 +44,8 @@ interface Runtime {
   readonly dynamo: DynamoDBClient;
   readonly sts: STSClient;
   readonly sink: SnsAlertSink;
+  /** Shared by every item: each run delivers what the outputs' queues hold, under claims. */
+  readonly outputs: readonly AlertOutput[];
   readonly scorers: Scorers;
   readonly pairs: PairStore;
   /** One event source per member account: its role session is shared by that account's regions. */
@@ -67,6 +70,7 @@ function init(overrides: WorkerOverrides): Runtime {
     dynamo,
     sts: overrides.sts ?? new STSClient({ maxAttempts: 6 }),
     sink: new SnsAlertSink({ topicArn: config.topicArn }),
+    outputs: createOutputs(config.outputs),
     scorers: composeScorers({ ownResources: config.ownResources, firstSeen: config.firstSeen }),
     pairs: dynamoDbPairs({
       tableName: config.tableName,
@@ -137,8 +141,10 @@ async function work(
       alertRetentionMs: rt.config.alertRetentionMs,
       client: rt.dynamo,
       scope: pairScope(item),
+      outputs: rt.config.outputs.selections,
     }),
     sink: rt.sink,
+    outputs: rt.outputs,
     clock: rt.clock,
     scorers: rt.scorers,
     suppressions: rt.config.suppressions,

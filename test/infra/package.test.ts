@@ -64,6 +64,9 @@ describe('the packed package', () => {
       'package/dist/assets/handler/index.js',
       'package/dist/assets/organization/dispatcher/index.js',
       'package/dist/assets/organization/worker/index.js',
+      'package/dist/assets/handler/outputs-impl.js',
+      'package/dist/assets/organization/dispatcher/outputs-impl.js',
+      'package/dist/assets/organization/worker/outputs-impl.js',
       'package/dist/cli/cli.js',
       'package/bin/trailwatch.js',
       'package/schema/alert-v1.schema.json',
@@ -118,6 +121,15 @@ describe('the packed package', () => {
     expect(fs.existsSync(bundle)).toBe(true);
     const loaded = node(['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`]);
     expect(loaded.stdout).toBe('function');
+    // The outputs' module sits beside the handler, where lambda/outputs.ts loads it from; the
+    // handler's own bundle holds none of its SDK clients.
+    const outputs = path.join(path.dirname(bundle), 'outputs-impl.js');
+    const made = node([
+      '-e',
+      `process.stdout.write(require(${JSON.stringify(outputs)}).createOutput('eventBus', 'default').name)`,
+    ]);
+    expect(made.stdout).toBe('eventBus');
+    expect(fs.readFileSync(bundle, 'utf8')).not.toContain('PutEventsCommand');
   });
 
   it('runs the installed CLI on a gzipped trail file', () => {

@@ -59,6 +59,8 @@ export interface DetectorHarness {
 export interface HarnessOptions {
   /** Rate-limit the local CloudTrail on Date.now (for tests that run on virtual time). */
   readonly rateOnDateNow?: boolean;
+  /** More topics the local SNS keeps besides the alert topic (the chat topic). */
+  readonly extraTopics?: readonly string[];
 }
 
 export async function startDetectorHarness(options: HarnessOptions = {}): Promise<DetectorHarness> {
@@ -80,7 +82,7 @@ export async function startDetectorHarness(options: HarnessOptions = {}): Promis
   let publishHook: ((message: PublishedMessage) => void) | undefined;
   // Messages are stamped with the simulated time they reached SNS.
   const sns = await startLocalSns({
-    topics: [TOPIC],
+    topics: [TOPIC, ...(options.extraTopics ?? [])],
     onPublish: (message) => publishHook?.(message),
     now: () => clock.nowMs(),
   });

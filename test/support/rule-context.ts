@@ -8,6 +8,7 @@ export const TEST_CONTEXT: RuleContext = Object.freeze({
     functionName: 'Trailwatch-Detector',
     tableName: 'Trailwatch-State',
     topicArn: 'arn:aws:sns:us-east-1:111122223333:Trailwatch-Alerts',
+    chatTopicArn: 'arn:aws:sns:us-east-1:111122223333:Trailwatch-Chat',
     keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     scheduleRuleName: 'Trailwatch-Schedule',
     queueName: 'Trailwatch-DeadLetters',

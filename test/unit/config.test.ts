@@ -62,6 +62,61 @@ describe('Lambda configuration', () => {
     ]);
   });
 
+  it('turns no output on by default, and reads each output and its floor', () => {
+    expect(loadConfig(valid, NOW).outputs).toEqual({
+      eventBus: undefined,
+      securityHubProductArn: undefined,
+      chatTopicArn: undefined,
+      selections: [],
+    });
+    const on = loadConfig(
+      {
+        ...valid,
+        TRAILWATCH_MIN_SEVERITY: 'medium',
+        TRAILWATCH_EVENT_BUS: 'arn:aws:events:eu-west-1:444455556666:event-bus/central',
+        TRAILWATCH_SECURITY_HUB_PRODUCT_ARN:
+          'arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default',
+        TRAILWATCH_CHAT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:trailwatch-chat',
+      },
+      NOW,
+    ).outputs;
+    expect(on.selections).toEqual([
+      { name: 'eventBus', minSeverity: 'medium' },
+      { name: 'securityHub', minSeverity: 'medium' },
+      { name: 'chat', minSeverity: 'high' },
+    ]);
+    // Chat never takes what is not alerted at all.
+    const low = loadConfig(
+      {
+        ...valid,
+        TRAILWATCH_CHAT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:trailwatch-chat',
+        TRAILWATCH_CHAT_MIN_SEVERITY: 'low',
+      },
+      NOW,
+    ).outputs;
+    expect(low.selections).toEqual([{ name: 'chat', minSeverity: 'high' }]);
+    expect(loadConfig({ ...valid, TRAILWATCH_EVENT_BUS: 'default' }, NOW).outputs.eventBus).toBe('default');
+  });
+
+  it('names each malformed output variable', () => {
+    const problems = problemsOf({
+      ...valid,
+      TRAILWATCH_EVENT_BUS: 'bus with spaces',
+      TRAILWATCH_SECURITY_HUB_PRODUCT_ARN:
+        'arn:aws:securityhub:eu-west-1:111122223333:product/999988887777/default',
+      TRAILWATCH_CHAT_TOPIC_ARN: 'chat',
+      TRAILWATCH_CHAT_MIN_SEVERITY: 'urgent',
+    });
+    expect(problems).toEqual([
+      'TRAILWATCH_EVENT_BUS="bus with spaces" is not an EventBridge bus name or ARN',
+      expect.stringContaining(
+        'TRAILWATCH_SECURITY_HUB_PRODUCT_ARN="arn:aws:securityhub:eu-west-1:111122223333:product/999988887777/default" is not an account\'s default product',
+      ),
+      'TRAILWATCH_CHAT_TOPIC_ARN="chat" is not an SNS topic ARN',
+      'TRAILWATCH_CHAT_MIN_SEVERITY="urgent" is not one of info, low, medium, high, critical',
+    ]);
+  });
+
   it('de-duplicates regions (the stack region may itself be us-east-1)', () => {
     expect(
       loadConfig({ ...valid, TRAILWATCH_REGIONS: 'us-east-1, us-east-1 ,eu-west-1' }, NOW).regions,

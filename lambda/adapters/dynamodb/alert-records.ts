@@ -4,17 +4,32 @@
 //   pk=outbox  sk=<eventId#ruleId>       an alert not yet accepted by SNS: subject, message and
 //              attributes (stored apart, so the message is never escaped twice), the claim
 //              (claimant, claimedAtMs), refusals (permanent refusals by SNS so far)
-// The record and the entry are written in one transaction, so an alert is either unknown, or known
-// and kept until SNS has it.
+//   pk=forward#<output> sk=<rank>#<eventId#ruleId>   the alert waiting for one output besides SNS
+//              (forward.ts): its machine document, severity, attempts, nextTryMs, the claim
+// The record and the entries are written in one transaction, so an alert is either unknown, or
+// known and kept until SNS and every output that is on have it.
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { forwardItemOf, forwardSlot, outputsFor } from '../../core/forward';
 import type { Claim, FoldResult, PendingAlert, StoredAlert } from '../../core/ports';
 import type { RenderedAlert } from '../../core/types';
 import { GetItemCommand } from './sdk';
 import { type DynamoTable, type Item, n, num, s, sized } from './table';
 
-/** The idempotency record (only if new) and the outbox entry of an alert: one transaction's items. */
+/**
+ * The idempotency record (only if new), the outbox entry of an alert and its entry in each output's
+ * queue: one transaction's items.
+ */
 export function alertRecordItems(t: DynamoTable, alert: StoredAlert, claim: Claim): TransactWriteItem[] {
   const expiresAt = Math.ceil((claim.nowMs + t.alertRetentionMs) / 1000);
+  return [...recordAndOutbox(t, alert, claim, expiresAt), ...forwardItems(t, alert, claim)];
+}
+
+function recordAndOutbox(
+  t: DynamoTable,
+  alert: StoredAlert,
+  claim: Claim,
+  expiresAt: number,
+): TransactWriteItem[] {
   return [
     {
       Put: {
@@ -49,6 +64,32 @@ export function alertRecordItems(t: DynamoTable, alert: StoredAlert, claim: Clai
       },
     },
   ];
+}
+
+/** The alert's entry in each output's queue that takes its severity. */
+// No expiry: an entry leaves its queue only when delivered, however long its output is down.
+function forwardItems(t: DynamoTable, alert: StoredAlert, claim: Claim): TransactWriteItem[] {
+  if (t.outputs.length === 0) return [];
+  const item = forwardItemOf(alert);
+  return outputsFor(t.outputs, item.severity).map((output) => ({
+    Put: {
+      TableName: t.name,
+      Item: sized(
+        {
+          pk: s(`forward#${output.name}`),
+          sk: s(forwardSlot(item.severity, item.key)),
+          key: s(item.key),
+          severity: s(item.severity),
+          eventTimeMs: n(Number.isFinite(item.eventTimeMs) ? item.eventTimeMs : 0),
+          createdAtMs: n(claim.nowMs),
+          document: s(item.document),
+          attempts: n(0),
+          nextTryMs: n(0),
+        },
+        `${output.name} entry ${alert.key}`,
+      ),
+    },
+  }));
 }
 
 /** The alert record's status, or undefined when there is none. */

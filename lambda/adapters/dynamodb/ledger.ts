@@ -1,4 +1,5 @@
-// The alert ledger in the table: alert records and the outbox (see alert-records.ts), the alerts
+// The alert ledger in the table: alert records, the outbox and the outputs' queues (see
+// alert-records.ts and forward.ts), the alerts
 // SNS refused for good (`pk=aside sk=<eventId#ruleId>`: the outbox entry's attributes,
 // setAsideReason, retryAtMs, retried hourly), and the repeat groups (repeat-groups.ts).
 
@@ -7,6 +8,8 @@ import type {
   Claim,
   ClaimResult,
   FoldResult,
+  ForwardListing,
+  OutputName,
   PendingAlert,
   RepeatGroup,
   RepeatGroupRef,
@@ -14,6 +17,7 @@ import type {
   StoredAlert,
 } from '../../core/ports';
 import { alertRecordItems, alertStatus, decodeOutbox } from './alert-records';
+import { DynamoForwardStore } from './forward';
 import { closeRepeatGroup, foldRepeat, listEndedRepeats } from './repeat-groups';
 import {
   ConditionalCheckFailedException,
@@ -26,10 +30,34 @@ import { type DynamoTable, isConditionFailure, n, num, persist, s, sized } from 
 export class DynamoAlertLedger implements AlertLedger {
   private readonly client;
   private readonly table;
+  private readonly forward: DynamoForwardStore;
 
   constructor(private readonly t: DynamoTable) {
     this.client = t.client;
     this.table = t.name;
+    this.forward = new DynamoForwardStore(t);
+  }
+
+  listForward(output: OutputName, nowMs: number, limit: number): Promise<ForwardListing> {
+    return this.forward.listForward(output, nowMs, limit);
+  }
+
+  claimForward(output: OutputName, slot: string, claim: Claim): Promise<'claimed' | 'held' | 'gone'> {
+    return this.forward.claimForward(output, slot, claim);
+  }
+
+  completeForward(output: OutputName, slot: string): Promise<void> {
+    return this.forward.completeForward(output, slot);
+  }
+
+  deferForward(
+    output: OutputName,
+    slot: string,
+    reason: string,
+    nowMs: number,
+    retryAtMs: number,
+  ): Promise<void> {
+    return this.forward.deferForward(output, slot, reason, nowMs, retryAtMs);
   }
 
   async claimAlert(alert: StoredAlert, claim: Claim): Promise<ClaimResult> {

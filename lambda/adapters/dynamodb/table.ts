@@ -2,6 +2,7 @@
 // table's name, the attribute codec, item sizing, one paging helper, and retries of transient
 // errors for writes that must not be lost.
 import type { AttributeValue, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { OutputSelection } from '../../core/ports';
 import { DynamoDBClient, QueryCommand, TransactionCanceledException } from './sdk';
 
 export interface DynamoDbStateOptions {
@@ -15,6 +16,8 @@ export interface DynamoDbStateOptions {
    * stay shared. Letters, digits, `-` and `_`, at most 64. None: the single detector's lease and cursors.
    */
   readonly scope?: string;
+  /** The outputs besides SNS that are on: each alert recorded gets an entry in each one's queue. */
+  readonly outputs?: readonly OutputSelection[];
 }
 
 const SCOPE = /^[0-9A-Za-z_-]{1,64}$/;
@@ -27,6 +30,7 @@ export class DynamoTable {
   readonly alertRetentionMs: number;
 
   readonly scope: string | undefined;
+  readonly outputs: readonly OutputSelection[];
 
   constructor(options: DynamoDbStateOptions) {
     if (options.scope !== undefined && !SCOPE.test(options.scope)) {
@@ -38,6 +42,7 @@ export class DynamoTable {
     this.name = options.tableName;
     this.alertRetentionMs = options.alertRetentionMs;
     this.scope = options.scope;
+    this.outputs = options.outputs ?? [];
   }
 
   /** Every page of a query on the table, as they come; the caller may stop early. */

@@ -9,6 +9,7 @@ import type { Finding } from '../types';
 import { lagMs } from '../window';
 import { RunContext } from './context';
 import { PageDelivery } from './delivery';
+import { drainOutputs } from './forward';
 import { countSetAside, drainOutbox, queueRepeatSummaries } from './outbox';
 import { RegionRun } from './region';
 import {
@@ -77,6 +78,8 @@ export async function runOnce(deps: RunDeps, settings: RunSettings, input: RunIn
       )),
     ];
     await countSetAside(run);
+    // Last, so that this run's alerts go out with it; an output's failure is its own (its alarm).
+    await drainOutputs(run);
   } finally {
     await deps.state.runs.releaseLease(input.runId).catch(() => undefined);
   }

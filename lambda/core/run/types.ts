@@ -1,7 +1,15 @@
 // What a run takes and what it reports: its settings, its dependencies (the ports), its input,
 // and the report the handler logs. Pure types and their empty values.
 import type { RepeatsOf } from '../alert';
-import type { AlertSink, Clock, EventSource, RereadPlan, StateStores } from '../ports';
+import type {
+  AlertOutput,
+  AlertSink,
+  Clock,
+  EventSource,
+  OutputName,
+  RereadPlan,
+  StateStores,
+} from '../ports';
 import { emptyFirstReadAges, type FirstReadAges } from '../rereads';
 import { sanitize } from '../sanitize';
 import type { SuppressionList } from '../suppression';
@@ -51,6 +59,8 @@ export interface RunDeps {
   /** The lease and cursors, the alert ledger, the counters and the profiles. */
   readonly state: StateStores;
   readonly sink: AlertSink;
+  /** The outputs besides SNS that are on (EventBridge, Security Hub, chat); none by default. */
+  readonly outputs?: readonly AlertOutput[] | undefined;
   /** Wall clock: budgets, lease, claims and record expiry. */
   readonly clock: Clock;
   /** The event rules, and the threshold rules and anomaly checks when they are on. */
@@ -172,6 +182,25 @@ export interface OutboxReport {
   error?: ErrorRecord;
 }
 
+/** One output's queue as this run delivered it. */
+export interface OutputReport {
+  output: OutputName;
+  /** Entries in its queue when the run looked (at least this many when the queue is long). */
+  queued: number;
+  /** Age of the oldest entry then, against the run's clock; NaN when the queue was empty. */
+  oldestAgeMs: number;
+  delivered: number;
+  /** Transient failures: tried again at the next run. */
+  failed: number;
+  /** Permanent refusals: tried again after a backoff (at most an hour), never dropped. */
+  refused: number;
+  /** Entries under another run's fresh claim, left to it. */
+  held: number;
+  /** Due entries left for the next run: the per-run bound or the time budget was reached. */
+  deferred: number;
+  error?: ErrorRecord;
+}
+
 export interface RunReport {
   runId: string;
   status: 'completed' | 'incomplete' | 'skipped-lease-held';
@@ -186,6 +215,8 @@ export interface RunReport {
   /** Repeat groups whose window ended: closed, and their summaries queued in the outbox. */
   repeats: { groupsClosed: number; summariesQueued: number; error?: ErrorRecord };
   regions: RegionReport[];
+  /** The outputs besides SNS that are on, one report each. */
+  outputs: OutputReport[];
   totals: {
     pages: number;
     events: number;
@@ -288,6 +319,7 @@ export function emptyReport(input: RunInput): RunReport {
     },
     repeats: { groupsClosed: 0, summariesQueued: 0 },
     regions: [],
+    outputs: [],
     totals: {
       pages: 0,
       events: 0,

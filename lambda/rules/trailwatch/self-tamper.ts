@@ -19,6 +19,7 @@ type Kind =
   | 'function'
   | 'table'
   | 'topic'
+  | 'chatTopic'
   | 'key'
   | 'healthKey'
   | 'queue'
@@ -162,6 +163,7 @@ const LABEL: Record<Kind, string> = {
   function: 'Lambda function',
   table: 'DynamoDB state table',
   topic: 'SNS alert topic',
+  chatTopic: 'SNS chat topic',
   key: 'KMS key',
   healthKey: 'KMS key of the health topic',
   queue: 'dead-letter queue',
@@ -264,11 +266,13 @@ function ownTarget(e: TrailEvent, context: RuleContext): { kind: Kind; name: str
       return name === own.tableName && sameAccount(account, own) ? hit(own.tableName) : undefined;
     }
     case 'topic': {
-      const topic = own.topicArn;
-      if (!topic) return undefined;
+      // The alert topic, and the chat topic when chat is on: cutting either silences alerts.
       const ref = req(e, 'topicArn', 'TopicArn', 'resourceArn');
       const subscription = req(e, 'subscriptionArn', 'SubscriptionArn');
-      return ref === topic || subscription.startsWith(`${topic}:`) ? hit(topic) : undefined;
+      const isRef = (topic: string | undefined): topic is string =>
+        topic !== undefined && topic !== '' && (ref === topic || subscription.startsWith(`${topic}:`));
+      if (isRef(own.topicArn)) return hit(own.topicArn);
+      return isRef(own.chatTopicArn) ? { kind: 'chatTopic', name: own.chatTopicArn } : undefined;
     }
     case 'key': {
       // Two keys of its own: the alert topic's and the health topic's, recognised alike.
@@ -338,7 +342,7 @@ export default defineRule({
     'gives the function: its EventBridge schedule rule (DisableRule, DeleteRule, PutRule, RemoveTargets, ' +
     'PutTargets), its Lambda function (UpdateFunctionCode/Configuration, DeleteFunction, Add/RemovePermission, ' +
     'concurrency, event-invoke and URL configs; names, qualified ARNs and partial ARNs), its DynamoDB table, ' +
-    'its SNS topic and subscriptions, its two KMS keys (the alert key and the health topic key, each by key id ' +
+    'its SNS topics (the alert topic, and the chat topic when chat is on) and subscriptions, its two KMS keys (the alert key and the health topic key, each by key id ' +
     "or ARN, or the key in the record's resources), its dead-letter queue, its log group and its " +
     'CloudFormation stack. Critical, except: UpdateStack, ' +
     'ExecuteChangeSet, SetStackPolicy and turning termination protection off (high: also the upgrade path), ' +

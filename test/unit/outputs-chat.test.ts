@@ -1,0 +1,316 @@
+// The chat output's pure part: an AWS Chatbot custom notification per alert or digest, with every
+// event-chosen string unable to become Slack or Teams markup, a mention or a link.
+import { renderAlert, renderDigest } from '../../lambda/core/alert';
+import { normalizeRecord } from '../../lambda/core/event';
+import {
+  CHAT_LIMITS,
+  type ChatNotification,
+  chatLink,
+  chatMessage,
+  chatNotification,
+  chatText,
+  ruleIdText,
+} from '../../lambda/core/outputs/chat';
+import { parseDocument } from '../../lambda/core/outputs/document';
+import type { Finding, JsonObject, RenderedAlert } from '../../lambda/core/types';
+import { hostileStopLogging } from '../support/hostile';
+
+const ACCOUNT = '111122223333';
+const CONSOLE = 'https://us-east-1.console.aws.amazon.com/cloudtrailv2/home?region=us-east-1#/events/ev-1';
+
+function record(eventId: string, overrides: JsonObject = {}): JsonObject {
+  return {
+    eventVersion: '1.09',
+    eventID: eventId,
+    eventName: 'StopLogging',
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventTime: '2026-03-01T10:00:00Z',
+    eventType: 'AwsApiCall',
+    awsRegion: 'us-east-1',
+    recipientAccountId: ACCOUNT,
+    sourceIPAddress: '203.0.113.9',
+    userAgent: 'aws-cli/2.15.0',
+    requestParameters: { name: 'main' },
+    responseElements: null,
+    userIdentity: {
+      type: 'IAMUser',
+      userName: 'alice',
+      arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      accountId: ACCOUNT,
+      accessKeyId: 'AKIAEXAMPLEKEY123456',
+    },
+    ...overrides,
+  };
+}
+
+function finding(eventId: string, overrides: JsonObject = {}, meta: Partial<Finding> = {}): Finding {
+  const parsed = normalizeRecord(record(eventId, overrides));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return {
+    ruleId: 'cloudtrail.logging-stopped',
+    title: 'CloudTrail logging stopped',
+    severity: 'critical',
+    mitre: ['TA0005:T1562.008'],
+    summary: 'alice stopped trail main.',
+    runbook: 'Confirm with the caller; StartLogging; review what the caller did next.',
+    reference: 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html',
+    dedupKey: 'cloudtrail.logging-stopped:main',
+    event: parsed.event,
+    ...meta,
+  };
+}
+
+function documentOf(rendered: RenderedAlert): string {
+  return (JSON.parse(rendered.message) as Record<string, string>).https!;
+}
+
+function notify(rendered: RenderedAlert): ChatNotification {
+  return chatNotification(parseDocument(documentOf(rendered)));
+}
+
+/** Every string in the notification, as a chat client would receive them. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/** Our own console links removed: what is left came through `chatText`. */
+function withoutConsoleLinks(text: string): string {
+  return text.replace(/https:\/\/([a-z0-9-]+\.)?console\.aws\.amazon\.com\/cloudtrailv2\/\S*/g, '');
+}
+
+describe('the custom notification for an alert', () => {
+  const n = notify(
+    renderAlert(finding('ev-1'), { account: { id: ACCOUNT, name: 'Payments', ouPath: 'Root/Workloads' } }),
+  );
+
+  it('follows the Chatbot custom notification schema', () => {
+    expect(Object.keys(n).sort()).toEqual(['content', 'id', 'metadata', 'source', 'version']);
+    expect(n.version).toBe('1.0');
+    expect(n.source).toBe('custom');
+    expect(Object.keys(n.content).sort()).toEqual([
+      'description',
+      'keywords',
+      'nextSteps',
+      'textType',
+      'title',
+    ]);
+    expect(n.content.textType).toBe('client-markdown');
+    expect(Object.keys(n.metadata).sort()).toEqual([
+      'additionalContext',
+      'eventType',
+      'relatedResources',
+      'summary',
+      'threadId',
+    ]);
+    for (const value of Object.values(n.metadata.additionalContext)) expect(typeof value).toBe('string');
+  });
+
+  it('titles the severity and rule, and describes actor, account, region, source, event and time', () => {
+    expect(n.content.title).toMatch(/CRITICAL: CloudTrail logging stopped$/);
+    const lines = n.content.description.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'Actor: alice (IAMUser)',
+        `Account: ${ACCOUNT} (Payments, Root/Workloads)`,
+        'Region: us-east-1',
+        'Source: 203.0.113.9',
+        'Event: StopLogging at 2026-03-01 10:00:00 UTC',
+        'Event id: ev-1',
+        `Console: ${CONSOLE}`,
+      ]),
+    );
+  });
+
+  it('turns the runbook into next steps, ending with the console link', () => {
+    expect(n.content.nextSteps).toEqual([
+      'Confirm with the caller',
+      'StartLogging',
+      'review what the caller did next.',
+      `Open the event in the CloudTrail console: ${CONSOLE}`,
+    ]);
+  });
+
+  it('threads by alert id and names the actor among the related resources', () => {
+    const doc = parseDocument(documentOf(renderAlert(finding('ev-1'))));
+    expect(n.id).toBe(doc.id);
+    expect(n.metadata.threadId).toBe(`trailwatch-${doc.id}`);
+    expect(n.metadata.eventType).toBe('trailwatch-alert');
+    expect(n.metadata.relatedResources).toEqual([`arn:aws:iam::${ACCOUNT}:user/alice`]);
+    expect(n.content.keywords).toContain('CRITICAL');
+  });
+});
+
+describe('hostile text', () => {
+  const attack =
+    '<!channel> <!here> @channel @here @everyone <@U012AB3CD> <at>Boss</at> *bold* _italic_ ~strike~ `code` ```block``` ' +
+    '[click me](https://evil.example/phish) <https://evil.example|Open console> &lt;!channel&gt; www.evil.example evil.com';
+  const hostile = finding(
+    'ev-1',
+    {
+      sourceIPAddress: `${attack}\n\n*Actor:* root`,
+      userAgent: attack,
+      awsRegion: `us-east-1\r\n> quoted ${attack}`,
+      userIdentity: {
+        type: `IAMUser\n# Heading`,
+        userName: `mallory\n\nConsole: https://evil.example ${attack}\u0000\u001b[2J\u202e`,
+        arn: `arn:aws:iam::${ACCOUNT}:user/${attack}`,
+        accountId: ACCOUNT,
+      },
+    },
+    { summary: `mallory stopped trail ${attack}` },
+  );
+  const n = notify(renderAlert(hostile));
+  const text = strings(n).map(withoutConsoleLinks);
+
+  it('leaves no character chat markdown reads as markup or a mention', () => {
+    for (const value of text) expect(value).not.toMatch(/[<>&`*_~[\]@|]/);
+  });
+
+  it('leaves no link, scheme or domain to auto-link', () => {
+    for (const value of text) {
+      expect(value).not.toContain('://');
+      expect(value).not.toMatch(/evil\.(example|com)/);
+      expect(value).not.toMatch(/www\./);
+    }
+  });
+
+  it('keeps hostile line breaks out: each field stays on its own line', () => {
+    const plain = notify(renderAlert(finding('ev-1')));
+    expect(n.content.description.split('\n')).toHaveLength(plain.content.description.split('\n').length);
+    for (const line of n.content.description.split('\n')) {
+      expect(line).toMatch(/^(mallory|Actor|ARN|Account|Region|Source|Event|Rule|Console)/);
+    }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
+    for (const value of strings(n)) expect(value).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+  });
+
+  it('keeps the real console link a link, and the only one', () => {
+    const all = JSON.stringify(n);
+    const links = all.match(/https:\/\/[^\s"]+/g) ?? [];
+    // The hostile region is not a region: the link falls back to the global console host.
+    expect(new Set(links)).toEqual(
+      new Set(['https://console.aws.amazon.com/cloudtrailv2/home#/events/ev-1']),
+    );
+  });
+
+  it('stays within the chat limits even for the costliest event', () => {
+    const worst = notify(renderAlert(hostileStopLogging('evil-2', Date.parse('2026-03-01T10:00:00Z'))));
+    expect([...worst.content.title].length).toBeLessThanOrEqual(CHAT_LIMITS.title);
+    expect(worst.content.description.length).toBeLessThanOrEqual(CHAT_LIMITS.description);
+    expect(worst.content.nextSteps.length).toBeLessThanOrEqual(CHAT_LIMITS.nextSteps);
+    for (const step of worst.content.nextSteps)
+      expect(step.length).toBeLessThanOrEqual(CHAT_LIMITS.nextStep + 200);
+    expect(worst.content.keywords.length).toBeLessThanOrEqual(CHAT_LIMITS.keywords);
+    for (const keyword of worst.content.keywords)
+      expect(keyword.length).toBeLessThanOrEqual(CHAT_LIMITS.keyword);
+    expect(worst.metadata.summary.length).toBeLessThanOrEqual(CHAT_LIMITS.summary);
+    for (const value of Object.values(worst.metadata.additionalContext)) {
+      expect(value.length).toBeLessThanOrEqual(CHAT_LIMITS.context);
+    }
+    const bytes = Buffer.byteLength(
+      chatMessage(parseDocument(documentOf(renderAlert(hostileStopLogging('evil-3', 0))))),
+    );
+    expect(bytes).toBeLessThan(32 * 1024);
+  });
+});
+
+describe('chatText and chatLink', () => {
+  it('replaces markup with look-alikes that read the same', () => {
+    expect(chatText('<!channel> @here *a* _b_ ~c~ `d` [e](f) x|y &amp;', 200)).toBe(
+      '\u2039!channel\u203a \uff20here \u2217a\u2217 \uff3fb\uff3f \u223cc\u223c \u02cbd\u02cb \uff3be\uff3d(f) x\u2223y \uff06amp;',
+    );
+  });
+
+  it('defangs schemes and domains but leaves versions, addresses and ARNs readable', () => {
+    expect(chatText('see https://evil.example/a and www.x.io', 200)).toBe(
+      'see https:\u2215\u2215evil\u2024example/a and www\u2024x\u2024io',
+    );
+    expect(chatText('aws-cli/2.15.0 Python/3.11.6 from 203.0.113.9', 200)).toBe(
+      'aws-cli/2.15.0 Python/3.11.6 from 203.0.113.9',
+    );
+    expect(chatText(`arn:aws:iam::${ACCOUNT}:role/Admin`, 200)).toBe(`arn:aws:iam::${ACCOUNT}:role/Admin`);
+  });
+
+  it('clips to the limit with a visible ellipsis and flattens line breaks', () => {
+    expect(chatText('a\nb\r\nc', 20)).toBe('a b c');
+    const long = chatText('x'.repeat(500), 40);
+    expect(long).toHaveLength(40);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it('keeps only console links, with markup characters percent-encoded', () => {
+    expect(chatLink('https://evil.example/cloudtrailv2/')).toBe('');
+    expect(chatLink("https://console.aws.amazon.com/cloudtrailv2/home#/events/a_b*c~d(e)!'")).toBe(
+      'https://console.aws.amazon.com/cloudtrailv2/home#/events/a%5Fb%2Ac%7Ed%28e%29%21%27',
+    );
+  });
+});
+
+describe('the custom notification for a digest', () => {
+  const many = Array.from({ length: 9 }, (_, i) =>
+    finding(`d-${i}`, {}, { severity: i === 4 ? 'high' : 'medium', title: `Rule ${i}` }),
+  );
+
+  it('lists the first five findings, the most severe first, and counts the rest', () => {
+    const n = notify(renderDigest(many));
+    const bullets = n.content.description.split('\n').filter((line) => line.startsWith('\u2022'));
+    expect(bullets).toHaveLength(CHAT_LIMITS.digestListed);
+    expect(bullets[0]).toMatch(
+      /^\u2022 HIGH StopLogging by alice from 203\.0\.113\.9 in 111122223333 us-east-1/,
+    );
+    expect(n.content.description).toContain('and 4 more');
+    expect(n.content.description).toContain('9 findings in one run (1 high, 8 medium)');
+    expect(n.content.title).toMatch(/HIGH: trailwatch digest, 9 findings$/);
+    expect(n.metadata.eventType).toBe('trailwatch-digest');
+  });
+
+  it('threads a repeat summary under the alert it repeats', () => {
+    const lead = finding('lead-1');
+    const alert = notify(renderAlert(lead));
+    const summary = notify(
+      renderDigest([finding('rep-1'), finding('rep-2')], {
+        repeatsOf: {
+          leadAlertKey: 'lead-1#cloudtrail.logging-stopped',
+          windowStartMs: Date.parse('2026-03-01T10:00:00Z'),
+          windowEndMs: Date.parse('2026-03-01T11:00:00Z'),
+        },
+      }),
+    );
+    expect(summary.metadata.threadId).toBe(alert.metadata.threadId);
+    expect(summary.metadata.eventType).toBe('trailwatch-repeats');
+    expect(summary.content.title).toMatch(/CRITICAL: 2 repeats of CloudTrail logging stopped$/);
+    expect(summary.content.description).toContain(
+      'They repeat alert lead-1#cloudtrail\u2024logging-stopped between 2026-03-01 10:00:00 UTC and 2026-03-01 11:00:00 UTC.',
+    );
+  });
+
+  it('neutralises hostile text in the listed findings too', () => {
+    const n = notify(
+      renderDigest([
+        finding('h-1', {
+          userIdentity: {
+            type: 'IAMUser',
+            userName: '<!channel> [x](https://evil.example)',
+            accountId: ACCOUNT,
+          },
+        }),
+        finding('h-2'),
+      ]),
+    );
+    for (const value of strings(n).map(withoutConsoleLinks)) {
+      expect(value).not.toMatch(/[<>&`*_~[\]@|]/);
+      expect(value).not.toContain('://');
+    }
+  });
+});
+
+describe('rule ids in chat', () => {
+  it('keeps a catalogue rule id as it is, so it can be copied into a suppression, and neutralises any other', () => {
+    expect(ruleIdText('cloudtrail.logging-stopped')).toBe('cloudtrail.logging-stopped');
+    expect(ruleIdText('<!channel> see evil.example')).not.toMatch(/[<>]|evil\.example/);
+    expect(ruleIdText('a'.repeat(200))).not.toBe('a'.repeat(200));
+  });
+});
