@@ -388,6 +388,34 @@ describe('ChatTopicOutput', () => {
     expect(sns.published).toHaveLength(0);
   });
 
+  it('posts a burst of alerts as one notification that counts them, and a repeat summary apart', async () => {
+    const burst = ['ch-b1', 'ch-b2', 'ch-b3', 'ch-b4', 'ch-b5'].map(alertItem);
+    const results = await output().send([...burst, repeatsItem(['ch-b6', 'ch-b7'])]);
+    expect(results).toEqual(new Array(6).fill({ ok: true }));
+    expect(sns.published).toHaveLength(2);
+    const [digest, repeats] = sns.published.map((p) => JSON.parse(p.message));
+    expect(digest.metadata).toMatchObject({
+      eventType: 'trailwatch-digest',
+      additionalContext: { count: '5' },
+    });
+    expect(digest.content.title).toMatch(/5 findings/);
+    expect(repeats.metadata.eventType).toBe('trailwatch-repeats');
+  });
+
+  it('fails every alert of a burst alike when its one publish fails for good', async () => {
+    sns.setFailing('AuthorizationError');
+    const results = await output().send(['ch-c1', 'ch-c2', 'ch-c3', 'ch-c4'].map(alertItem));
+    expect(results).toHaveLength(4);
+    for (const r of results) {
+      expect(r).toEqual({
+        ok: false,
+        permanent: true,
+        reason: expect.stringMatching(/^AuthorizationErrorException/),
+      });
+    }
+    expect(sns.published).toHaveLength(0);
+  });
+
   it('after a publish went out, marks a throttled one and the rest transient, not re-sending the first', async () => {
     let seen = 0;
     sns.refuseWhen(() => (++seen === 2 ? 'Throttled' : undefined));

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import { CHAT_BURST } from '../../lambda/core/outputs/chat';
 import { createRecordFactory } from '../../local/cloudtrail';
 import { type LocalEvent, type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge';
 import { type LocalSecurityHub, startLocalSecurityHub } from '../../local/securityhub';
@@ -159,11 +160,20 @@ describe('alerts on every output, exactly once, under faults', () => {
     expect(count(hub.imports.map((i) => i.id)).size).toBe(36);
     expect(hub.imports.every((i) => i.kind === 'created')).toBe(true);
 
+    // One message per critical, or one per burst (a send of more than CHAT_BURST alerts, which then
+    // counts them); the events named are criticals, none twice, and the counts add up to all of them.
     const chat = h.sns.published.filter((p) => p.topicArn === CHAT);
-    const chatIds = chat.map((m) => ids.find((id) => m.message.includes(id)));
-    expect(chatIds.every((id) => id !== undefined && critical.has(id))).toBe(true);
-    expect(new Set(chatIds).size).toBe(critical.size);
-    expect(chat).toHaveLength(critical.size);
+    const named = chat.flatMap((m) => ids.filter((id) => m.message.includes(id)));
+    expect(named.every((id) => critical.has(id))).toBe(true);
+    expect(new Set(named).size).toBe(named.length);
+    const conveyed = chat.map((m) => {
+      const n = JSON.parse(m.message) as {
+        metadata: { eventType: string; additionalContext: { count?: string } };
+      };
+      return n.metadata.eventType === 'trailwatch-digest' ? Number(n.metadata.additionalContext.count) : 1;
+    });
+    expect(conveyed.reduce((a, b) => a + b, 0)).toBe(critical.size);
+    expect(conveyed.some((n) => n > CHAT_BURST)).toBe(true);
     // Chatbot reads its own format, not the alert topic's per-protocol JSON; the hostile user agent
     // mentions no one and links nowhere there.
     for (const m of chat) {

@@ -3,6 +3,8 @@
 import { renderAlert, renderDigest } from '../../lambda/core/alert';
 import { normalizeRecord } from '../../lambda/core/event';
 import {
+  burstNotification,
+  CHAT_BURST,
   CHAT_LIMITS,
   type ChatNotification,
   chatLink,
@@ -11,7 +13,7 @@ import {
   chatText,
   ruleIdText,
 } from '../../lambda/core/outputs/chat';
-import { parseDocument } from '../../lambda/core/outputs/document';
+import { type AlertDocument, parseDocument } from '../../lambda/core/outputs/document';
 import type { Finding, JsonObject, RenderedAlert } from '../../lambda/core/types';
 import { hostileStopLogging } from '../support/hostile';
 
@@ -312,5 +314,22 @@ describe('rule ids in chat', () => {
     expect(ruleIdText('cloudtrail.logging-stopped')).toBe('cloudtrail.logging-stopped');
     expect(ruleIdText('<!channel> see evil.example')).not.toMatch(/[<>]|evil\.example/);
     expect(ruleIdText('a'.repeat(200))).not.toBe('a'.repeat(200));
+  });
+});
+
+describe('a burst of alerts in one notification', () => {
+  it('lists the most severe first, counts them all, and keeps the hostile text inert', () => {
+    const high = { ...hostileStopLogging('burst-high', 0), severity: 'high' as const };
+    const docs = [high, hostileStopLogging('burst-crit', 0)].map(
+      (f) => parseDocument(documentOf(renderAlert(f))) as AlertDocument,
+    );
+    const n = burstNotification([...docs, ...docs.map((d) => ({ ...d, id: `${d.id}x` }))]);
+    expect(n.metadata).toMatchObject({ eventType: 'trailwatch-digest', additionalContext: { count: '4' } });
+    expect(n.content.title).toMatch(/CRITICAL/);
+    expect(n.content.description.indexOf('burst-crit')).toBeLessThan(
+      n.content.description.indexOf('burst-high'),
+    );
+    expect(JSON.stringify(n)).not.toMatch(/<!channel>|<@|\]\(http/);
+    expect(CHAT_BURST).toBe(3);
   });
 });

@@ -11,12 +11,14 @@ import {
   FALLBACK_TYPE,
   findingTypes,
   type ImportTarget,
-  importResults,
-  isTransientImportError,
   MAX_FINDINGS_PER_IMPORT,
   parseProductArn,
-  planImports,
 } from '../../lambda/core/outputs/security-hub';
+import {
+  importResults,
+  isTransientImportError,
+  planImports,
+} from '../../lambda/core/outputs/security-hub-imports';
 import type { ForwardItem, ForwardResult } from '../../lambda/core/ports';
 import type { Finding, JsonObject, RenderedAlert, Severity } from '../../lambda/core/types';
 import { hostileStopLogging } from '../support/hostile';

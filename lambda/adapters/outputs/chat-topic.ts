@@ -3,8 +3,8 @@
 // item, in order. The SDK package is loaded on the first send, so a detector without a chat topic
 // never evaluates it.
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { chatMessage } from '../../core/outputs/chat';
-import { documentProblem, parseDocument } from '../../core/outputs/document';
+import { burstNotification, CHAT_BURST, chatNotification } from '../../core/outputs/chat';
+import { documentProblem, type OutputDocument, parseDocument } from '../../core/outputs/document';
 import { reasonText } from '../../core/outputs/limits';
 import type { AlertOutput, ForwardItem, ForwardResult } from '../../core/ports';
 import { CLIENT_SETTINGS, complete, errorCode, errorReason, isPermanentKms } from './errors';
@@ -73,20 +73,21 @@ export class ChatTopicOutput implements AlertOutput {
 
   async send(items: readonly ForwardItem[]): Promise<ForwardResult[]> {
     const results: (ForwardResult | undefined)[] = new Array(items.length).fill(undefined);
-    const messages = items.map((item, index) => {
+    const documents = items.map((item, index) => {
       try {
-        return chatMessage(parseDocument(item.document));
+        return parseDocument(item.document);
       } catch (error) {
         results[index] = { ok: false, permanent: true, reason: reasonText(documentProblem(error)) };
         return undefined;
       }
     });
+    const messages = chatMessages(documents);
     if (messages.every((m) => m === undefined)) return complete(results);
     const { sdk, client } = await this.ready();
     let answered = false;
     for (let index = 0; index < items.length; index++) {
       const message = messages[index];
-      if (message === undefined) continue;
+      if (typeof message !== 'string') continue;
       try {
         const out = await client.send(
           new sdk.PublishCommand({ TopicArn: this.options.topicArn, Message: message }),
@@ -107,7 +108,7 @@ export class ChatTopicOutput implements AlertOutput {
         // Nothing published yet: the whole send failed and is retried as one.
         if (!permanent && !answered) throw error;
         for (let rest = index; rest < items.length; rest++) {
-          if (messages[rest] === undefined) continue;
+          if (typeof messages[rest] !== 'string') continue;
           results[rest] = {
             ok: false,
             permanent,
@@ -118,6 +119,26 @@ export class ChatTopicOutput implements AlertOutput {
         break;
       }
     }
+    // The alerts folded into a burst's message share its outcome.
+    for (const [index, carrier] of messages.entries()) {
+      if (typeof carrier === 'number') results[index] = results[carrier];
+    }
     return complete(results);
   }
+}
+
+/**
+ * Per item: its message; `undefined` when it has none (unreadable); or the index of the item whose
+ * message carries it. Past CHAT_BURST alerts in one send, the alerts go out as one notification,
+ * carried by the first of them; repeat summaries always go alone.
+ */
+function chatMessages(documents: readonly (OutputDocument | undefined)[]): (string | number | undefined)[] {
+  const alerts = documents.flatMap((d, index) => (d?.kind === 'alert' ? [{ d, index }] : []));
+  const burst = alerts.length > CHAT_BURST;
+  const carrier = alerts[0]?.index ?? -1;
+  return documents.map((d, index) => {
+    if (d === undefined) return undefined;
+    if (!burst || d.kind !== 'alert') return JSON.stringify(chatNotification(d));
+    return index === carrier ? JSON.stringify(burstNotification(alerts.map((a) => a.d))) : carrier;
+  });
 }

@@ -3,14 +3,13 @@
 // so a detector without Security Hub never evaluates it.
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { reasonText } from '../../core/outputs/limits';
+import { type ImportTarget, parseProductArn } from '../../core/outputs/security-hub';
 import {
-  type ImportTarget,
   importResults,
   isTransientImportError,
   type PlannedFinding,
-  parseProductArn,
   planImports,
-} from '../../core/outputs/security-hub';
+} from '../../core/outputs/security-hub-imports';
 import type { AlertOutput, ForwardItem, ForwardResult } from '../../core/ports';
 import { CLIENT_SETTINGS, complete, errorCode, isPermanentKms, sendInOrder } from './errors';
 

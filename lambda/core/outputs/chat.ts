@@ -16,9 +16,16 @@
 // Sizes: Slack shows a header of at most 150 characters and a section of at most 3,000; Teams
 // messages stop at about 28 KB. The title is kept to 150 characters, the description to 2,500, five
 // next steps and six keywords, so the whole JSON stays in the low kilobytes: far under SNS's 256 KB.
+import { DIGEST_SCHEMA_ID } from '../alert/fit';
 import { stableId } from '../alert/text';
-import type { Severity } from '../types';
-import { type AlertDocument, CONSOLE_LINK, type DigestDocument, type OutputDocument } from './document';
+import { SEVERITIES, type Severity } from '../types';
+import {
+  type AlertDocument,
+  CONSOLE_LINK,
+  type DigestDocument,
+  type DigestEntry,
+  type OutputDocument,
+} from './document';
 import { clip, field } from './limits';
 
 export const CHAT_LIMITS = {
@@ -304,6 +311,49 @@ function digestNotification(doc: DigestDocument): ChatNotification {
       }),
     },
   };
+}
+
+/**
+ * Alerts sent to the chat together (one send's batch) become one notification past this many: a
+ * burst posts one message per batch, not one per alert.
+ */
+export const CHAT_BURST = 3;
+
+/** Several alerts as one notification, listed most severe first like a digest. */
+export function burstNotification(alerts: readonly AlertDocument[]): ChatNotification {
+  const entries: DigestEntry[] = alerts
+    .map((a) => ({
+      severity: a.severity,
+      ruleId: a.ruleId,
+      title: a.title,
+      summary: a.summary,
+      eventId: a.event.id,
+      eventName: a.event.name,
+      eventTime: a.event.time,
+      actor: a.actor.name || a.actor.arn,
+      ipAddress: a.source.ipAddress,
+      region: a.event.region,
+      account: a.event.account,
+      console: a.console,
+    }))
+    .sort((x, y) => SEVERITIES.indexOf(y.severity) - SEVERITIES.indexOf(x.severity));
+  const countsBySeverity = Object.fromEntries(
+    SEVERITIES.map((s) => [s, entries.filter((e) => e.severity === s).length]),
+  ) as Record<Severity, number>;
+  return digestNotification({
+    kind: 'digest',
+    schema: DIGEST_SCHEMA_ID,
+    id: stableId(alerts.map((a) => a.id).join(',')),
+    severity: entries[0]?.severity ?? 'info',
+    count: entries.length,
+    countsBySeverity,
+    findings: entries,
+    findingsOmitted: 0,
+    eventIds: entries.map((e) => e.eventId),
+    eventIdsOmitted: 0,
+    repeatsOf: undefined,
+    generatedAt: '',
+  });
 }
 
 /** The custom notification for an alert or digest document. */
