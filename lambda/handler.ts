@@ -151,8 +151,9 @@ function emitMetrics(report: RunReport, stackName: string, nowMs: number): void 
 }
 
 /**
- * Per output that is on: `OutputQueued`, the entries waiting, and `OutputOldestAgeSeconds`, the age
- * of the oldest (0 when none waits), which the output's alarm watches. Not emitted when no output is on.
+ * Per output that is on, after the run's deliveries: `OutputQueued`, the entries still waiting, and
+ * `OutputOldestAgeSeconds`, the age of the oldest of them (0 when none waits), which the output's
+ * alarm watches. Not emitted when no output is on.
  */
 export function emitOutputMetrics(
   report: RunReport,
@@ -165,7 +166,7 @@ export function emitOutputMetrics(
     }
     line(['StackName', 'Output'], 'OutputQueued', 'Count', {
       Output: output.output,
-      OutputQueued: output.queued,
+      OutputQueued: output.left,
     });
     line(['StackName', 'Output'], 'OutputOldestAgeSeconds', 'Seconds', {
       Output: output.output,

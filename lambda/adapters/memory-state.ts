@@ -140,11 +140,15 @@ export class MemoryStateStore implements StateStore {
         createdAtMs: entry.createdAtMs,
         attempts: entry.attempts,
       }));
-    const oldest = queue.reduce(
-      (min, [, entry]) => Math.min(min, entry.createdAtMs),
-      Number.POSITIVE_INFINITY,
-    );
-    return { due, queued: queue.length, oldestCreatedMs: queue.length > 0 ? oldest : Number.NaN };
+    const dueSlots = new Set(due.map((entry) => entry.slot));
+    const oldest = (entries: Array<[string, MemoryForward]>) =>
+      entries.length === 0 ? Number.NaN : Math.min(...entries.map(([, entry]) => entry.createdAtMs));
+    return {
+      due,
+      queued: queue.length,
+      oldestCreatedMs: oldest(queue),
+      oldestNotDueMs: oldest(queue.filter(([slot]) => !dueSlots.has(slot))),
+    };
   }
 
   async claimForward(output: OutputName, slot: string, claim: Claim): Promise<'claimed' | 'held' | 'gone'> {

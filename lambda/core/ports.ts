@@ -462,6 +462,8 @@ export interface ForwardListing {
   readonly queued: number;
   /** When the oldest entry seen was recorded; NaN when the queue is empty. */
   readonly oldestCreatedMs: number;
+  /** The same among the entries seen but not in `due`; NaN when there are none. */
+  readonly oldestNotDueMs: number;
 }
 
 /** One item's outcome in an output's send. */

@@ -102,6 +102,7 @@ describe('the outputs queues in DynamoDB', () => {
       due: [],
       queued: 0,
       oldestCreatedMs: Number.NaN,
+      oldestNotDueMs: Number.NaN,
     });
   });
 
@@ -125,7 +126,7 @@ describe('the outputs queues in DynamoDB', () => {
 
     await l.deferForward('eventBus', entry!.slot, 'MalformedDetail: odd', T + 2_000, T + 120_000);
     const later = await l.listForward('eventBus', T + 60_000, 10);
-    expect(later).toMatchObject({ due: [], queued: 1 });
+    expect(later).toMatchObject({ due: [], queued: 1, oldestCreatedMs: T, oldestNotDueMs: T });
     const due = await l.listForward('eventBus', T + 120_000, 10);
     expect(due.due[0]).toMatchObject({ key: a.key, attempts: 1 });
     const [item] = await rawItems('forward#eventBus');

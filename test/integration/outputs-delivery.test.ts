@@ -189,4 +189,65 @@ describe('alerts on every output, exactly once, under faults', () => {
 
     expect(await h.outboxSize()).toBe(0);
   });
+
+  it('shows an output refused for good: the entry stays, its age metric grows and a log line names it, until it is fixed', async () => {
+    await h.reset({
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      AWS_ENDPOINT_URL_SECURITYHUB: hub.endpoint,
+      TRAILWATCH_EVENT_BUS: 'not-created-yet',
+      // The error lines only (the suite runs at FATAL).
+      AWS_LAMBDA_LOG_LEVEL: 'ERROR',
+      TRAILWATCH_SECURITY_HUB_PRODUCT_ARN: hub.defaultProductArn(HOME),
+      TRAILWATCH_REPEAT_WINDOW_MINUTES: '0',
+      TRAILWATCH_REGIONS: HOME,
+    });
+    const record = alertingEvent(h.t0 - 4 * MINUTE, 0);
+    h.cloudtrail.addEvent(HOME, record);
+    const first = await captured(() => h.tick(h.t0));
+    expect(first.status).toBe('completed');
+    expect(hub.findings().size).toBe(1);
+    expect(bus.events).toHaveLength(0);
+    expect(first.logs.some((l) => l.message === 'output failing' && l.output === 'eventBus')).toBe(true);
+
+    const later = await captured(() => h.tick(h.t0 + 20 * MINUTE));
+    const age = later.metrics.find((m) => m.Output === 'eventBus' && 'OutputOldestAgeSeconds' in m);
+    expect(age?.OutputOldestAgeSeconds).toBeGreaterThanOrEqual(20 * 60);
+    expect(later.metrics.find((m) => m.Output === 'eventBus' && 'OutputQueued' in m)?.OutputQueued).toBe(1);
+    expect(later.metrics.find((m) => m.Output === 'securityHub' && 'OutputQueued' in m)?.OutputQueued).toBe(
+      0,
+    );
+
+    bus.createBus('not-created-yet', HOME);
+    const fixed = await captured(() => h.tick(h.t0 + 90 * MINUTE));
+    expect(bus.events.map((e) => (e.detail.eventIds as string[])[0])).toEqual([record.eventID]);
+    expect(fixed.metrics.find((m) => m.Output === 'eventBus' && 'OutputQueued' in m)?.OutputQueued).toBe(0);
+    expect(hub.imports).toHaveLength(1);
+  });
 });
+
+/** A tick's summary with the metric (EMF) and log lines it wrote. */
+async function captured(tick: () => Promise<{ status: string }>): Promise<{
+  status: string;
+  metrics: Array<Record<string, unknown>>;
+  logs: Array<Record<string, unknown>>;
+}> {
+  process.env.TRAILWATCH_METRICS = 'on';
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  let status = 'failed';
+  try {
+    status = (await tick()).status;
+  } finally {
+    process.stdout.write = write;
+    process.env.TRAILWATCH_METRICS = 'off';
+  }
+  const parsed = lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { status, metrics: parsed.filter((l) => '_aws' in l), logs: parsed.filter((l) => !('_aws' in l)) };
+}

@@ -222,9 +222,11 @@ describe('a run with outputs', () => {
     expect(bus.eventIds().sort()).toEqual(['e1', 'e2']);
     expect(chat.eventIds()).toEqual(['e1']);
     expect(report.outputs).toEqual([
-      expect.objectContaining({ output: 'eventBus', queued: 2, delivered: 2, failed: 0 }),
-      expect.objectContaining({ output: 'chat', queued: 1, delivered: 1, failed: 0 }),
+      expect.objectContaining({ output: 'eventBus', queued: 2, left: 0, delivered: 2, failed: 0 }),
+      expect.objectContaining({ output: 'chat', queued: 1, left: 0, delivered: 1, failed: 0 }),
     ]);
+    // Nothing left: no age to report.
+    expect(report.outputs.every((o) => Number.isNaN(o.oldestAgeMs))).toBe(true);
     expect(state.forward.get('eventBus')?.size).toBe(0);
     // The overlap reads the same events again: nothing goes anywhere twice.
     await run(NOW + 5 * MINUTE_MS);
@@ -335,6 +337,12 @@ describe('a run with outputs', () => {
     await run(NOW);
     clock.now = NOW + 20 * MINUTE_MS;
     const later = await run(NOW + 20 * MINUTE_MS);
-    expect(later.outputs[0]!.oldestAgeMs).toBe(20 * MINUTE_MS);
+    expect(later.outputs[0]).toMatchObject({ queued: 1, left: 1, oldestAgeMs: 20 * MINUTE_MS });
+    // Delivered at last: nothing left, and the age is gone with it.
+    bus.down = undefined;
+    clock.now = NOW + 25 * MINUTE_MS;
+    const fixed = await run(NOW + 25 * MINUTE_MS);
+    expect(fixed.outputs[0]).toMatchObject({ queued: 1, left: 0, delivered: 1 });
+    expect(fixed.outputs[0]!.oldestAgeMs).toBeNaN();
   });
 });

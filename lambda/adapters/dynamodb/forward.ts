@@ -16,6 +16,7 @@ export class DynamoForwardStore implements ForwardStore {
     const due: PendingForward[] = [];
     let queued = 0;
     let oldestCreatedMs = Number.NaN;
+    let oldestNotDueMs = Number.NaN;
     for await (const page of this.t.queryPages({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': s(`forward#${output}`) },
@@ -25,15 +26,13 @@ export class DynamoForwardStore implements ForwardStore {
       for (const item of page.Items ?? []) {
         queued += 1;
         const entry = decodeForward(item);
-        // NaN at first: any time is older than none.
-        if (Number.isFinite(entry.createdAtMs) && !(entry.createdAtMs >= oldestCreatedMs)) {
-          oldestCreatedMs = entry.createdAtMs;
-        }
+        oldestCreatedMs = older(oldestCreatedMs, entry.createdAtMs);
         if (due.length < limit && num(item.nextTryMs) <= nowMs) due.push(entry);
+        else oldestNotDueMs = older(oldestNotDueMs, entry.createdAtMs);
       }
       if (queued >= SCAN_LIMIT) break;
     }
-    return { due, queued, oldestCreatedMs };
+    return { due, queued, oldestCreatedMs, oldestNotDueMs };
   }
 
   async claimForward(output: OutputName, slot: string, claim: Claim): Promise<'claimed' | 'held' | 'gone'> {
@@ -97,6 +96,12 @@ export class DynamoForwardStore implements ForwardStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+}
+
+/** The older of two times; NaN (none yet) loses to any time. */
+function older(a: number, b: number): number {
+  if (!Number.isFinite(b)) return a;
+  return Number.isFinite(a) && a <= b ? a : b;
 }
 
 function decodeForward(item: Item): PendingForward {

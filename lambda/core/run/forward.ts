@@ -24,6 +24,7 @@ async function drainOutput(run: RunContext, output: AlertOutput): Promise<Output
   const r: OutputReport = {
     output: output.name,
     queued: 0,
+    left: 0,
     oldestAgeMs: Number.NaN,
     delivered: 0,
     failed: 0,
@@ -36,9 +37,9 @@ async function drainOutput(run: RunContext, output: AlertOutput): Promise<Output
   try {
     const listing = await ledger.listForward(output.name, run.now(), FORWARD_PER_RUN);
     r.queued = listing.queued;
-    r.oldestAgeMs = Number.isFinite(listing.oldestCreatedMs)
-      ? run.now() - listing.oldestCreatedMs
-      : Number.NaN;
+    r.left = listing.queued;
+    r.oldestAgeMs = ageOf(run, listing.oldestCreatedMs);
+    const delivered = new Set<string>();
     const size = Math.max(1, output.batchSize);
     for (let at = 0; at < listing.due.length; at += size) {
       if (run.now() >= stopAtMs) {
@@ -52,12 +53,17 @@ async function drainOutput(run: RunContext, output: AlertOutput): Promise<Output
         else if (claimed === 'held') r.held += 1;
       }
       if (batch.length === 0) continue;
-      if (!(await sendBatch(run, output, batch, r))) {
+      if (!(await sendBatch(run, output, batch, r, delivered))) {
         // The service as a whole failed: the rest waits for the next run rather than fail the same way.
         r.deferred += Math.max(0, listing.due.length - at - size);
         break;
       }
     }
+    // What is left: the entries not due, and the due ones not delivered.
+    r.left = listing.queued - delivered.size;
+    const undelivered = listing.due.filter((entry) => !delivered.has(entry.slot)).map((e) => e.createdAtMs);
+    // Math.min of nothing is Infinity, which ageOf reads as none left.
+    r.oldestAgeMs = ageOf(run, Math.min(...[...undelivered, listing.oldestNotDueMs].filter(Number.isFinite)));
   } catch (error) {
     r.error = errorRecord(
       error,
@@ -67,12 +73,17 @@ async function drainOutput(run: RunContext, output: AlertOutput): Promise<Output
   return r;
 }
 
+function ageOf(run: RunContext, createdAtMs: number): number {
+  return Number.isFinite(createdAtMs) ? run.now() - createdAtMs : Number.NaN;
+}
+
 /** Sends one claimed batch and records each entry's outcome; false when the call as a whole failed. */
 async function sendBatch(
   run: RunContext,
   output: AlertOutput,
   batch: readonly PendingForward[],
   r: OutputReport,
+  delivered: Set<string>,
 ): Promise<boolean> {
   const ledger = run.deps.state.ledger;
   let results: readonly ForwardResult[];
@@ -94,6 +105,7 @@ async function sendBatch(
     if (result.ok) {
       await ledger.completeForward(output.name, entry.slot);
       r.delivered += 1;
+      delivered.add(entry.slot);
       continue;
     }
     const now = run.now();

@@ -187,7 +187,9 @@ export interface OutputReport {
   output: OutputName;
   /** Entries in its queue when the run looked (at least this many when the queue is long). */
   queued: number;
-  /** Age of the oldest entry then, against the run's clock; NaN when the queue was empty. */
+  /** Entries left in it after this run's deliveries. */
+  left: number;
+  /** Age of the oldest entry left, against the run's clock; NaN when none is left. */
   oldestAgeMs: number;
   delivered: number;
   /** Transient failures: tried again at the next run. */
