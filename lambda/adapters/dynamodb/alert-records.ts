@@ -66,8 +66,10 @@ function recordAndOutbox(
   ];
 }
 
-/** The alert's entry in each output's queue that takes its severity. */
-// No expiry: an entry leaves its queue only when delivered, however long its output is down.
+/**
+ * The alert's entry in each output's queue that takes its severity. No expiry: an entry leaves its
+ * queue only when delivered, however long its output is down.
+ */
 function forwardItems(t: DynamoTable, alert: StoredAlert, claim: Claim): TransactWriteItem[] {
   if (t.outputs.length === 0) return [];
   const item = forwardItemOf(alert);
