@@ -169,7 +169,7 @@ async function dispatch(rt: Runtime, event: unknown, context: InvocationContext)
   // Also delivers what the outbox holds and queues due repeat summaries, like every run.
   const report = await runOnce(
     rt.deps,
-    { ...rt.config, regions: [], maxOutboxPerRun: MAX_OUTBOX_PER_RUN },
+    { ...rt.config, regions: [], maxOutboxPerRun: MAX_OUTBOX_PER_RUN, outputsAfterRecordingOnly: true },
     {
       runId: `${context.awsRequestId || 'local'}:dispatch`,
       windowEndMs: tickMs,

@@ -131,6 +131,8 @@ async function work(
     ...rt.config,
     regions: [item.region],
     maxOutboxPerRun: MAX_OUTBOX_PER_RUN,
+    // The detector's own run delivers what the outputs' queues hold; a worker, only in a run that recorded an alert.
+    outputsAfterRecordingOnly: true,
     ...overrides.settings,
   };
   const window = windowEnd({ time: new Date(item.tickMs).toISOString() }, wallNow, settings.schedulePeriodMs);

@@ -345,4 +345,25 @@ describe('a run with outputs', () => {
     expect(fixed.outputs[0]).toMatchObject({ queued: 1, left: 0, delivered: 1 });
     expect(fixed.outputs[0]!.oldestAgeMs).toBeNaN();
   });
+
+  it('leaves the queues alone in a run that recorded nothing, when told to (the organization workers)', async () => {
+    const bus = new RecordingOutput('eventBus');
+    const { source, run } = setup([{ name: 'eventBus', minSeverity: 'high' }], [bus], {
+      outputsAfterRecordingOnly: true,
+    });
+    bus.down = new Error('down');
+    source.add(REGION, record('e1', 'StopLogging', NOW - 10 * MINUTE_MS));
+    const first = await run(NOW);
+    expect(first.outputs).toHaveLength(1);
+    expect(bus.calls).toEqual([1]);
+    bus.down = undefined;
+    // Nothing new: the queue waits for a run that delivers it (the detector's own, in production).
+    const idle = await run(NOW + 5 * MINUTE_MS);
+    expect(idle.outputs).toEqual([]);
+    expect(bus.calls).toEqual([1]);
+    // A run that records an alert delivers the whole queue.
+    source.add(REGION, record('e2', 'StopLogging', NOW + 6 * MINUTE_MS));
+    await run(NOW + 10 * MINUTE_MS);
+    expect(bus.eventIds().sort()).toEqual(['e1', 'e2']);
+  });
 });

@@ -12,6 +12,8 @@ export interface AlertBudget {
 export class RunContext {
   /** Alerts SNS refused for good in this run: not tried again until a later run. */
   readonly refusedKeys = new Set<string>();
+  /** Alerts this run recorded itself (new records), with their entries in the outputs' queues. */
+  recorded = 0;
   readonly budget: AlertBudget;
 
   constructor(

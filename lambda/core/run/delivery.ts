@@ -115,6 +115,7 @@ export class PageDelivery {
       recorded === 'pending'
         ? await ledger.reclaimAlert(stored.key, claim)
         : await ledger.claimAlert(stored, claim);
+    if (result === 'claimed') this.run.recorded += 1;
     if (result === 'claimed' || result === 'resumed') return { stored, finding, claimedAtMs: claim.nowMs };
     if (result === 'held') this.r.alertsHeldElsewhere += 1;
     else this.r.alertsAlreadySent += 1;

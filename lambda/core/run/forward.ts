@@ -16,6 +16,8 @@ import { errorRecord, type OutputReport } from './types';
 export const OUTPUT_GRACE_MS = 10_000;
 
 export async function drainOutputs(run: RunContext): Promise<void> {
+  const recordedAny = run.recorded > 0 || run.report.repeats.summariesQueued > 0;
+  if (run.settings.outputsAfterRecordingOnly === true && !recordedAny) return;
   const outputs = run.deps.outputs ?? [];
   run.report.outputs = await Promise.all(outputs.map((output) => drainOutput(run, output)));
 }

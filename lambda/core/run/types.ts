@@ -48,6 +48,12 @@ export interface RunSettings extends WindowSettings {
    * re-reads behind the cursor (`rereads.ts`).
    */
   readonly lateAlertMs: number;
+  /**
+   * Deliver the outputs' queues only in a run that recorded an alert itself (the organization's
+   * dispatcher and workers: up to hundreds of runs a tick would otherwise each read every queue).
+   * The detector's own run, every schedule period, delivers whatever is left.
+   */
+  readonly outputsAfterRecordingOnly?: boolean | undefined;
   /** Replaces the sweeps' ages: for the tests that remove one, to show what it is for. */
   readonly sweepAgesMs?: readonly number[] | undefined;
   /** Follows this re-read plan whatever the rate (the bench's "re-read the whole overlap every run"). */
