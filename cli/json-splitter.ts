@@ -1,37 +1,15 @@
-// Streaming splitters: cut a byte stream into the text of single records without holding the
-// whole input. Trail files are one JSON object (`{"Records":[...]}`) that can be hundreds of MB,
-// so JSON.parse on the file is not an option; each record is small and parsed on its own.
+// The document splitter (JSON lines: line-splitter.ts) cuts a byte stream into the text of single
+// records without holding the whole input. Trail files are one JSON object (`{"Records":[...]}`)
+// that can be hundreds of MB, so JSON.parse on the file is not an option; each record is small and
+// parsed on its own.
 //
 // Both splitters work on bytes. Every structural character of JSON is ASCII and every byte of a
 // multi-byte UTF-8 sequence is >= 0x80, so scanning bytes never mistakes part of a character for
 // a quote or a brace.
 
-/** A record's text and where it was found, or why it could not be cut out. */
-export type Piece =
-  | {
-      readonly kind: 'record';
-      /** Position in its array (document mode), or -1 for a line of JSON lines. */
-      readonly index: number;
-      /** 1-based line of the record's first byte. */
-      readonly line: number;
-      /** The array it came from (`Records`, `Events`, or '' for a bare top-level array or a line). */
-      readonly key: string;
-      readonly text: string;
-    }
-  | {
-      readonly kind: 'error';
-      readonly index: number;
-      readonly line: number;
-      readonly key: string;
-      readonly message: string;
-    };
+import { Collector, NEWLINE, type Piece, type Splitter } from './line-splitter';
 
-export interface Splitter {
-  /** Splits what it can of `chunk`; pieces are appended to `out` in input order. */
-  push(chunk: Buffer, out: Piece[]): void;
-  /** The input ended: reports an unfinished record or document. */
-  end(out: Piece[]): void;
-}
+export { LineSplitter, type Piece, type Splitter } from './line-splitter';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -41,48 +19,9 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
-const NEWLINE = 0x0a;
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === NEWLINE || b === 0x0d || b === 0x09;
-}
-
-/** Pieces of a record that spans chunks, capped so one hostile record cannot exhaust memory. */
-class Collector {
-  private parts: Buffer[] = [];
-  private size = 0;
-  oversize = false;
-
-  constructor(private readonly maxBytes: number) {}
-
-  add(part: Buffer): void {
-    if (this.oversize) return;
-    this.size += part.length;
-    if (this.size > this.maxBytes) {
-      this.oversize = true;
-      this.parts = [];
-      return;
-    }
-    this.parts.push(part);
-  }
-
-  /** The collected text plus `tail`, then starts over. */
-  take(tail: Buffer): string {
-    const text =
-      this.parts.length === 0 ? tail.toString('utf8') : Buffer.concat([...this.parts, tail]).toString('utf8');
-    this.reset();
-    return text;
-  }
-
-  get length(): number {
-    return this.size;
-  }
-
-  reset(): void {
-    this.parts = [];
-    this.size = 0;
-    this.oversize = false;
-  }
 }
 
 type DocState =
@@ -411,46 +350,6 @@ export class DocumentSplitter implements Splitter {
   private breakDocument(out: Piece[], message: string): void {
     out.push({ kind: 'error', index: this.index, line: this.line, key: '', message });
     this.state = 'broken';
-  }
-}
-
-/** JSON lines: one record per line; blank lines are skipped, a long line is cut off and reported. */
-export class LineSplitter implements Splitter {
-  private readonly collector: Collector;
-  private line = 1;
-
-  constructor(private readonly maxRecordBytes = 1024 * 1024) {
-    this.collector = new Collector(maxRecordBytes);
-  }
-
-  push(chunk: Buffer, out: Piece[]): void {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(NEWLINE, start);
-      if (nl < 0) {
-        if (start < chunk.length) this.collector.add(chunk.subarray(start));
-        return;
-      }
-      this.finishLine(chunk.subarray(start, nl), out);
-      start = nl + 1;
-    }
-  }
-
-  end(out: Piece[]): void {
-    if (this.collector.length > 0 || this.collector.oversize) this.finishLine(Buffer.alloc(0), out);
-  }
-
-  private finishLine(tail: Buffer, out: Piece[]): void {
-    const line = this.line++;
-    if (this.collector.oversize || this.collector.length + tail.length > this.maxRecordBytes) {
-      this.collector.reset();
-      const message = `line is longer than ${this.maxRecordBytes} bytes; skipped`;
-      out.push({ kind: 'error', index: -1, line, key: '', message });
-      return;
-    }
-    const text = this.collector.take(tail);
-    if (text.trim() === '') return;
-    out.push({ kind: 'record', index: -1, line, key: '', text });
   }
 }
 

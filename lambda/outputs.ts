@@ -3,17 +3,16 @@
 // import, they made every cold start parse 338 KB more and load 16% slower, option on or off.
 import { join } from 'node:path';
 import type { OutputsConfig } from './config';
-import type { AlertOutput, ForwardItem, ForwardResult, OutputName } from './core/ports';
+import {
+  type AlertOutput,
+  type ForwardItem,
+  type ForwardResult,
+  OUTPUT_BATCH_SIZES,
+  type OutputName,
+} from './core/ports';
 
 /** The module of the adapters: `outputs-impl.ts` here, `outputs-impl.js` beside the bundle. */
 export const OUTPUTS_MODULE = 'outputs-impl';
-
-/** Items per send, as each adapter takes them (a test keeps the two alike). */
-export const OUTPUT_BATCH_SIZES: Readonly<Record<OutputName, number>> = {
-  eventBus: 10,
-  securityHub: 100,
-  chat: 10,
-};
 
 type OutputsModule = typeof import('./outputs-impl');
 

@@ -1,10 +1,10 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -19,6 +19,7 @@ import {
 } from '../lambda/core/settings';
 import { DetectorDashboard } from './dashboard';
 import { addDetectorAlarms } from './detector-alarms';
+import { acknowledgeFunctionFindings, grantDetectorState, grantLookupEvents } from './detector-permissions';
 import type { TrailwatchDetectorProps as DetectorBaseProps } from './detector-props';
 import {
   assertValid,
@@ -281,7 +282,7 @@ export class TrailwatchDetector extends Construct {
       environment: { ...environment },
       grant: (role) => {
         this.grantDetectorState(role);
-        this.grantLookupEvents(role);
+        grantLookupEvents(this, role);
       },
       deadLetterQueue: this.deadLetterQueue,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -347,67 +348,17 @@ export class TrailwatchDetector extends Construct {
       publishers,
       this.alarmArns,
     );
-    this.acknowledgeNagFindings();
+    acknowledgeFunctionFindings(this.function, this.deadLetterQueue);
   }
 
   /**
    * What every trailwatch function needs to keep its state and publish alerts: the table's item
-   * actions, sns:Publish on the alert topic, and the alert key for it. Every action named, each on the
-   * one resource it needs.
+   * actions, sns:Publish on the alert topic and its key, and each output's one action when it is on.
+   * Every action named, each on the one resource it needs.
    */
   public grantDetectorState(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'DetectorState',
-        actions: [
-          // TransactWriteItems is authorised by the item actions it contains, ConditionCheckItem among them.
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
-        resources: [this.table.tableArn],
-      }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishAlerts',
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-      }),
-    );
-    if (this.key) {
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'UseTopicKey',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [this.key.keyArn],
-        }),
-      );
-    }
+    grantDetectorState(grantee, this);
     this.outputs?.grant(grantee);
-  }
-
-  /** Event history of this account, for the detector function only. */
-  private grantLookupEvents(role: iam.Role): void {
-    // Kept in a policy of its own so that the IAM5 acknowledgement covers this statement only.
-    const lookupPolicy = new iam.Policy(this, 'LookupEventsPolicy', {
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'ReadEventHistory',
-          actions: ['cloudtrail:LookupEvents'],
-          resources: ['*'],
-        }),
-      ],
-    });
-    role.attachInlinePolicy(lookupPolicy);
-    Validations.of(lookupPolicy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudtrail:LookupEvents supports no resource-level permissions; AWS requires Resource "*" for it.',
-    });
   }
 
   /**
@@ -443,29 +394,5 @@ export class TrailwatchDetector extends Construct {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
     );
-  }
-
-  /** Findings that are by design, each with the reason; placed here so every user of the construct gets them. */
-  private acknowledgeNagFindings(): void {
-    Validations.of(this.function).acknowledge(
-      {
-        id: 'Serverless-LambdaTracing',
-        reason:
-          'One scheduled batch run with a structured JSON summary log per run; X-Ray would add cost and ' +
-          'xray:* permissions on Resource "*" for little insight.',
-      },
-      {
-        id: 'Serverless-LambdaAsyncFailureDestination',
-        reason:
-          'Failed asynchronous invocations go to the dead-letter queue (DeadLetterConfig), which is alarmed; ' +
-          'an on-failure destination as well would deliver each failure twice.',
-      },
-    );
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This queue is itself the dead-letter queue of the function, the schedule and the subscriptions; ' +
-        'nothing consumes it, so there is nothing to redrive.',
-    });
   }
 }

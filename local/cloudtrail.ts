@@ -5,14 +5,14 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
-  BodyTooLargeError,
   closeServer,
   deterministicUuid,
   LOOPBACK,
   listen,
   mulberry32,
-  readBody,
+  readBodyOr,
   regionFromAuthorization,
+  sendAwsJson,
 } from './net';
 
 /** How far back Event history reaches, as in the real service. */
@@ -801,17 +801,12 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
     return { body, ids: page.map((e) => e.id) };
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void => {
-    const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = {
-      'content-type': JSON_11,
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': deterministicUuid(`cloudtrail:${seed}`, ++requestCounter),
-    };
-    if (errorType) headers['x-amzn-errortype'] = errorType;
-    res.writeHead(status, headers);
-    res.end(text);
-  };
+  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void =>
+    sendAwsJson(res, status, body, {
+      contentType: JSON_11,
+      requestId: deterministicUuid(`cloudtrail:${seed}`, ++requestCounter),
+      errorType,
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const log: LookupRequestLog = {
@@ -831,14 +826,11 @@ export async function startLocalCloudTrail(options: LocalCloudTrailOptions = {})
     const stats = statsOf(history);
     stats.requests++;
     try {
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, BODY_LIMIT_BYTES);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError)
-          throw new ApiError(413, 'SerializationException', error.message);
-        throw error;
-      }
+      const raw = await readBodyOr(
+        req,
+        BODY_LIMIT_BYTES,
+        (message) => new ApiError(413, 'SerializationException', message),
+      );
       const target = req.headers['x-amz-target'];
       if (req.method !== 'POST' || typeof target !== 'string' || !target.endsWith('.LookupEvents')) {
         throw new ApiError(400, 'UnknownOperationException', `Unknown operation ${String(target)}`);

@@ -4,13 +4,13 @@
 // detail and unknown buses, and whole-call or per-entry failures on demand. Node built-ins only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
-  BodyTooLargeError,
   closeServer,
   deterministicUuid,
   LOOPBACK,
   listen,
-  readBody,
+  readBodyOr,
   regionFromAuthorization,
+  sendAwsJson,
 } from './net';
 
 const JSON_11 = 'application/x-amz-json-1.1';
@@ -204,28 +204,20 @@ export async function startLocalEventBridge(
     };
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void => {
-    const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = {
-      'content-type': JSON_11,
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': deterministicUuid('eventbridge', ++requests),
-    };
-    if (errorType) headers['x-amzn-errortype'] = errorType;
-    res.writeHead(status, headers);
-    res.end(text);
-  };
+  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void =>
+    sendAwsJson(res, status, body, {
+      contentType: JSON_11,
+      requestId: deterministicUuid('eventbridge', ++requests),
+      errorType,
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, BODY_LIMIT);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError)
-          throw new ApiError(413, 'SerializationException', error.message);
-        throw error;
-      }
+      const raw = await readBodyOr(
+        req,
+        BODY_LIMIT,
+        (message) => new ApiError(413, 'SerializationException', message),
+      );
       const target = String(req.headers['x-amz-target'] ?? '');
       const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       if (req.method !== 'POST' || name !== 'PutEvents') {

@@ -1,6 +1,6 @@
 // Small helpers shared by the local AWS stand-ins: ports, bodies, SigV4 scope, a seeded PRNG.
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The only interface the local servers bind to: nothing is reachable from outside the machine. */
@@ -99,4 +99,45 @@ export function deterministicUuid(namespace: string, counter: number): string {
   const hex = createHash('sha256').update(`${namespace}:${counter}`).digest('hex');
   const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Reads a whole request body; one larger than `limitBytes` becomes the server's own error
+ * (`tooLarge`, given the message), as each service answers it in its protocol.
+ */
+export async function readBodyOr(
+  req: IncomingMessage,
+  limitBytes: number,
+  tooLarge: (message: string) => Error,
+): Promise<Buffer> {
+  try {
+    return await readBody(req, limitBytes);
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? tooLarge(error.message) : error;
+  }
+}
+
+/**
+ * Answers in AWS's JSON protocols (JSON 1.0/1.1, REST-JSON): the body, its length, a request id,
+ * and an error's type in `x-amzn-errortype`.
+ */
+export function sendAwsJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  answer: {
+    readonly contentType: string;
+    readonly requestId: string;
+    readonly errorType?: string | undefined;
+  },
+): void {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'content-type': answer.contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': answer.requestId,
+  };
+  if (answer.errorType) headers['x-amzn-errortype'] = answer.errorType;
+  res.writeHead(status, headers);
+  res.end(text);
 }

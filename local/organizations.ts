@@ -3,7 +3,7 @@
 // organizational units, accounts with their status, pages of at most 20 with NextTokens bound to
 // the call and parent, and throttling on demand. Node built-ins only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { BodyTooLargeError, closeServer, deterministicUuid, LOOPBACK, listen, readBody } from './net';
+import { closeServer, deterministicUuid, LOOPBACK, listen, readBodyOr, sendAwsJson } from './net';
 
 const JSON_11 = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'AWSOrganizationsV20161128.';
@@ -163,28 +163,20 @@ export async function startLocalOrganizations(options: { port?: number } = {}): 
     },
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void => {
-    const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = {
-      'content-type': JSON_11,
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': deterministicUuid('organizations', ++requests),
-    };
-    if (errorType) headers['x-amzn-errortype'] = errorType;
-    res.writeHead(status, headers);
-    res.end(text);
-  };
+  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void =>
+    sendAwsJson(res, status, body, {
+      contentType: JSON_11,
+      requestId: deterministicUuid('organizations', ++requests),
+      errorType,
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, 64 * 1024);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError)
-          throw new ApiError(413, 'SerializationException', error.message);
-        throw error;
-      }
+      const raw = await readBodyOr(
+        req,
+        64 * 1024,
+        (message) => new ApiError(413, 'SerializationException', message),
+      );
       const target = String(req.headers['x-amz-target'] ?? '');
       const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       const operation = operations[name];

@@ -5,13 +5,13 @@
 // caller's default product ARN, and injected faults. Node built-ins only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
-  BodyTooLargeError,
   closeServer,
   deterministicUuid,
   LOOPBACK,
   listen,
-  readBody,
+  readBodyOr,
   regionFromAuthorization,
+  sendAwsJson,
 } from './net';
 
 const JSON_TYPE = 'application/json';
@@ -226,28 +226,20 @@ export async function startLocalSecurityHub(
     return { FailedCount: failed.length, SuccessCount: success, FailedFindings: failed };
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void => {
-    const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = {
-      'content-type': JSON_TYPE,
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': deterministicUuid('securityhub', ++requests),
-    };
-    if (errorType) headers['x-amzn-errortype'] = errorType;
-    res.writeHead(status, headers);
-    res.end(text);
-  };
+  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void =>
+    sendAwsJson(res, status, body, {
+      contentType: JSON_TYPE,
+      requestId: deterministicUuid('securityhub', ++requests),
+      errorType,
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, MAX_BATCH_BYTES);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError)
-          throw new ApiError(413, 'InvalidInputException', error.message);
-        throw error;
-      }
+      const raw = await readBodyOr(
+        req,
+        MAX_BATCH_BYTES,
+        (message) => new ApiError(413, 'InvalidInputException', message),
+      );
       const path = (req.url ?? '').split('?')[0];
       if (req.method !== 'POST' || path !== '/findings/import') {
         throw new ApiError(404, 'UnknownOperationException', `No operation at ${req.method} ${path}`);

@@ -4,7 +4,6 @@
 
 type AlertStatus = 'pending' | 'sent' | 'folded' | 'set-aside';
 
-import { forwardItemOf, forwardSlot, outputsFor } from '../core/forward';
 import { claimLapsed } from '../core/lease';
 import {
   type Claim,
@@ -13,14 +12,12 @@ import {
   type CountResult,
   CursorConflictError,
   type FoldResult,
-  type ForwardItem,
   type ForwardListing,
   type LeaseRequest,
   type LeaseResult,
   type OutputName,
   type OutputSelection,
   type PendingAlert,
-  type PendingForward,
   type PrincipalProfile,
   type ProfileValue,
   type RegionCursor,
@@ -33,6 +30,7 @@ import {
 } from '../core/ports';
 import { type Severity, severityRank } from '../core/types';
 import { volumeCap } from '../core/volume';
+import { MemoryForwardQueues } from './memory-forward';
 
 /** An outbox entry in memory: the alert, its claim and its refusals. */
 interface MemoryEntry {
@@ -43,16 +41,6 @@ interface MemoryEntry {
   retryAtMs: number;
 }
 
-/** An alert waiting for one output, in memory. */
-interface MemoryForward {
-  readonly item: ForwardItem;
-  readonly createdAtMs: number;
-  attempts: number;
-  nextTryMs: number;
-  claimant: string;
-  claimedAtMs: number;
-}
-
 export class MemoryStateStore implements StateStore {
   // Readable, so that tests can look inside.
   readonly cursors = new Map<string, RegionCursor>();
@@ -61,13 +49,14 @@ export class MemoryStateStore implements StateStore {
   readonly outbox = new Map<string, MemoryEntry>();
   /** Alerts refused for good, kept and retried hourly. */
   readonly aside = new Map<string, MemoryEntry>();
+  private readonly queues: MemoryForwardQueues;
   /** Each output's queue by sort key (most severe first when sorted). */
-  readonly forward = new Map<OutputName, Map<string, MemoryForward>>();
+  readonly forward: MemoryForwardQueues['queues'];
   private lease: { owner: string; untilMs: number; expectedEndMs: number } | undefined;
-  private readonly outputs: readonly OutputSelection[];
 
   constructor(options: { readonly outputs?: readonly OutputSelection[] } = {}) {
-    this.outputs = options.outputs ?? [];
+    this.queues = new MemoryForwardQueues(options.outputs ?? []);
+    this.forward = this.queues.queues;
   }
 
   async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
@@ -109,74 +98,30 @@ export class MemoryStateStore implements StateStore {
       refusals: 0,
       retryAtMs: 0,
     });
-    if (this.outputs.length > 0) {
-      const item = forwardItemOf(alert);
-      for (const output of outputsFor(this.outputs, item.severity)) {
-        const queue = this.forward.get(output.name) ?? new Map<string, MemoryForward>();
-        this.forward.set(output.name, queue);
-        queue.set(forwardSlot(item.severity, item.key), {
-          item,
-          createdAtMs: claim.nowMs,
-          attempts: 0,
-          nextTryMs: 0,
-          claimant: '',
-          claimedAtMs: Number.NaN,
-        });
-      }
-    }
+    this.queues.record(alert, claim.nowMs);
     return 'claimed';
   }
 
-  async listForward(output: OutputName, nowMs: number, limit: number): Promise<ForwardListing> {
-    const queue = [...(this.forward.get(output) ?? new Map<string, MemoryForward>()).entries()].sort(
-      ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
-    );
-    const due: PendingForward[] = queue
-      .filter(([, entry]) => entry.nextTryMs <= nowMs)
-      .slice(0, Math.max(0, limit))
-      .map(([slot, entry]) => ({
-        ...entry.item,
-        slot,
-        createdAtMs: entry.createdAtMs,
-        attempts: entry.attempts,
-      }));
-    const dueSlots = new Set(due.map((entry) => entry.slot));
-    const oldest = (entries: Array<[string, MemoryForward]>) =>
-      entries.length === 0 ? Number.NaN : Math.min(...entries.map(([, entry]) => entry.createdAtMs));
-    return {
-      due,
-      queued: queue.length,
-      oldestCreatedMs: oldest(queue),
-      oldestNotDueMs: oldest(queue.filter(([slot]) => !dueSlots.has(slot))),
-    };
+  listForward(output: OutputName, nowMs: number, limit: number): Promise<ForwardListing> {
+    return this.queues.listForward(output, nowMs, limit);
   }
 
-  async claimForward(output: OutputName, slot: string, claim: Claim): Promise<'claimed' | 'held' | 'gone'> {
-    const entry = this.forward.get(output)?.get(slot);
-    if (entry === undefined) return 'gone';
-    if (entry.claimant !== '' && !claimLapsed(claim, entry.claimant, entry.claimedAtMs)) return 'held';
-    entry.claimant = claim.runId;
-    entry.claimedAtMs = claim.nowMs;
-    return 'claimed';
+  claimForward(output: OutputName, slot: string, claim: Claim): Promise<'claimed' | 'held' | 'gone'> {
+    return this.queues.claimForward(output, slot, claim);
   }
 
-  async completeForward(output: OutputName, slot: string): Promise<void> {
-    this.forward.get(output)?.delete(slot);
+  completeForward(output: OutputName, slot: string): Promise<void> {
+    return this.queues.completeForward(output, slot);
   }
 
-  async deferForward(
+  deferForward(
     output: OutputName,
     slot: string,
-    _reason: string,
-    _nowMs: number,
+    reason: string,
+    nowMs: number,
     retryAtMs: number,
   ): Promise<void> {
-    const entry = this.forward.get(output)?.get(slot);
-    if (entry === undefined) return;
-    entry.attempts += 1;
-    entry.nextTryMs = retryAtMs;
-    entry.claimant = '';
-    entry.claimedAtMs = Number.NaN;
+    return this.queues.deferForward(output, slot, reason, nowMs, retryAtMs);
   }
 
   async reclaimAlert(key: string, claim: Claim): Promise<ClaimResult> {

@@ -9,60 +9,36 @@ import { EventBridgeOutput } from '../../lambda/adapters/outputs/eventbridge';
 import { SecurityHubOutput } from '../../lambda/adapters/outputs/securityhub';
 import { renderAlert, renderDigest } from '../../lambda/core/alert';
 import { stableId } from '../../lambda/core/alert/text';
-import { normalizeRecord } from '../../lambda/core/event';
 import type { ForwardItem } from '../../lambda/core/ports';
-import type { Finding, JsonObject, RenderedAlert } from '../../lambda/core/types';
+import type { Finding, RenderedAlert } from '../../lambda/core/types';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge';
 import { type LocalSecurityHub, startLocalSecurityHub } from '../../local/securityhub';
 import { type LocalSns, startLocalSns } from '../../local/sns';
+import { documentOf, EVENT_ACCOUNT, forwardItem, stopLoggingFinding } from '../support/output-fixtures';
 
 const REGION = 'us-east-1';
-const EVENT_ACCOUNT = '111122223333';
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
 const TOPIC = `arn:aws:sns:${REGION}:123456789012:trailwatch-chat`;
 
+/** The shared StopLogging in this suite's region, by a user whose name tries to mention everyone. */
 function finding(eventId: string, meta: Partial<Finding> = {}): Finding {
-  const record: JsonObject = {
-    eventVersion: '1.09',
-    eventID: eventId,
-    eventName: 'StopLogging',
-    eventSource: 'cloudtrail.amazonaws.com',
-    eventTime: '2026-03-01T10:00:00Z',
-    eventType: 'AwsApiCall',
-    awsRegion: REGION,
-    recipientAccountId: EVENT_ACCOUNT,
-    sourceIPAddress: '203.0.113.9',
-    userAgent: 'aws-cli/2.15.0',
-    requestParameters: { name: 'main' },
-    responseElements: null,
-    userIdentity: {
-      type: 'IAMUser',
-      userName: '<!channel> alice',
-      arn: `arn:aws:iam::${EVENT_ACCOUNT}:user/alice`,
-      accountId: EVENT_ACCOUNT,
-      accessKeyId: 'AKIAEXAMPLEKEY123456',
+  return stopLoggingFinding(
+    eventId,
+    {
+      awsRegion: REGION,
+      userIdentity: {
+        type: 'IAMUser',
+        userName: '<!channel> alice',
+        arn: `arn:aws:iam::${EVENT_ACCOUNT}:user/alice`,
+        accountId: EVENT_ACCOUNT,
+        accessKeyId: 'AKIAEXAMPLEKEY123456',
+      },
     },
-  };
-  const parsed = normalizeRecord(record);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return {
-    ruleId: 'cloudtrail.logging-stopped',
-    title: 'CloudTrail logging stopped',
-    severity: 'critical',
-    mitre: ['TA0005:T1562.008'],
-    summary: `alice stopped trail main (${eventId}).`,
-    runbook: 'Confirm with the caller; StartLogging.',
-    reference: 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html',
-    dedupKey: 'cloudtrail.logging-stopped:main',
-    event: parsed.event,
-    ...meta,
-  };
+    { summary: `alice stopped trail main (${eventId}).`, ...meta },
+  );
 }
 
-function itemOf(rendered: RenderedAlert, key: string): ForwardItem {
-  const document = (JSON.parse(rendered.message) as Record<string, string>).https!;
-  return { key, severity: 'critical', eventTimeMs: Date.parse('2026-03-01T10:00:00Z'), document };
-}
+const itemOf = (rendered: RenderedAlert, key: string): ForwardItem => forwardItem(documentOf(rendered), key);
 
 const alertItem = (eventId: string) =>
   itemOf(renderAlert(finding(eventId)), `${eventId}#cloudtrail.logging-stopped`);

@@ -35,6 +35,31 @@ export class MemoryStateStore extends PollStateStore {
   }
 }
 
+/** One LookupEvents record of a call by the IAM user alice; `body` replaces the CloudTrail record. */
+export function lookupRecord(
+  id: string,
+  name: string,
+  timeMs: number,
+  region: string,
+  body?: string,
+): LookupEventRecord {
+  return {
+    eventId: id,
+    eventName: name,
+    eventTimeMs: timeMs,
+    body:
+      body ??
+      JSON.stringify({
+        eventID: id,
+        eventName: name,
+        eventTime: new Date(timeMs).toISOString(),
+        eventSource: 'cloudtrail.amazonaws.com',
+        awsRegion: region,
+        userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
+      }),
+  };
+}
+
 /** A CloudTrail stand-in with the API's ordering and bounds, 50 a page; no rate limit. */
 export class MemoryEventSource implements EventSource {
   readonly queries: Array<LookupQuery & { region: string }> = [];

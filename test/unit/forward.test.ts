@@ -24,7 +24,7 @@ import { OUTPUT_GRACE_MS } from '../../lambda/core/run/forward';
 import { emptySuppressions } from '../../lambda/core/suppression';
 import type { Finding, RenderedAlert, Severity } from '../../lambda/core/types';
 import { MINUTE_MS } from '../../lambda/core/window';
-import { ManualClock, MemoryEventSource, RecordingSink } from '../support/memory-ports';
+import { lookupRecord, ManualClock, MemoryEventSource, RecordingSink } from '../support/memory-ports';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const REGION = 'eu-west-1';
@@ -44,21 +44,8 @@ const rule = (name: string, severity: Severity) =>
     explain: (e) => `${name} by ${e.actor.userName}`,
   });
 
-function record(id: string, name: string, timeMs: number): LookupEventRecord {
-  return {
-    eventId: id,
-    eventName: name,
-    eventTimeMs: timeMs,
-    body: JSON.stringify({
-      eventID: id,
-      eventName: name,
-      eventTime: new Date(timeMs).toISOString(),
-      eventSource: 'cloudtrail.amazonaws.com',
-      awsRegion: REGION,
-      userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
-    }),
-  };
-}
+const record = (id: string, name: string, timeMs: number, body?: string): LookupEventRecord =>
+  lookupRecord(id, name, timeMs, REGION, body);
 
 /** A rendering whose HTTPS body is a small document naming the event: what the outputs receive. */
 const render = (f: Finding): RenderedAlert => ({

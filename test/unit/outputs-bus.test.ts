@@ -1,7 +1,6 @@
 // The EventBridge output's pure part: one entry per alert with the document as Detail, the entry
 // size as the user guide computes it, and requests cut at 10 entries or 256 KB.
 import { renderAlert, renderDigest } from '../../lambda/core/alert';
-import { normalizeRecord } from '../../lambda/core/event';
 import {
   BUS_SOURCE,
   busEntry,
@@ -12,62 +11,11 @@ import {
 } from '../../lambda/core/outputs/bus';
 import { parseDocument } from '../../lambda/core/outputs/document';
 import type { ForwardItem } from '../../lambda/core/ports';
-import type { Finding, JsonObject, RenderedAlert } from '../../lambda/core/types';
+import type { JsonObject } from '../../lambda/core/types';
 import { entrySize as localEntrySize } from '../../local/eventbridge';
+import { documentOf, stopLoggingFinding as finding, forwardItem as item } from '../support/output-fixtures';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:123456789012:event-bus/security';
-
-function record(eventId: string, overrides: JsonObject = {}): JsonObject {
-  return {
-    eventVersion: '1.09',
-    eventID: eventId,
-    eventName: 'StopLogging',
-    eventSource: 'cloudtrail.amazonaws.com',
-    eventTime: '2026-03-01T10:00:00Z',
-    eventType: 'AwsApiCall',
-    awsRegion: 'us-east-1',
-    recipientAccountId: '111122223333',
-    sourceIPAddress: '203.0.113.9',
-    userAgent: 'aws-cli/2.15.0',
-    requestParameters: { name: 'main' },
-    responseElements: null,
-    userIdentity: {
-      type: 'IAMUser',
-      userName: 'alice',
-      arn: 'arn:aws:iam::111122223333:user/alice',
-      accountId: '111122223333',
-      accessKeyId: 'AKIAEXAMPLEKEY123456',
-    },
-    ...overrides,
-  };
-}
-
-function finding(eventId: string, overrides: JsonObject = {}): Finding {
-  const parsed = normalizeRecord(record(eventId, overrides));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return {
-    ruleId: 'cloudtrail.logging-stopped',
-    title: 'CloudTrail logging stopped',
-    severity: 'critical',
-    mitre: ['TA0005:T1562.008'],
-    summary: 'alice stopped trail main.',
-    runbook: 'Confirm with the caller; StartLogging.',
-    reference: 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html',
-    dedupKey: 'cloudtrail.logging-stopped:main',
-    event: parsed.event,
-  };
-}
-
-/** The document SNS's HTTPS subscribers get, as the forward queue stores it. */
-function documentOf(rendered: RenderedAlert): string {
-  const https = (JSON.parse(rendered.message) as Record<string, string>).https;
-  if (https === undefined) throw new Error('no https body');
-  return https;
-}
-
-function item(document: string, key = 'e#r'): ForwardItem {
-  return { key, severity: 'critical', eventTimeMs: Date.parse('2026-03-01T10:00:00Z'), document };
-}
 
 const alertItem = (eventId: string, overrides: JsonObject = {}) =>
   item(documentOf(renderAlert(finding(eventId, overrides))), `${eventId}#cloudtrail.logging-stopped`);

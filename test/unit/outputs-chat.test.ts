@@ -1,70 +1,24 @@
 // The chat output's pure part: an AWS Chatbot custom notification per alert or digest, with every
 // event-chosen string unable to become Slack or Teams markup, a mention or a link.
 import { renderAlert, renderDigest } from '../../lambda/core/alert';
-import { normalizeRecord } from '../../lambda/core/event';
 import {
   burstNotification,
   CHAT_BURST,
   CHAT_LIMITS,
   type ChatNotification,
   chatLink,
-  chatMessage,
+  chatMessages,
   chatNotification,
   chatText,
   ruleIdText,
 } from '../../lambda/core/outputs/chat';
 import { type AlertDocument, parseDocument } from '../../lambda/core/outputs/document';
-import type { Finding, JsonObject, RenderedAlert } from '../../lambda/core/types';
+import type { RenderedAlert } from '../../lambda/core/types';
 import { hostileStopLogging } from '../support/hostile';
+import { documentOf, stopLoggingFinding as finding } from '../support/output-fixtures';
 
 const ACCOUNT = '111122223333';
 const CONSOLE = 'https://us-east-1.console.aws.amazon.com/cloudtrailv2/home?region=us-east-1#/events/ev-1';
-
-function record(eventId: string, overrides: JsonObject = {}): JsonObject {
-  return {
-    eventVersion: '1.09',
-    eventID: eventId,
-    eventName: 'StopLogging',
-    eventSource: 'cloudtrail.amazonaws.com',
-    eventTime: '2026-03-01T10:00:00Z',
-    eventType: 'AwsApiCall',
-    awsRegion: 'us-east-1',
-    recipientAccountId: ACCOUNT,
-    sourceIPAddress: '203.0.113.9',
-    userAgent: 'aws-cli/2.15.0',
-    requestParameters: { name: 'main' },
-    responseElements: null,
-    userIdentity: {
-      type: 'IAMUser',
-      userName: 'alice',
-      arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-      accountId: ACCOUNT,
-      accessKeyId: 'AKIAEXAMPLEKEY123456',
-    },
-    ...overrides,
-  };
-}
-
-function finding(eventId: string, overrides: JsonObject = {}, meta: Partial<Finding> = {}): Finding {
-  const parsed = normalizeRecord(record(eventId, overrides));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return {
-    ruleId: 'cloudtrail.logging-stopped',
-    title: 'CloudTrail logging stopped',
-    severity: 'critical',
-    mitre: ['TA0005:T1562.008'],
-    summary: 'alice stopped trail main.',
-    runbook: 'Confirm with the caller; StartLogging; review what the caller did next.',
-    reference: 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html',
-    dedupKey: 'cloudtrail.logging-stopped:main',
-    event: parsed.event,
-    ...meta,
-  };
-}
-
-function documentOf(rendered: RenderedAlert): string {
-  return (JSON.parse(rendered.message) as Record<string, string>).https!;
-}
 
 function notify(rendered: RenderedAlert): ChatNotification {
   return chatNotification(parseDocument(documentOf(rendered)));
@@ -213,7 +167,7 @@ describe('hostile text', () => {
       expect(value.length).toBeLessThanOrEqual(CHAT_LIMITS.context);
     }
     const bytes = Buffer.byteLength(
-      chatMessage(parseDocument(documentOf(renderAlert(hostileStopLogging('evil-3', 0))))),
+      chatMessages([parseDocument(documentOf(renderAlert(hostileStopLogging('evil-3', 0))))])[0] as string,
     );
     expect(bytes).toBeLessThan(32 * 1024);
   });
@@ -318,6 +272,28 @@ describe('rule ids in chat', () => {
 });
 
 describe('a burst of alerts in one notification', () => {
+  it('carries a send of more than CHAT_BURST alerts in the first one, and sends a summary or an unreadable item apart', () => {
+    const alert = (id: string) => parseDocument(documentOf(renderAlert(hostileStopLogging(id, 0))));
+    const summary = parseDocument(
+      documentOf(
+        renderDigest([hostileStopLogging('rep-1', 0)], {
+          repeatsOf: {
+            leadAlertKey: 'lead#cloudtrail.logging-stopped',
+            windowStartMs: 0,
+            windowEndMs: 3_600_000,
+          },
+        }),
+      ),
+    );
+    const few = chatMessages([alert('f1'), alert('f2'), alert('f3')]);
+    expect(few.every((m) => typeof m === 'string')).toBe(true);
+    const many = chatMessages([undefined, alert('b1'), summary, alert('b2'), alert('b3'), alert('b4')]);
+    expect(many[0]).toBeUndefined();
+    expect(JSON.parse(many[1] as string).metadata.additionalContext.count).toBe('4');
+    expect(JSON.parse(many[2] as string).metadata.eventType).toBe('trailwatch-repeats');
+    expect([many[3], many[4], many[5]]).toEqual([1, 1, 1]);
+  });
+
   it('lists the most severe first, counts them all, and keeps the hostile text inert', () => {
     const high = { ...hostileStopLogging('burst-high', 0), severity: 'high' as const };
     const docs = [high, hostileStopLogging('burst-crit', 0)].map(

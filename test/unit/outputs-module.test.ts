@@ -1,8 +1,8 @@
 // The outputs the configuration turns on, each loading its adapter (and SDK client) on its first
 // send only; the batch sizes the drain uses before loading are the adapters' own.
 
-import { OUTPUT_NAMES } from '../../lambda/core/ports';
-import { createOutputs, OUTPUT_BATCH_SIZES } from '../../lambda/outputs';
+import { OUTPUT_BATCH_SIZES, OUTPUT_NAMES } from '../../lambda/core/ports';
+import { createOutputs } from '../../lambda/outputs';
 import * as impl from '../../lambda/outputs-impl';
 
 const ALL = {

@@ -2,7 +2,6 @@
 // the caller's account as AwsAccountId, ASFF field limits, and requests of at most 100 findings.
 import { renderAlert, renderDigest } from '../../lambda/core/alert';
 import { stableId } from '../../lambda/core/alert/text';
-import { normalizeRecord } from '../../lambda/core/event';
 import { parseDocument } from '../../lambda/core/outputs/document';
 import {
   type AsffFinding,
@@ -20,64 +19,39 @@ import {
   planImports,
 } from '../../lambda/core/outputs/security-hub-imports';
 import type { ForwardItem, ForwardResult } from '../../lambda/core/ports';
-import type { Finding, JsonObject, RenderedAlert, Severity } from '../../lambda/core/types';
+import type { Finding, JsonObject, Severity } from '../../lambda/core/types';
 import { hostileStopLogging } from '../support/hostile';
+import {
+  documentOf,
+  EVENT_ACCOUNT,
+  EVENT_TIME as RECORDED_TIME,
+  stopLoggingFinding,
+} from '../support/output-fixtures';
 
 const CALLER = '999988887777';
-const EVENT_ACCOUNT = '111122223333';
 const PRODUCT_ARN = defaultProductArn('eu-west-1', CALLER);
 const TARGET: ImportTarget = parseProductArn(PRODUCT_ARN);
 const NOW = Date.parse('2026-03-02T00:00:00Z');
-const EVENT_TIME = '2026-03-01T10:00:00.000Z';
+/** The event time as the finding carries it. */
+const EVENT_TIME = new Date(RECORDED_TIME).toISOString();
 
-function record(eventId: string, overrides: JsonObject = {}): JsonObject {
-  return {
-    eventVersion: '1.09',
-    eventID: eventId,
-    eventName: 'StopLogging',
-    eventSource: 'cloudtrail.amazonaws.com',
-    eventTime: EVENT_TIME,
-    eventType: 'AwsApiCall',
-    awsRegion: 'us-east-1',
-    recipientAccountId: EVENT_ACCOUNT,
-    sourceIPAddress: '203.0.113.9',
-    userAgent: 'aws-cli/2.15.0',
-    requestParameters: { name: 'main' },
-    responseElements: null,
-    userIdentity: {
-      type: 'AssumedRole',
-      principalId: 'AROAEXAMPLEID:alice',
-      arn: `arn:aws:sts::${EVENT_ACCOUNT}:assumed-role/Admin/alice`,
-      accountId: EVENT_ACCOUNT,
-      accessKeyId: 'ASIAEXAMPLEKEY123456',
-      sessionContext: {
-        sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${EVENT_ACCOUNT}:role/Admin`, userName: 'Admin' },
-        attributes: { mfaAuthenticated: 'false' },
-      },
+/** The shared StopLogging, by an assumed role. */
+const ASSUMED_ROLE: JsonObject = {
+  userIdentity: {
+    type: 'AssumedRole',
+    principalId: 'AROAEXAMPLEID:alice',
+    arn: `arn:aws:sts::${EVENT_ACCOUNT}:assumed-role/Admin/alice`,
+    accountId: EVENT_ACCOUNT,
+    accessKeyId: 'ASIAEXAMPLEKEY123456',
+    sessionContext: {
+      sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${EVENT_ACCOUNT}:role/Admin`, userName: 'Admin' },
+      attributes: { mfaAuthenticated: 'false' },
     },
-    ...overrides,
-  };
-}
+  },
+};
 
 function finding(eventId: string, overrides: JsonObject = {}, meta: Partial<Finding> = {}): Finding {
-  const parsed = normalizeRecord(record(eventId, overrides));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return {
-    ruleId: 'cloudtrail.logging-stopped',
-    title: 'CloudTrail logging stopped',
-    severity: 'critical',
-    mitre: ['TA0005:T1562.008'],
-    summary: 'alice stopped trail main.',
-    runbook: 'Confirm with the caller; StartLogging; review what the caller did next.',
-    reference: 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html',
-    dedupKey: 'cloudtrail.logging-stopped:main',
-    event: parsed.event,
-    ...meta,
-  };
-}
-
-function documentOf(rendered: RenderedAlert): string {
-  return (JSON.parse(rendered.message) as Record<string, string>).https!;
+  return stopLoggingFinding(eventId, { ...ASSUMED_ROLE, ...overrides }, meta);
 }
 
 function itemOf(document: string, eventTimeMs = Date.parse(EVENT_TIME)): ForwardItem {

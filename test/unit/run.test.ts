@@ -8,7 +8,13 @@ import { ThresholdEngine } from '../../lambda/core/threshold';
 import type { Finding, RenderedAlert } from '../../lambda/core/types';
 import { MINUTE_MS } from '../../lambda/core/window';
 import { THRESHOLD_RULES } from '../../lambda/rules';
-import { ManualClock, MemoryEventSource, MemoryStateStore, RecordingSink } from '../support/memory-ports';
+import {
+  lookupRecord,
+  ManualClock,
+  MemoryEventSource,
+  MemoryStateStore,
+  RecordingSink,
+} from '../support/memory-ports';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const REGION = 'eu-west-1';
@@ -41,23 +47,8 @@ const exploding = defineRule({
   },
 });
 
-function record(id: string, name: string, timeMs: number, body?: string): LookupEventRecord {
-  return {
-    eventId: id,
-    eventName: name,
-    eventTimeMs: timeMs,
-    body:
-      body ??
-      JSON.stringify({
-        eventID: id,
-        eventName: name,
-        eventTime: new Date(timeMs).toISOString(),
-        eventSource: 'cloudtrail.amazonaws.com',
-        awsRegion: REGION,
-        userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
-      }),
-  };
-}
+const record = (id: string, name: string, timeMs: number, body?: string): LookupEventRecord =>
+  lookupRecord(id, name, timeMs, REGION, body);
 
 const render = (f: Finding): RenderedAlert => ({
   subject: `${f.severity} ${f.ruleId}`,

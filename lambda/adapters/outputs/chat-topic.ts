@@ -3,10 +3,10 @@
 // item, in order. The SDK package is loaded on the first send, so a detector without a chat topic
 // never evaluates it.
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { burstNotification, CHAT_BURST, chatNotification } from '../../core/outputs/chat';
-import { documentProblem, type OutputDocument, parseDocument } from '../../core/outputs/document';
+import { chatMessages } from '../../core/outputs/chat';
+import { documentProblem, parseDocument } from '../../core/outputs/document';
 import { reasonText } from '../../core/outputs/limits';
-import type { AlertOutput, ForwardItem, ForwardResult } from '../../core/ports';
+import { type AlertOutput, type ForwardItem, type ForwardResult, OUTPUT_BATCH_SIZES } from '../../core/ports';
 import { CLIENT_SETTINGS, complete, errorCode, errorReason, isPermanentKms } from './errors';
 
 type Sdk = typeof import('@aws-sdk/client-sns');
@@ -49,7 +49,7 @@ export class ChatTopicOutput implements AlertOutput {
     if (!regionOfTopicArn(options.topicArn)) {
       throw new Error('ChatTopicOutput needs a topic ARN of the form arn:aws:sns:<region>:<account>:<name>');
     }
-    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 10));
+    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? OUTPUT_BATCH_SIZES.chat));
   }
 
   private ready(): Promise<{ sdk: Sdk; client: SNSClient }> {
@@ -125,20 +125,4 @@ export class ChatTopicOutput implements AlertOutput {
     }
     return complete(results);
   }
-}
-
-/**
- * Per item: its message; `undefined` when it has none (unreadable); or the index of the item whose
- * message carries it. Past CHAT_BURST alerts in one send, the alerts go out as one notification,
- * carried by the first of them; repeat summaries always go alone.
- */
-function chatMessages(documents: readonly (OutputDocument | undefined)[]): (string | number | undefined)[] {
-  const alerts = documents.flatMap((d, index) => (d?.kind === 'alert' ? [{ d, index }] : []));
-  const burst = alerts.length > CHAT_BURST;
-  const carrier = alerts[0]?.index ?? -1;
-  return documents.map((d, index) => {
-    if (d === undefined) return undefined;
-    if (!burst || d.kind !== 'alert') return JSON.stringify(chatNotification(d));
-    return index === carrier ? JSON.stringify(burstNotification(alerts.map((a) => a.d))) : carrier;
-  });
 }

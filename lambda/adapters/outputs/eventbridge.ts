@@ -1,9 +1,9 @@
 // The EventBridge output: each alert as one PutEvents entry on a configured bus. The SDK package is
 // loaded on the first send, so a detector without a bus never evaluates it.
 import type { EventBridgeClient, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import { MAX_PUT_EVENTS_ENTRIES, type PlannedEntry, planBusRequests } from '../../core/outputs/bus';
+import { type PlannedEntry, planBusRequests } from '../../core/outputs/bus';
 import { reasonText } from '../../core/outputs/limits';
-import type { AlertOutput, ForwardItem, ForwardResult } from '../../core/ports';
+import { type AlertOutput, type ForwardItem, type ForwardResult, OUTPUT_BATCH_SIZES } from '../../core/ports';
 import { CLIENT_SETTINGS, complete, errorCode, isPermanentKms, sendInOrder } from './errors';
 
 type Sdk = typeof import('@aws-sdk/client-eventbridge');
@@ -41,7 +41,7 @@ function regionOfBusArn(bus: string): string | undefined {
 
 export class EventBridgeOutput implements AlertOutput {
   readonly name = 'eventBus' as const;
-  readonly batchSize = MAX_PUT_EVENTS_ENTRIES;
+  readonly batchSize = OUTPUT_BATCH_SIZES.eventBus;
   private loading: Promise<{ sdk: Sdk; client: EventBridgeClient }> | undefined;
 
   constructor(private readonly options: EventBridgeOutputOptions) {

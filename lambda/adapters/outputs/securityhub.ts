@@ -10,7 +10,7 @@ import {
   type PlannedFinding,
   planImports,
 } from '../../core/outputs/security-hub-imports';
-import type { AlertOutput, ForwardItem, ForwardResult } from '../../core/ports';
+import { type AlertOutput, type ForwardItem, type ForwardResult, OUTPUT_BATCH_SIZES } from '../../core/ports';
 import { CLIENT_SETTINGS, complete, errorCode, isPermanentKms, sendInOrder } from './errors';
 
 type Sdk = typeof import('@aws-sdk/client-securityhub');
@@ -42,7 +42,7 @@ const PERMANENT_CALL = new Set([
 export class SecurityHubOutput implements AlertOutput {
   readonly name = 'securityHub' as const;
   /** One request's worth of alerts; a digest's findings may take the send past one request. */
-  readonly batchSize = 100;
+  readonly batchSize = OUTPUT_BATCH_SIZES.securityHub;
   private readonly target: ImportTarget;
   private loading: Promise<{ sdk: Sdk; client: SecurityHubClient }> | undefined;
 

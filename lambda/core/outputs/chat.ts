@@ -13,11 +13,12 @@
 // (Slack's mrkdwn has no escape character), URLs and domain names are defanged so they do not
 // become links, and line breaks are gone (`clean`). Only our own console link stays a link.
 //
-// Sizes: Slack shows a header of at most 150 characters and a section of at most 3,000; Teams
-// messages stop at about 28 KB. The title is kept to 150 characters, the description to 2,500, five
-// next steps and six keywords, so the whole JSON stays in the low kilobytes: far under SNS's 256 KB.
+// Sizes: Slack shows a header of at most 150 characters and a section of at most 3,000 (Chatbot's
+// own limits are not documented). The title is kept to 150 characters, the description to 2,500,
+// five next steps and six keywords, so the whole JSON stays in the low kilobytes: far under SNS's
+// 256 KB (a test renders the costliest hostile alert under 32 KB).
 import { DIGEST_SCHEMA_ID } from '../alert/fit';
-import { stableId } from '../alert/text';
+import { humanTime, stableId, UNKNOWN } from '../alert/text';
 import { SEVERITIES, type Severity } from '../types';
 import {
   type AlertDocument,
@@ -140,9 +141,10 @@ function joinLines(lines: readonly string[], max: number): string {
   return out;
 }
 
-function humanTime(iso: string): string {
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
-  return match ? `${match[1]} ${match[2]} UTC` : chatText(iso, 40);
+/** The alert's readable time; a time not in ISO form is hostile text like any other. */
+function chatTime(iso: string): string {
+  const human = humanTime(iso);
+  return human !== iso && human !== UNKNOWN ? human : chatText(iso, 40);
 }
 
 function accountLine(account: string, name: string, ouPath: string): string {
@@ -204,7 +206,7 @@ function alertNotification(doc: AlertDocument): ChatNotification {
       `Account: ${accountLine(e.account, e.accountName, e.ouPath)}`,
       `Region: ${chatText(e.region, 32) || 'unknown'}`,
       `Source: ${chatText(doc.source.ipAddress, 64) || 'unknown'}`,
-      `Event: ${chatText(e.name, 64) || 'unknown'} at ${humanTime(e.time) || 'unknown'}`,
+      `Event: ${chatText(e.name, 64) || 'unknown'} at ${chatTime(e.time) || 'unknown'}`,
       e.errorCode ? `Error: ${chatText(e.errorCode, 64)}` : '',
       `Event id: ${chatText(e.id, 96) || 'unknown'}`,
       `Rule: ${ruleIdText(doc.ruleId)}`,
@@ -259,14 +261,14 @@ function digestNotification(doc: DigestDocument): ChatNotification {
   const lines = [
     `${headline} (${counts || 'none counted'}).`,
     repeats
-      ? `They repeat alert ${chatText(repeats.alert, 160)} between ${humanTime(repeats.windowStart) || 'unknown'} and ${humanTime(repeats.windowEnd) || 'unknown'}.`
+      ? `They repeat alert ${chatText(repeats.alert, 160)} between ${chatTime(repeats.windowStart) || 'unknown'} and ${chatTime(repeats.windowEnd) || 'unknown'}.`
       : '',
     ...listed.map((f) => {
       const link = chatLink(f.console);
       return (
         `\u2022 ${SEVERITY_NAMES[f.severity]} ${chatText(f.eventName, 64) || 'unknown'} by ${chatText(f.actor, 96) || 'unknown'}` +
         ` from ${chatText(f.ipAddress, 64) || 'unknown'} in ${chatText(f.account, 32) || 'unknown'} ${chatText(f.region, 32) || 'unknown'}` +
-        ` at ${humanTime(f.eventTime) || 'unknown'}: ${chatText(f.title || f.ruleId, 120)}${link ? ` ${link}` : ''}`
+        ` at ${chatTime(f.eventTime) || 'unknown'}: ${chatText(f.title || f.ruleId, 120)}${link ? ` ${link}` : ''}`
       );
     }),
     doc.count > listed.length
@@ -361,7 +363,20 @@ export function chatNotification(document: OutputDocument): ChatNotification {
   return document.kind === 'alert' ? alertNotification(document) : digestNotification(document);
 }
 
-/** The SNS message body: the notification as JSON. */
-export function chatMessage(document: OutputDocument): string {
-  return JSON.stringify(chatNotification(document));
+/**
+ * Per item: its message; `undefined` when it has none (unreadable); or the index of the item whose
+ * message carries it. Past CHAT_BURST alerts in one send, the alerts go out as one notification,
+ * carried by the first of them; repeat summaries always go alone.
+ */
+export function chatMessages(
+  documents: readonly (OutputDocument | undefined)[],
+): (string | number | undefined)[] {
+  const alerts = documents.flatMap((d, index) => (d?.kind === 'alert' ? [{ d, index }] : []));
+  const burst = alerts.length > CHAT_BURST;
+  const carrier = alerts[0]?.index ?? -1;
+  return documents.map((d, index) => {
+    if (d === undefined) return undefined;
+    if (!burst || d.kind !== 'alert') return JSON.stringify(chatNotification(d));
+    return index === carrier ? JSON.stringify(burstNotification(alerts.map((a) => a.d))) : carrier;
+  });
 }
